@@ -1,0 +1,60 @@
+import { X509Certificate, type KeyObject } from 'node:crypto';
+
+/** A public key the tenant pins, parsed once, with the fingerprint shown to admins. */
+export interface TrustedKey {
+  readonly key: KeyObject;
+  /** SHA-256 fingerprint of the certificate, colon-separated upper-case hex (as IdP consoles show it). */
+  readonly fingerprint: string;
+  readonly notAfter: Date;
+}
+
+/** The problem with a certificate an admin pasted, or `undefined` when it is acceptable. */
+export type CertificateProblem = string;
+
+const PEM_BODY = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/;
+
+/**
+ * Parses a certificate given as PEM or as the bare base64 DER that IdP consoles and metadata show.
+ * Returns a problem description instead of throwing, so tenant validation can report them all.
+ */
+export function parseCertificate(
+  text: string,
+  options: { readonly allowRsa1024: boolean },
+): TrustedKey | CertificateProblem {
+  const body = PEM_BODY.exec(text)?.[1] ?? text;
+  const base64 = body.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return 'is not a PEM or base64 X.509 certificate';
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(Buffer.from(base64, 'base64'));
+  } catch {
+    return 'is not a valid X.509 certificate';
+  }
+  const key = certificate.publicKey;
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = details?.modulusLength ?? 0;
+    const minimum = options.allowRsa1024 ? 1024 : 2048;
+    if (bits < minimum) {
+      return `has a ${bits}-bit RSA key; at least ${minimum} bits are required${options.allowRsa1024 ? '' : ' (allowRsa1024 accepts 1024-bit keys of legacy IdPs)'}`;
+    }
+  } else if (key.asymmetricKeyType === 'ec') {
+    const curve = details?.namedCurve;
+    if (curve !== 'prime256v1' && curve !== 'secp384r1' && curve !== 'secp521r1') {
+      return `uses the elliptic curve ${curve ?? 'unknown'}; only P-256, P-384 and P-521 are accepted`;
+    }
+  } else {
+    return `has a ${key.asymmetricKeyType ?? 'unknown'} key; only RSA and EC keys are accepted`;
+  }
+  return { key, fingerprint: certificate.fingerprint256, notAfter: new Date(certificate.validTo) };
+}
+
+/** The SHA-256 fingerprint of a base64 DER certificate, or `undefined` when it does not parse. */
+export function certificateFromBase64(base64: string): { key: KeyObject; fingerprint: string } | undefined {
+  try {
+    const certificate = new X509Certificate(Buffer.from(base64.replace(/\s+/g, ''), 'base64'));
+    return { key: certificate.publicKey, fingerprint: certificate.fingerprint256 };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,25 @@
+import { fail } from './fail.js';
+
+// xs:dateTime as SAML core §1.3.3 uses it: UTC, optional fractional seconds.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses a SAML time attribute; a malformed value is a malformed message, never "no limit". */
+export function parseSamlTime(value: string, what: string): Date {
+  const match = DATE_TIME.exec(value);
+  const time = match === null ? Number.NaN : Date.parse(value);
+  if (Number.isNaN(time)) {
+    fail('MALFORMED_XML', `${what} is not a valid xs:dateTime`, {
+      hint: 'SAML times must look like 2024-01-31T12:00:00Z (SAML core §1.3.3).',
+      received: value,
+    });
+  }
+  return new Date(time);
+}
+
+/** The current time: the injected clock when given, else the system clock (the one place it is read). */
+export function currentTime(now: Date | undefined): Date {
+  if (now === undefined) return new Date();
+  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+    throw new TypeError('checks.now must be a valid Date');
+  return now;
+}

@@ -1,0 +1,46 @@
+import { fail } from '../internal/fail.js';
+import type { ResponseForm } from '../types.js';
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+const encodingHint =
+  "The ACS must receive the IdP's HTTP-POST form unchanged: the SAMLResponse field holds base64 (SAML bindings §3.5.4). Check the body parser (application/x-www-form-urlencoded) and that the IdP uses the HTTP-POST binding for this ACS URL.";
+
+/**
+ * Takes the SAMLResponse field of an HTTP-POST binding form (SAML bindings §3.5.4) and returns the
+ * XML text. The size is capped before decoding (SECURITY rule 2); the base64 must be strict and the
+ * bytes valid UTF-8.
+ */
+export function decodePostedResponse(form: unknown, maxBytes: number): string {
+  if (typeof form !== 'object' || form === null) {
+    fail('INVALID_ENCODING', 'The form is missing', { hint: encodingHint });
+  }
+  const field = (form as ResponseForm).SAMLResponse;
+  if (typeof field !== 'string' || field === '') {
+    fail('INVALID_ENCODING', 'The form has no SAMLResponse field', { hint: encodingHint });
+  }
+  // base64 grows 4/3; allow generously for line wrapping, then check the exact decoded size.
+  if (field.length > maxBytes * 2) {
+    fail('SIZE_LIMIT', `The SAMLResponse field is longer than ${maxBytes * 2} characters`, {
+      hint: sizeHint(maxBytes),
+    });
+  }
+  const compact = field.replace(/[ \t\r\n]+/g, '');
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
+    fail('INVALID_ENCODING', 'The SAMLResponse field is not valid base64', { hint: encodingHint });
+  }
+  const bytes = Buffer.from(compact, 'base64');
+  if (bytes.length > maxBytes) {
+    fail('SIZE_LIMIT', `The decoded response is larger than ${maxBytes} bytes`, { hint: sizeHint(maxBytes) });
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch (cause) {
+    fail('INVALID_ENCODING', 'The decoded response is not valid UTF-8', { hint: encodingHint, cause });
+  }
+}
+
+function sizeHint(maxBytes: number): string {
+  return `samlkit accepts responses up to ${maxBytes} bytes (checks.maxResponseBytes). If the IdP sends very many groups, have it send group IDs or filter the groups for this application.`;
+}

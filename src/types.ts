@@ -1,0 +1,152 @@
+/**
+ * Public types: the tenant configuration, the verified profile and the checks object.
+ *
+ * @module
+ */
+
+/**
+ * Which signatures must be present and valid.
+ *
+ * - `'covered'` (default): the assertion must be covered by a valid signature, its own or the
+ *   Response's.
+ * - `'assertion'`: the assertion must carry its own valid signature.
+ * - `'response'`: the Response must carry a valid signature.
+ * - `'both'`: both must.
+ *
+ * Whatever the policy, a signature that is present must be valid.
+ */
+export type SigningPolicy = 'covered' | 'assertion' | 'response' | 'both';
+
+/**
+ * Where the user's email address comes from.
+ *
+ * - `{ from: 'nameId' }` (default): the NameID, whose Format must be
+ *   `urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress` and whose value must be an address.
+ * - `{ from: 'nameId', format: 'any' }`: the NameID whatever its Format (Okta's default is
+ *   `unspecified`); the value must still be an address.
+ * - `{ from: 'attribute', name }`: the single value of that attribute; the NameID may be anything.
+ * - `{ from: 'none' }`: the app identifies users by NameID only; `profile.email` is absent. Not
+ *   allowed together with `emailDomains`.
+ */
+export type EmailSource =
+  | { readonly from: 'nameId'; readonly format?: 'emailAddress' | 'any' }
+  | { readonly from: 'attribute'; readonly name: string }
+  | { readonly from: 'none' };
+
+/** Names of the attributes that fill the convenience fields of {@link SamlProfile}. */
+export interface AttributeNames {
+  /** Attribute whose values are the user's groups. Default: the first of the well-known names present. */
+  readonly groups?: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+}
+
+/** What our side (the Service Provider) is called for one tenant. */
+export interface ServiceProviderConfig {
+  /** Our entity ID for this tenant: the Audience the IdP must name. */
+  readonly entityId: string;
+  /** Our Assertion Consumer Service URL: the Destination and Recipient the IdP must name. */
+  readonly acsUrl: string;
+}
+
+/** What the tenant's identity provider is called and which keys it signs with. */
+export interface IdentityProviderConfig {
+  /** The IdP's entity ID, which it sends as Issuer. */
+  readonly entityId: string;
+  /**
+   * The IdP's signing certificates, PEM or bare base64 DER. Any of them may sign (list the old and
+   * the new one during a rollover). Only the public keys are compared; expiry is not enforced.
+   */
+  readonly certificates: readonly string[];
+  /** The IdP's single sign-on URL (used to start logins). */
+  readonly ssoUrl?: string;
+}
+
+/**
+ * One customer organisation's SAML configuration. Plain data: store it as JSON. Validate it once
+ * with `defineTenant`, which reports every problem at once and parses the certificates.
+ */
+export interface TenantConfig {
+  /** Your identifier for the tenant; used for replay-cache isolation and in errors. */
+  readonly id: string;
+  readonly sp: ServiceProviderConfig;
+  readonly idp: IdentityProviderConfig;
+  /**
+   * When set, the user's email must be in one of these domains (exact match, case-insensitive;
+   * subdomains are not included unless listed).
+   */
+  readonly emailDomains?: readonly string[];
+  /** Accept IdP-initiated (unsolicited) responses. Default `false`. */
+  readonly allowIdpInitiated?: boolean;
+  /**
+   * **Weakens security.** Accept RSA-SHA1 signatures and SHA-1 digests, which are open to
+   * collision attacks. Default `false`. Turn it on only for an IdP that cannot sign with SHA-256.
+   */
+  readonly allowSha1?: boolean;
+  /**
+   * **Weakens security.** Accept IdP certificates with 1024-bit RSA keys. Default `false`. Only for
+   * legacy IdPs that cannot rotate to a 2048-bit key.
+   */
+  readonly allowRsa1024?: boolean;
+  /** Tolerance for clock differences with the IdP, in seconds. Default 120, at most 300. */
+  readonly clockSkewSeconds?: number;
+  /** Which signatures must be present. Default `'covered'`. */
+  readonly signing?: SigningPolicy;
+  /** Where the user's email comes from. Default `{ from: 'nameId' }`. */
+  readonly email?: EmailSource;
+  /** Which attributes fill `groups`, `firstName` and `lastName`. */
+  readonly attributeNames?: AttributeNames;
+}
+
+/** The identity a verified Response asserts. Every field was read from signed content. */
+export interface SamlProfile {
+  readonly tenantId: string;
+  /** The assertion's Issuer (equal to the tenant's IdP entity ID). */
+  readonly issuer: string;
+  readonly nameId: string;
+  /** The NameID Format; `…:unspecified` when the IdP sent none (SAML core §8.3.1). */
+  readonly nameIdFormat: string;
+  /** The user's address (domain lower-cased); absent only with `email: { from: 'none' }`. */
+  readonly email?: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly groups: readonly string[];
+  /** Every attribute by Name, each with all its values in document order. */
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
+  readonly assertionId: string;
+  readonly sessionIndex?: string;
+  /** The request this response answers; absent for IdP-initiated logins. */
+  readonly inResponseTo?: string;
+  readonly authnInstant?: Date;
+  /** When the assertion stops being acceptable (the earliest NotOnOrAfter that applies). */
+  readonly notOnOrAfter: Date;
+}
+
+/**
+ * Remembers assertion IDs so that each assertion is accepted once.
+ * `remember` inserts atomically if absent and returns `false` when the ID was already there.
+ */
+export interface ReplayCache {
+  remember(tenantId: string, assertionId: string, expiresAt: Date): Promise<boolean>;
+}
+
+/** The fields of the HTTP-POST form the IdP made the browser submit to the ACS URL. */
+export interface ResponseForm {
+  readonly SAMLResponse?: unknown;
+  readonly RelayState?: unknown;
+}
+
+/** The expected values for one call of `verifyResponse`. */
+export interface VerifyChecks {
+  /**
+   * The ID of the AuthnRequest this response must answer. Leave it out only for an IdP-initiated
+   * response, which the tenant must allow (`allowIdpInitiated`).
+   */
+  readonly inResponseTo?: string;
+  /** The current time. Default: the system clock. */
+  readonly now?: Date;
+  /** Rejects a second use of the same assertion. Strongly recommended. */
+  readonly replayCache?: ReplayCache;
+  /** Largest decoded response accepted, in bytes. Default 262144 (256 KiB), at most 4 MiB. */
+  readonly maxResponseBytes?: number;
+}

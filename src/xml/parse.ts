@@ -1,0 +1,161 @@
+import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
+import { fail } from '../internal/fail.js';
+
+/** Caps on the parsed tree (SECURITY rule 2). A real Response is far below each of them. */
+export const TREE_LIMITS = { maxDepth: 48, maxNodes: 30_000, maxAttributesPerElement: 48 } as const;
+
+/** A parsed document whose ID attributes have been proven unique. */
+export interface ParsedXml {
+  readonly root: Element;
+  /** Every `ID`/`Id`/`id` attribute value (any namespace) → the one element carrying it. */
+  readonly ids: ReadonlyMap<string, Element>;
+}
+
+const NODE = { element: 1, text: 3, cdata: 4, pi: 7, comment: 8, document: 9, doctype: 10 } as const;
+
+// XML 1.0 §2.2: these code points are not characters of a document. xmldom would keep them.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const XML_DECLARATION = /^<\?xml\s[^?]*\?>/;
+const DECLARED_ENCODING = /\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
+
+const hint =
+  'The message is not a well-formed SAML document. Check that the IdP posts a SAMLResponse to this ACS URL and that nothing between the IdP and the app rewrites it.';
+
+/**
+ * Parses XML text strictly, once (SECURITY rule 1): every xmldom warning and error is fatal, a
+ * DOCTYPE is refused before parsing, processing instructions are refused, the encoding must be
+ * UTF-8, and the tree is capped in depth, node count and attributes. ID attributes must be unique
+ * NCNames across the whole document (rule 4), because xml-crypto and other readers resolve
+ * `ID`, `Id` and `id` alike.
+ */
+export function parseXml(input: string): ParsedXml {
+  const text = input.startsWith('\uFEFF') ? input.slice(1) : input;
+  // A DOCTYPE enables entities; xmldom leaves unknown `&entity;` text in place and carries on.
+  if (/<!DOCTYPE/i.test(text)) {
+    fail('DTD_FORBIDDEN', 'The document contains a DOCTYPE declaration', {
+      hint: 'SAML messages never need a DOCTYPE; samlkit refuses them to rule out entity expansion and XXE.',
+    });
+  }
+  if (FORBIDDEN_CHARS.test(text))
+    fail('MALFORMED_XML', 'The document contains a forbidden control character', { hint });
+  const declaration = XML_DECLARATION.exec(text)?.[0];
+  const encoding = declaration === undefined ? undefined : DECLARED_ENCODING.exec(declaration)?.[1];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8') {
+    fail('MALFORMED_XML', `The document declares encoding ${encoding}; only UTF-8 is accepted`, { hint });
+  }
+
+  let document: Document;
+  try {
+    document = new DOMParser({
+      onError: (level, message) => {
+        throw new Error(`${level}: ${message}`);
+      },
+    }).parseFromString(text, 'application/xml');
+  } catch (cause) {
+    fail('MALFORMED_XML', `The document is not well-formed XML: ${describe(cause)}`, { hint, cause });
+  }
+  return inspectTree(document);
+}
+
+function describe(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return message.split('\n', 1)[0] ?? message;
+}
+
+/** One iterative walk: shape of the document node, tree caps, node kinds, ID uniqueness. */
+function inspectTree(document: Document): ParsedXml {
+  let root: Element | undefined;
+  for (let child = document.firstChild; child !== null; child = child.nextSibling) {
+    if (child.nodeType === NODE.element) {
+      if (root !== undefined) fail('MALFORMED_XML', 'The document has more than one root element', { hint });
+      root = child as Element;
+    } else if (child.nodeType === NODE.doctype) {
+      fail('DTD_FORBIDDEN', 'The document contains a DOCTYPE declaration', { hint });
+    } else if (child.nodeType === NODE.pi && child.nodeName === 'xml' && child === document.firstChild) {
+      continue; // the XML declaration
+    } else if (child.nodeType === NODE.text && (child.nodeValue ?? '').trim() === '') {
+      continue; // white space around the root element
+    } else if (child.nodeType !== NODE.comment) {
+      fail('MALFORMED_XML', 'The document has content outside its root element', { hint });
+    }
+  }
+  if (root === undefined) fail('MALFORMED_XML', 'The document has no root element', { hint });
+
+  const ids = new Map<string, Element>();
+  let nodes = 0;
+  const stack: [Node, number][] = [[root, 1]];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [node, depth] = entry;
+    if (++nodes > TREE_LIMITS.maxNodes) {
+      fail('SIZE_LIMIT', `The document has more than ${TREE_LIMITS.maxNodes} nodes`, { hint: sizeHint });
+    }
+    if (depth > TREE_LIMITS.maxDepth) {
+      fail('SIZE_LIMIT', `The document is nested deeper than ${TREE_LIMITS.maxDepth} levels`, {
+        hint: sizeHint,
+      });
+    }
+    switch (node.nodeType) {
+      case NODE.element:
+        inspectAttributes(node as Element, ids);
+        for (let child = node.lastChild; child !== null; child = child.previousSibling) {
+          stack.push([child, depth + 1]);
+        }
+        break;
+      case NODE.text:
+      case NODE.cdata:
+      case NODE.comment:
+        break;
+      case NODE.pi:
+        fail('MALFORMED_XML', 'The document contains a processing instruction', { hint });
+      // falls through: fail() never returns
+      default:
+        fail('MALFORMED_XML', `The document contains an unexpected node of type ${node.nodeType}`, { hint });
+    }
+  }
+  return { root, ids };
+}
+
+const sizeHint =
+  'The response is larger than samlkit accepts. If the IdP sends very many group values, configure it to send group IDs only or to filter the groups sent to this application.';
+
+// An NCName (XML namespaces §3) restricted to ASCII, plus a leading digit: SecureWorks and other
+// UUID-minded IdPs emit IDs like "28338c8c-…". What matters is that an ID can never look like
+// XPointer or other fragment syntax, so `#` + ID names exactly one element.
+const ID_TOKEN = /^[A-Za-z0-9_][\w.-]*$/;
+
+function inspectAttributes(element: Element, ids: Map<string, Element>): void {
+  const attributes = element.attributes;
+  if (attributes.length > TREE_LIMITS.maxAttributesPerElement) {
+    fail('SIZE_LIMIT', `An element has more than ${TREE_LIMITS.maxAttributesPerElement} attributes`, {
+      hint: sizeHint,
+    });
+  }
+  for (let i = 0; i < attributes.length; i++) {
+    const attribute = attributes.item(i);
+    if (attribute === null) continue;
+    const name = attribute.name;
+    // Canonicalisers skip every attribute whose name starts with "xmlns" as a namespace declaration;
+    // anything else so named would be read but not signed.
+    if (name.startsWith('xmlns') && name !== 'xmlns' && !name.startsWith('xmlns:')) {
+      fail('MALFORMED_XML', `The attribute name ${name} is reserved`, { hint });
+    }
+    const local = attribute.localName ?? name;
+    if (local === 'ID' || local === 'Id' || local === 'id') {
+      const value = attribute.value;
+      if (!ID_TOKEN.test(value)) {
+        fail('DUPLICATE_ID', 'An ID attribute is not a valid identifier', {
+          hint: 'ID values must be XML NCNames (SAML core §1.3.4); the message was altered or the IdP is misconfigured.',
+          received: value,
+        });
+      }
+      if (ids.has(value)) {
+        fail('DUPLICATE_ID', 'Two elements carry the same ID', {
+          hint: 'Each ID must be unique in the document; a duplicate ID is a sign of a signature-wrapping attack.',
+          received: value,
+        });
+      }
+      ids.set(value, element);
+    }
+  }
+}
