@@ -1,0 +1,95 @@
+// The public contract, exercised through the built package ("samlkit" resolves to dist/ via the
+// exports map), exactly as the README and issue #2 write it.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import * as samlkit from 'samlkit';
+import { verifyResponse, SamlError, type TenantConfig, type SamlProfile, type ReplayCache } from 'samlkit';
+
+const fixture = (ext: string) =>
+  readFileSync(new URL(`../../fixtures/real/azure/waisaml2-2023-signed-assertion.${ext}`, import.meta.url));
+
+const tenant: TenantConfig = {
+  id: 'herpdev',
+  sp: {
+    entityId: 'https://loopback.ja-sore.de:3443/',
+    acsUrl: 'https://loopback.ja-sore.de:3443/auth/page/saml2/login',
+  },
+  idp: {
+    entityId: 'https://sts.windows.net/b0a63ade-3ec7-4d8b-991f-87eb4336274a/',
+    certificates: [fixture('pem').toString('utf8')],
+    ssoUrl: 'https://login.microsoftonline.com/b0a63ade-3ec7-4d8b-991f-87eb4336274a/saml2',
+  },
+  emailDomains: ['herpdev.onmicrosoft.com'],
+  allowIdpInitiated: false,
+  allowSha1: false,
+  clockSkewSeconds: 120,
+  signing: 'covered',
+  email: { from: 'nameId' },
+};
+
+function memoryReplayCache(): ReplayCache {
+  const seen = new Set<string>();
+  return {
+    remember(tenantId, assertionId) {
+      const key = `${tenantId}\u0000${assertionId}`;
+      const first = !seen.has(key);
+      seen.add(key);
+      return Promise.resolve(first);
+    },
+  };
+}
+
+describe('public contract (built package)', () => {
+  it('exports exactly the curated names', () => {
+    assert.deepEqual(Object.keys(samlkit).sort(), [
+      'SamlError',
+      'defineTenant',
+      'validateTenantConfig',
+      'verifyResponse',
+    ]);
+  });
+
+  it('verifies a real Entra ID response into a SamlProfile, then refuses its replay', async () => {
+    const replayCache = memoryReplayCache();
+    const form = { SAMLResponse: fixture('xml').toString('base64'), RelayState: 'opaque-handle' };
+    const checks = {
+      inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
+      now: new Date('2023-05-09T16:00:00Z'),
+      replayCache,
+    };
+    const profile: SamlProfile = await verifyResponse(tenant, form, checks);
+    assert.equal(profile.tenantId, 'herpdev');
+    assert.equal(profile.email, 'fumieval@herpdev.onmicrosoft.com');
+    assert.equal(profile.nameIdFormat, 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress');
+    assert.equal(profile.assertionId, '_7dd71b79-0320-4c6b-b524-72f6993d8100');
+    assert.equal(profile.inResponseTo, 'id23dffd06a31f7ad10975c9c893bf8668');
+    assert.deepEqual(profile.groups, []);
+    assert.deepEqual(profile.attributes['http://schemas.microsoft.com/identity/claims/displayname'], [
+      'fumieval',
+    ]);
+    await assert.rejects(verifyResponse(tenant, form, checks), (error: unknown) => {
+      assert.ok(error instanceof SamlError);
+      assert.equal(error.code, 'REPLAY');
+      return true;
+    });
+  });
+
+  it('reports a failure as a SamlError with code, hint, expected and received', async () => {
+    const other = { ...tenant, sp: { ...tenant.sp, entityId: 'https://app.example.com/saml/acme' } };
+    const form = { SAMLResponse: fixture('xml').toString('base64') };
+    const checks = {
+      inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
+      now: new Date('2023-05-09T16:00:00Z'),
+    };
+    await assert.rejects(verifyResponse(other, form, checks), (error: unknown) => {
+      assert.ok(error instanceof SamlError);
+      assert.equal(error.code, 'AUDIENCE_MISMATCH');
+      assert.equal(error.expected, 'https://app.example.com/saml/acme');
+      assert.equal(error.received, 'https://loopback.ja-sore.de:3443/');
+      assert.match(error.hint, /Identifier \(Entity ID\)/);
+      assert.equal(error.tenantId, 'herpdev');
+      return true;
+    });
+  });
+});
