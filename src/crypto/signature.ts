@@ -315,8 +315,11 @@ function untrustedOrInvalid(
       tenantId: policy.tenantId,
     });
   }
+  const pinnedButBroken = embedded !== undefined && trusted.includes(embedded.fingerprint);
   fail('SIGNATURE_INVALID', 'The signature does not verify with any certificate the tenant trusts', {
-    hint: `Check that the tenant's IdP certificate (${trusted.join(', ')}) is the one the IdP currently signs with.`,
+    hint: pinnedButBroken
+      ? tamperedHint
+      : `Check that the tenant's IdP certificate (${trusted.join(', ')}) is the one the IdP currently signs with.`,
     expected: trusted,
     tenantId: policy.tenantId,
   });

@@ -53,7 +53,10 @@ export function buildProfile(content: AssertionContent, tenant: ResolvedTenant):
     ...(email !== undefined && { email }),
     ...(firstName !== undefined && { firstName }),
     ...(lastName !== undefined && { lastName }),
-    groups: pick(attributes, tenant.config.attributeNames?.groups, WELL_KNOWN.groups) ?? [],
+    // OneLogin sends one empty value for "no groups".
+    groups: (pick(attributes, tenant.config.attributeNames?.groups, WELL_KNOWN.groups) ?? []).filter(
+      (group) => group.trim() !== '',
+    ),
     // fromEntries defines own properties, so a claim named "__proto__" stays a plain key.
     attributes: Object.fromEntries(attributes),
     assertionId: content.assertionId,
