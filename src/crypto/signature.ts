@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual, verify, type KeyObject } from 'node:crypto
 import type { Element, Node } from '@xmldom/xmldom';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { fail } from '../internal/fail.js';
-import { attributeOf, elementChildren, isElement, textOf } from '../xml/dom.js';
+import { attributeOf, descendantsNamed, elementChildren, isElement, textOf } from '../xml/dom.js';
 import { NS } from '../xml/namespaces.js';
 import {
   DIGEST_ALGORITHMS,
@@ -36,11 +36,13 @@ const INCLUSIVE_NAMESPACES = 'http://www.w3.org/2001/10/xml-exc-c14n#';
  * XML-DSig §3 enveloped signatures sit inside the element they sign; a second one is refused.
  */
 export function signatureOf(element: Element, tenantId: string): Element | undefined {
+  // The schema puts it right after the Issuer (SAML core §2.3.3, §3.2.1), but Auth0 appends it to
+  // the Response. Its place does not matter: it must reference its own parent, checked below.
   const signatures = elementChildren(element).filter((child) => isElement(child, NS.dsig, 'Signature'));
-  if (signatures.length > 1) {
+  const [signature, ...more] = signatures;
+  if (more.length > 0)
     structure(`${element.localName ?? 'element'} carries ${signatures.length} signatures`, tenantId);
-  }
-  return signatures[0];
+  return signature;
 }
 
 /**
@@ -109,7 +111,13 @@ function readShape(signature: Element, tenantId: string): SignatureShape {
   const [signedInfo, signatureValue, keyInfo, ...rest] = dsigChildren(signature, tenantId);
   expect(signedInfo, 'SignedInfo', tenantId);
   expect(signatureValue, 'SignatureValue', tenantId);
-  if (keyInfo !== undefined) expect(keyInfo, 'KeyInfo', tenantId);
+  if (keyInfo !== undefined) {
+    expect(keyInfo, 'KeyInfo', tenantId);
+    // KeyInfo is never used to find a key; a reference to fetch one is refused outright.
+    if (descendantsNamed(keyInfo, NS.dsig, 'RetrievalMethod').length > 0) {
+      structure('KeyInfo points to a key elsewhere (RetrievalMethod)', tenantId);
+    }
+  }
   if (rest.length > 0)
     structure('The signature has elements beyond SignedInfo, SignatureValue and KeyInfo', tenantId);
   rejectMarkupInside(signedInfo, tenantId);

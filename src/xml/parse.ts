@@ -105,6 +105,10 @@ function inspectTree(document: Document): ParsedXml {
       case NODE.text:
       case NODE.cdata:
       case NODE.comment:
+        // Character references (`&#0;`) reach here decoded, past the scan of the raw text.
+        if (FORBIDDEN_CHARS.test(node.nodeValue ?? '')) {
+          fail('MALFORMED_XML', 'The document contains a forbidden character', { hint });
+        }
         break;
       case NODE.pi:
         fail('MALFORMED_XML', 'The document contains a processing instruction', { hint });
@@ -122,6 +126,15 @@ const sizeHint =
 // An NCName (XML namespaces §3) restricted to ASCII, plus a leading digit: SecureWorks and other
 // UUID-minded IdPs emit IDs like "28338c8c-…". What matters is that an ID can never look like
 // XPointer or other fragment syntax, so `#` + ID names exactly one element.
+const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
+const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
+
+/** Namespaces in XML §3: `xml` is bound to its URI only, `xmlns` never, neither URI to another prefix. */
+function isLegalBinding(declaration: string, uri: string): boolean {
+  if (declaration === 'xmlns:xml') return uri === XML_NAMESPACE;
+  return declaration !== 'xmlns:xmlns' && uri !== XML_NAMESPACE && uri !== XMLNS_NAMESPACE;
+}
+
 const ID_TOKEN = /^[A-Za-z0-9_][\w.-]*$/;
 
 function inspectAttributes(element: Element, ids: Map<string, Element>): void {
@@ -131,10 +144,21 @@ function inspectAttributes(element: Element, ids: Map<string, Element>): void {
       hint: sizeHint,
     });
   }
+  const expandedNames = new Set<string>();
   for (let i = 0; i < attributes.length; i++) {
     const attribute = attributes.item(i);
     if (attribute === null) continue;
     const name = attribute.name;
+    // Namespaces in XML §6.3: no two attributes with the same expanded name (a:x and b:x, one URI).
+    const expanded = `${attribute.namespaceURI ?? ''}\u0000${attribute.localName ?? name}`;
+    if (expandedNames.has(expanded)) fail('MALFORMED_XML', `The attribute ${name} is repeated`, { hint });
+    expandedNames.add(expanded);
+    if (FORBIDDEN_CHARS.test(attribute.value)) {
+      fail('MALFORMED_XML', 'The document contains a forbidden character', { hint });
+    }
+    if (attribute.namespaceURI === XMLNS_NAMESPACE && !isLegalBinding(name, attribute.value)) {
+      fail('MALFORMED_XML', `The namespace declaration ${name} is illegal`, { hint });
+    }
     // Canonicalisers skip every attribute whose name starts with "xmlns" as a namespace declaration;
     // anything else so named would be read but not signed.
     if (name.startsWith('xmlns') && name !== 'xmlns' && !name.startsWith('xmlns:')) {
