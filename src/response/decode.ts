@@ -16,7 +16,8 @@ export function decodePostedResponse(form: unknown, maxBytes: number): string {
   if (typeof form !== 'object' || form === null) {
     fail('INVALID_ENCODING', 'The form is missing', { hint: encodingHint });
   }
-  const field = (form as ResponseForm).SAMLResponse;
+  // Own properties only: a parsed body must not find its SAMLResponse on a polluted prototype.
+  const field = Object.hasOwn(form, 'SAMLResponse') ? (form as ResponseForm).SAMLResponse : undefined;
   if (typeof field !== 'string' || field === '') {
     fail('INVALID_ENCODING', 'The form has no SAMLResponse field', { hint: encodingHint });
   }

@@ -5,10 +5,12 @@ import type { AssertionContent } from './assertion.js';
 
 const EMAIL_ADDRESS_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
-// A deliberately plain address: one @, no quotes, comments or spaces, dot-separated labels.
-// Unicode letters are allowed (SMTPUTF8 addresses exist in the wild).
+// A deliberately plain address: one @, no quotes, comments or spaces. The local part may hold
+// Unicode letters (SMTPUTF8 addresses exist in the wild); the domain must be ASCII (IDNs in their
+// xn-- form), because lower-casing Unicode maps look-alikes such as U+212A KELVIN SIGN onto `k`, and
+// the domain decides which tenant may claim the user.
 const EMAIL =
-  /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@((?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63})$/u;
+  /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{1,62})$/u;
 
 /** Well-known attribute names per field, in order of preference (Entra ID, Okta, OneLogin, LDAP OIDs). */
 const WELL_KNOWN = {
