@@ -28,7 +28,7 @@ export function decodePostedResponse(form: unknown, maxBytes: number): string {
     });
   }
   const compact = field.replace(/[ \t\r\n]+/g, '');
-  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
+  if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
     fail('INVALID_ENCODING', 'The SAMLResponse field is not valid base64', { hint: encodingHint });
   }
   const bytes = Buffer.from(compact, 'base64');

@@ -111,10 +111,10 @@ function readEmail(content: AssertionContent, tenant: ResolvedTenant): string | 
   }
   const domain = (match[1] ?? '').toLowerCase();
   const email = `${candidate.slice(0, candidate.length - domain.length)}${domain}`;
-  if (tenant.emailDomains.size > 0 && !tenant.emailDomains.has(domain)) {
+  if (tenant.emailDomains.length > 0 && !tenant.emailDomains.includes(domain)) {
     fail('EMAIL_DOMAIN_NOT_ALLOWED', `The email domain ${domain} is not one of the tenant's domains`, {
-      hint: `This tenant accepts only ${[...tenant.emailDomains].join(', ')}. Add the domain to the tenant after verifying the organisation owns it.`,
-      expected: [...tenant.emailDomains],
+      hint: `This tenant accepts only ${tenant.emailDomains.join(', ')}. Add the domain to the tenant after verifying the organisation owns it.`,
+      expected: tenant.emailDomains,
       received: email,
       receivedIsPersonal: true,
       tenantId,

@@ -15,7 +15,7 @@ export interface ResolvedTenant {
   readonly signing: SigningPolicy;
   readonly email: EmailSource;
   /** Lower-cased; empty when any domain is allowed. */
-  readonly emailDomains: ReadonlySet<string>;
+  readonly emailDomains: readonly string[];
   readonly allowSha1: boolean;
   readonly allowIdpInitiated: boolean;
 }
@@ -64,14 +64,15 @@ export function validateTenantConfig(config: unknown): TenantProblem[] {
  */
 export function defineTenant(config: TenantConfig): Tenant {
   if (isTenant(config)) return config;
-  const { problems, resolved } = resolve(config);
+  // Resolve a copy, so that nothing the caller still holds can change what verifies.
+  const tenant = structuredClone(config);
+  const { problems, resolved } = resolve(tenant);
   if (resolved === undefined) {
     throw new TypeError(
       `Invalid tenant configuration:\n${problems.map((problem) => `  ${problem.path}: ${problem.message}`).join('\n')}`,
     );
   }
-  const tenant = structuredClone(config);
-  Object.defineProperty(tenant, RESOLVED, { value: { ...resolved, config: tenant }, enumerable: false });
+  Object.defineProperty(tenant, RESOLVED, { value: Object.freeze(resolved), enumerable: false });
   return deepFreeze(tenant) as Tenant;
 }
 
@@ -157,11 +158,11 @@ function resolve(input: unknown): { problems: TenantProblem[]; resolved?: Resolv
     problems,
     resolved: {
       config: input as TenantConfig,
-      keys,
+      keys: Object.freeze(keys),
       skewMs: (skew as number) * 1000,
       signing: signing as SigningPolicy,
       email,
-      emailDomains: domains,
+      emailDomains: Object.freeze([...domains]),
       allowSha1,
       allowIdpInitiated,
     },

@@ -49,6 +49,9 @@ export function parseXml(input: string): ParsedXml {
   let document: Document;
   try {
     document = new DOMParser({
+      // XML 1.0 §2.11 normalises CR and CRLF only; xmldom's default also maps U+0085 and U+2028
+      // (XML 1.1), which would change signed text.
+      normalizeLineEndings: (source) => source.replace(/\r\n?/g, '\n'),
       onError: (level, message) => {
         throw new Error(`${level}: ${message}`);
       },

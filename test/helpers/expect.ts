@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { SamlError, verifyResponse, type defineTenant } from '../../src/index.js';
+import { NOW, REQUEST_ID, tenant, toForm } from './idp.js';
+
+export type SamlErrorCode = SamlError['code'];
+export type TenantConfig = Parameters<typeof defineTenant>[0];
+export type Tenant = ReturnType<typeof defineTenant>;
+export type Checks = NonNullable<Parameters<typeof verifyResponse>[2]>;
+export type Form = Parameters<typeof verifyResponse>[1];
+export type Profile = Awaited<ReturnType<typeof verifyResponse>>;
+
+class Accepted extends Error {
+  constructor(readonly profile: unknown) {
+    super('accepted');
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Accepted) return `ACCEPTED with profile ${JSON.stringify(e.profile)}`;
+  if (e instanceof SamlError) return `SamlError ${e.code}: ${e.message}`;
+  if (e instanceof Error) return `non-SamlError ${e.constructor.name}: ${e.message}\n${e.stack ?? ''}`;
+  return `non-Error ${String(e)}`;
+}
+
+/** Asserts that `p` rejects with a SamlError carrying exactly `code`. */
+export async function expectCode(p: Promise<unknown>, code: SamlErrorCode): Promise<void> {
+  await assert.rejects(
+    p.then((profile) => {
+      throw new Accepted(profile);
+    }),
+    (e: unknown) => {
+      if (e instanceof SamlError && e.code === code) return true;
+      assert.fail(`expected SamlError ${code}, got ${describe(e)}`);
+    },
+  );
+}
+
+/** Asserts that `p` rejects with some SamlError (for inputs whose exact code is not the point). */
+export async function expectSamlError(p: Promise<unknown>): Promise<SamlError> {
+  let caught: SamlError | undefined;
+  await assert.rejects(
+    p.then((profile) => {
+      throw new Accepted(profile);
+    }),
+    (e: unknown) => {
+      if (e instanceof SamlError) {
+        caught = e;
+        return true;
+      }
+      assert.fail(`expected a SamlError, got ${describe(e)}`);
+    },
+  );
+  return caught!;
+}
+
+export interface VerifyOptions {
+  tenant?: TenantConfig | Tenant;
+  checks?: Checks;
+  /** Leave `checks.inResponseTo` out (IdP-initiated). */
+  unsolicited?: boolean;
+}
+
+/** Posts `xml` to tenant A (or `o.tenant`) at NOW, answering REQUEST_ID unless unsolicited. */
+export function verify(xml: string | Buffer, o: VerifyOptions = {}): Promise<Profile> {
+  const base: Checks = o.unsolicited === true ? { now: NOW } : { inResponseTo: REQUEST_ID, now: NOW };
+  return verifyResponse(o.tenant ?? tenant(), toForm(xml), { ...base, ...o.checks });
+}
+
+/** Posts a raw form. */
+export function verifyForm(form: Form, o: VerifyOptions = {}): Promise<Profile> {
+  return verifyResponse(o.tenant ?? tenant(), form, { inResponseTo: REQUEST_ID, now: NOW, ...o.checks });
+}
+
+/** An in-memory replay cache that records its calls. */
+export function memoryCache(): {
+  remember(tenantId: string, assertionId: string, expiresAt: Date): Promise<boolean>;
+  calls: { tenantId: string; assertionId: string; expiresAt: Date }[];
+} {
+  const seen = new Set<string>();
+  const calls: { tenantId: string; assertionId: string; expiresAt: Date }[] = [];
+  return {
+    calls,
+    remember(tenantId, assertionId, expiresAt) {
+      calls.push({ tenantId, assertionId, expiresAt });
+      const k = JSON.stringify([tenantId, assertionId]);
+      if (seen.has(k)) return Promise.resolve(false);
+      seen.add(k);
+      return Promise.resolve(true);
+    },
+  };
+}
