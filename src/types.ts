@@ -41,12 +41,33 @@ export interface AttributeNames {
   readonly lastName?: string;
 }
 
+/** A key pair of ours, PEM encoded. Make one with `generateSpKeyPair`. */
+export interface SpKeyPair {
+  /** PKCS#8 or PKCS#1 PEM. Keep it secret: store it encrypted at rest. */
+  readonly privateKey: string;
+  /** The self-signed X.509 certificate (PEM) that publishes the public key. */
+  readonly certificate: string;
+}
+
 /** What our side (the Service Provider) is called for one tenant. */
 export interface ServiceProviderConfig {
   /** Our entity ID for this tenant: the Audience the IdP must name. */
   readonly entityId: string;
   /** Our Assertion Consumer Service URL: the Destination and Recipient the IdP must name. */
   readonly acsUrl: string;
+  /** Signs our AuthnRequests (and metadata). Without it, requests go unsigned. */
+  readonly signing?: SpKeyPair;
+  /**
+   * The key that replaces `signing` in a rollover: published in metadata so the IdP can trust it
+   * before we sign with it. See docs/certificates.md.
+   */
+  readonly nextSigning?: SpKeyPair;
+}
+
+/** IdP endpoints by SAML binding (SAML bindings §3.4, §3.5). */
+export interface BindingUrls {
+  readonly redirect?: string;
+  readonly post?: string;
 }
 
 /** What the tenant's identity provider is called and which keys it signs with. */
@@ -58,8 +79,12 @@ export interface IdentityProviderConfig {
    * the new one during a rollover). Only the public keys are compared; expiry is not enforced.
    */
   readonly certificates: readonly string[];
-  /** The IdP's single sign-on URL (used to start logins). */
+  /** The IdP's single sign-on URL (used to start logins with either binding). */
   readonly ssoUrl?: string;
+  /** Per-binding SSO URLs, when the IdP's metadata gives different ones; they override `ssoUrl`. */
+  readonly ssoUrls?: BindingUrls;
+  /** The IdP requires signed AuthnRequests (metadata `WantAuthnRequestsSigned`). */
+  readonly wantAuthnRequestsSigned?: boolean;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { SignerKey } from './sign.js';
 
 /** A public key the tenant pins, parsed once, with the fingerprint shown to admins. */
 export interface TrustedKey {
@@ -6,6 +7,8 @@ export interface TrustedKey {
   /** SHA-256 fingerprint of the certificate, colon-separated upper-case hex (as IdP consoles show it). */
   readonly fingerprint: string;
   readonly notAfter: Date;
+  /** The certificate as base64 DER, as metadata and KeyInfo carry it. */
+  readonly base64: string;
 }
 
 /** The problem with a certificate an admin pasted, or `undefined` when it is acceptable. */
@@ -46,7 +49,7 @@ export function parseCertificate(
   } else {
     return `has a ${key.asymmetricKeyType ?? 'unknown'} key; only RSA and EC keys are accepted`;
   }
-  return { key, fingerprint: certificate.fingerprint256, notAfter: new Date(certificate.validTo) };
+  return { key, fingerprint: certificate.fingerprint256, notAfter: new Date(certificate.validTo), base64 };
 }
 
 /** The SHA-256 fingerprint of a base64 DER certificate, or `undefined` when it does not parse. */
@@ -57,4 +60,31 @@ export function certificateFromBase64(base64: string): { key: KeyObject; fingerp
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Parses one of our key pairs (PEM private key and certificate) for signing. The private key must
+ * be RSA of at least 2048 bits and belong to the certificate.
+ */
+export function parseKeyPair(pair: {
+  readonly privateKey: unknown;
+  readonly certificate: unknown;
+}): SignerKey | CertificateProblem {
+  if (typeof pair.privateKey !== 'string' || typeof pair.certificate !== 'string') {
+    return 'must have privateKey and certificate as PEM strings';
+  }
+  const certificate = parseCertificate(pair.certificate, { allowRsa1024: false });
+  if (typeof certificate === 'string') return `certificate ${certificate}`;
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pair.privateKey);
+  } catch {
+    return 'privateKey is not a PEM private key (an encrypted key must be decrypted first)';
+  }
+  if (privateKey.asymmetricKeyType !== 'rsa') return 'privateKey must be an RSA key';
+  const spki = (key: KeyObject): string => key.export({ type: 'spki', format: 'der' }).toString('base64');
+  if (spki(certificate.key) !== spki(createPublicKey(privateKey))) {
+    return 'privateKey does not belong to certificate';
+  }
+  return { privateKey, certificateBase64: certificate.base64 };
 }

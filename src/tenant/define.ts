@@ -1,4 +1,5 @@
-import { parseCertificate, type TrustedKey } from '../crypto/keys.js';
+import { parseCertificate, parseKeyPair, type TrustedKey } from '../crypto/keys.js';
+import type { SignerKey } from '../crypto/sign.js';
 import type { EmailSource, SigningPolicy, TenantConfig } from '../types.js';
 
 /** Default and maximum clock skew (SECURITY rule 16: small and symmetric). */
@@ -18,6 +19,10 @@ export interface ResolvedTenant {
   readonly emailDomains: readonly string[];
   readonly allowSha1: boolean;
   readonly allowIdpInitiated: boolean;
+  /** Our current signing key (`sp.signing`), parsed. */
+  readonly spSigning?: SignerKey;
+  /** Our next signing key (`sp.nextSigning`), published in metadata only. */
+  readonly spNextSigning?: SignerKey;
 }
 
 /**
@@ -100,9 +105,10 @@ function resolve(input: unknown): { problems: TenantProblem[]; resolved?: Resolv
   else {
     requireString(sp, 'entityId', 'sp.entityId', problem);
     const acsUrl = requireString(sp, 'acsUrl', 'sp.acsUrl', problem);
-    if (acsUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(acsUrl))
-      problem('sp.acsUrl', 'must be an absolute http(s) URL');
+    if (acsUrl !== undefined && !isHttpUrl(acsUrl)) problem('sp.acsUrl', 'must be an absolute http(s) URL');
   }
+  const spSigning = sp === undefined ? undefined : keyPair(sp, 'signing', problem);
+  const spNextSigning = sp === undefined ? undefined : keyPair(sp, 'nextSigning', problem);
   const allowRsa1024 = optionalBoolean(config, 'allowRsa1024', problem) ?? false;
   const keys: TrustedKey[] = [];
   if (idp === undefined) problem('idp', 'must be an object with entityId and certificates');
@@ -121,7 +127,20 @@ function resolve(input: unknown): { problems: TenantProblem[]; resolved?: Resolv
         else keys.push(parsed);
       });
     }
-    if (idp.ssoUrl !== undefined && typeof idp.ssoUrl !== 'string') problem('idp.ssoUrl', 'must be a string');
+    optionalUrl(idp.ssoUrl, 'idp.ssoUrl', problem);
+    const ssoUrls = idp.ssoUrls;
+    if (ssoUrls !== undefined) {
+      const urls = record(ssoUrls);
+      if (urls === undefined) problem('idp.ssoUrls', 'must be an object { redirect?, post? }');
+      else {
+        for (const [binding, url] of Object.entries(urls)) {
+          if (binding !== 'redirect' && binding !== 'post')
+            problem(`idp.ssoUrls.${binding}`, 'is not a binding samlkit uses');
+          else optionalUrl(url, `idp.ssoUrls.${binding}`, problem);
+        }
+      }
+    }
+    optionalBoolean(idp, 'wantAuthnRequestsSigned', problem, 'idp.');
   }
 
   const skew = config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
@@ -165,6 +184,8 @@ function resolve(input: unknown): { problems: TenantProblem[]; resolved?: Resolv
       emailDomains: Object.freeze([...domains]),
       allowSha1,
       allowIdpInitiated,
+      ...(spSigning !== undefined && { spSigning }),
+      ...(spNextSigning !== undefined && { spNextSigning }),
     },
   };
 }
@@ -196,10 +217,40 @@ function optionalBoolean(
   object: Record<string, unknown>,
   key: string,
   problem: Problem,
+  pathPrefix = '',
 ): boolean | undefined {
   const value = object[key];
-  if (value !== undefined && typeof value !== 'boolean') problem(key, 'must be true or false');
+  if (value !== undefined && typeof value !== 'boolean')
+    problem(`${pathPrefix}${key}`, 'must be true or false');
   return typeof value === 'boolean' ? value : undefined;
+}
+
+function isHttpUrl(value: string): boolean {
+  return /^https?:\/\/[^\s/]+[^\s]*$/.test(value) && URL.canParse(value);
+}
+
+function optionalUrl(value: unknown, path: string, problem: Problem): void {
+  if (value !== undefined && (typeof value !== 'string' || !isHttpUrl(value))) {
+    problem(path, 'must be an absolute http(s) URL');
+  }
+}
+
+function keyPair(
+  sp: Record<string, unknown>,
+  key: 'signing' | 'nextSigning',
+  problem: Problem,
+): SignerKey | undefined {
+  if (sp[key] === undefined) return undefined;
+  const pair = record(sp[key]);
+  const parsed =
+    pair === undefined
+      ? 'must be { privateKey, certificate }'
+      : parseKeyPair({ privateKey: pair.privateKey, certificate: pair.certificate });
+  if (typeof parsed === 'string') {
+    problem(`sp.${key}`, parsed);
+    return undefined;
+  }
+  return parsed;
 }
 
 function emailSource(value: unknown, problem: Problem): EmailSource | undefined {
