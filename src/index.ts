@@ -4,10 +4,19 @@
  * @module
  */
 export { verifyResponse } from './response/verify.js';
+export {
+  createAuthnRequest,
+  MAX_RELAY_STATE_BYTES,
+  type AuthnRequestOptions,
+  type PostAuthnRequest,
+  type RedirectAuthnRequest,
+} from './request/authn-request.js';
+export { POST_FORM_SCRIPT_HASH, type PostForm } from './request/bindings.js';
 export { defineTenant, validateTenantConfig, type Tenant, type TenantProblem } from './tenant/define.js';
 export { SamlError, type SamlErrorCode, type SamlErrorDetails } from './errors.js';
 export type {
   AttributeNames,
+  BindingUrls,
   EmailSource,
   IdentityProviderConfig,
   ReplayCache,
@@ -15,6 +24,7 @@ export type {
   SamlProfile,
   ServiceProviderConfig,
   SigningPolicy,
+  SpKeyPair,
   TenantConfig,
   VerifyChecks,
 } from './types.js';
