@@ -6,7 +6,6 @@ export interface TrustedKey {
   readonly key: KeyObject;
   /** SHA-256 fingerprint of the certificate, colon-separated upper-case hex (as IdP consoles show it). */
   readonly fingerprint: string;
-  readonly notAfter: Date;
   /** The certificate as base64 DER, as metadata and KeyInfo carry it. */
   readonly base64: string;
 }
@@ -49,7 +48,11 @@ export function parseCertificate(
   } else {
     return `has a ${key.asymmetricKeyType ?? 'unknown'} key; only RSA and EC keys are accepted`;
   }
-  return { key, fingerprint: certificate.fingerprint256, notAfter: new Date(certificate.validTo), base64 };
+  return Object.freeze({
+    key,
+    fingerprint: certificate.fingerprint256,
+    base64,
+  });
 }
 
 /** The SHA-256 fingerprint of a base64 DER certificate, or `undefined` when it does not parse. */
@@ -86,5 +89,5 @@ export function parseKeyPair(pair: {
   if (spki(certificate.key) !== spki(createPublicKey(privateKey))) {
     return 'privateKey does not belong to certificate';
   }
-  return { privateKey, certificateBase64: certificate.base64 };
+  return Object.freeze({ privateKey, certificateBase64: certificate.base64 });
 }

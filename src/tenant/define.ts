@@ -70,7 +70,15 @@ export function validateTenantConfig(config: unknown): TenantProblem[] {
 export function defineTenant(config: TenantConfig): Tenant {
   if (isTenant(config)) return config;
   // Resolve a copy, so that nothing the caller still holds can change what verifies.
-  const tenant = structuredClone(config);
+  let tenant: TenantConfig;
+  try {
+    tenant = structuredClone(config);
+  } catch (cause) {
+    throw new TypeError(
+      'Invalid tenant configuration: it must be plain data (no functions or class instances)',
+      { cause },
+    );
+  }
   const { problems, resolved } = resolve(tenant);
   if (resolved === undefined) {
     throw new TypeError(
@@ -254,7 +262,7 @@ function keyPair(
 }
 
 function emailSource(value: unknown, problem: Problem): EmailSource | undefined {
-  if (value === undefined) return { from: 'nameId' };
+  if (value === undefined) return Object.freeze({ from: 'nameId' });
   const source = record(value);
   if (
     source?.from === 'nameId' &&
