@@ -56,7 +56,11 @@ export type SamlErrorCode =
   | 'EMAIL_DOMAIN_NOT_ALLOWED'
   | 'ENCRYPTED_ASSERTION_UNSUPPORTED'
   /** A store (replay cache, request state) failed; the login fails closed. */
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  /** IdP metadata is not usable: no IdP entity, no signing certificate, expired, ambiguous. */
+  | 'METADATA_INVALID'
+  /** IdP metadata could not be fetched: refused URL or address, HTTP error, timeout. */
+  | 'METADATA_FETCH_FAILED';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {

@@ -12,6 +12,21 @@ export {
   type RedirectAuthnRequest,
 } from './request/authn-request.js';
 export { POST_FORM_SCRIPT_HASH, type PostForm } from './request/bindings.js';
+export {
+  buildSpMetadata,
+  type SpContact,
+  type SpMetadataCommonOptions,
+  type SpMetadataOptions,
+  type SpOrganization,
+} from './metadata/sp.js';
+export { generateSpKeyPair, type SpKeyPairOptions } from './crypto/keygen.js';
+export {
+  DEFAULT_MAX_METADATA_BYTES,
+  parseIdpMetadata,
+  type IdpMetadata,
+  type IdpSigningCertificate,
+  type ParseIdpMetadataOptions,
+} from './metadata/idp.js';
 export { defineTenant, validateTenantConfig, type Tenant, type TenantProblem } from './tenant/define.js';
 export { SamlError, type SamlErrorCode, type SamlErrorDetails } from './errors.js';
 export type {

@@ -17,9 +17,9 @@ export function parseSamlTime(value: string, what: string): Date {
 }
 
 /** The current time: the injected clock when given, else the system clock (the one place it is read). */
-export function currentTime(now: Date | undefined): Date {
+export function currentTime(now: Date | undefined, parameter: string): Date {
   if (now === undefined) return new Date();
   if (!(now instanceof Date) || Number.isNaN(now.getTime()))
-    throw new TypeError('checks.now must be a valid Date');
+    throw new TypeError(`${parameter} must be a valid Date`);
   return now;
 }

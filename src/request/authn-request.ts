@@ -4,15 +4,8 @@ import { signEnveloped } from '../crypto/sign.js';
 import { currentTime } from '../internal/time.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
-import { NS } from '../xml/namespaces.js';
+import { BINDINGS, NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { postForm, redirectUrl, type PostForm } from './bindings.js';
-
-const BINDINGS = {
-  redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect',
-  post: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST',
-} as const;
-
-export const EMAIL_ADDRESS_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 /** The RelayState limit of SAML bindings §3.4.3 and §3.5.3, in bytes. */
 export const MAX_RELAY_STATE_BYTES = 80;
@@ -145,7 +138,7 @@ function buildRequestElement(
   request.setAttributeNS(NS.xmlns, 'xmlns:saml', NS.assertion);
   request.setAttribute('ID', id);
   request.setAttribute('Version', '2.0');
-  request.setAttribute('IssueInstant', currentTime(options.now).toISOString());
+  request.setAttribute('IssueInstant', currentTime(options.now, 'options.now').toISOString());
   request.setAttribute('Destination', destination);
   request.setAttribute('AssertionConsumerServiceURL', config.sp.acsUrl);
   request.setAttribute('ProtocolBinding', BINDINGS.post);
@@ -160,7 +153,7 @@ function buildRequestElement(
   };
   child(request, NS.assertion, 'saml:Issuer', config.sp.entityId);
   const policy = child(request, NS.protocol, 'samlp:NameIDPolicy');
-  policy.setAttribute('Format', options.nameIdFormat ?? EMAIL_ADDRESS_FORMAT);
+  policy.setAttribute('Format', options.nameIdFormat ?? NAMEID_FORMAT.emailAddress);
   policy.setAttribute('AllowCreate', String(options.allowCreate ?? true));
 
   const context = options.requestedAuthnContext;

@@ -4,11 +4,10 @@ import { fail } from '../internal/fail.js';
 import { parseSamlTime } from '../internal/time.js';
 import type { ResolvedTenant } from '../tenant/define.js';
 import { attributeOf, childrenNamed, elementChildren, textOf } from '../xml/dom.js';
-import { NS } from '../xml/namespaces.js';
+import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { checkIssuer, requireVersion, type VerifiedAssertion } from './envelope.js';
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
-const UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 
 /** What the assertion says once every condition holds; still without the email rules. */
 export interface AssertionContent {
@@ -140,7 +139,7 @@ function readNameId(subject: Element, tenantId: string): { nameId: string; nameI
       tenantId,
     });
   }
-  return { nameId, nameIdFormat: attributeOf(nameIdElement, 'Format') ?? UNSPECIFIED };
+  return { nameId, nameIdFormat: attributeOf(nameIdElement, 'Format') ?? NAMEID_FORMAT.unspecified };
 }
 
 interface Confirmation {

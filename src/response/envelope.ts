@@ -3,7 +3,7 @@ import { signatureOf, verifyEnvelopedSignature, type VerifiedSignature } from '.
 import { fail } from '../internal/fail.js';
 import type { ResolvedTenant } from '../tenant/define.js';
 import { attributeOf, childrenNamed, descendantsNamed, textOf } from '../xml/dom.js';
-import { NS } from '../xml/namespaces.js';
+import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import type { ParsedXml } from '../xml/parse.js';
 
 declare const verified: unique symbol;
@@ -22,7 +22,6 @@ export interface VerifiedAssertion {
 }
 
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
-const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
 
 const malformedHint =
   'The message is not a SAML 2.0 Response. Check that the IdP is configured for SAML 2.0 (not WS-Federation or SAML 1.1) and posts to this ACS URL.';
@@ -186,7 +185,7 @@ export function checkIssuer(element: Element, tenant: ResolvedTenant, required: 
   if (issuer === undefined) return;
   const format = attributeOf(issuer, 'Format');
   const value = textOf(issuer).trim();
-  if (value !== tenant.config.idp.entityId || (format !== undefined && format !== ENTITY_FORMAT)) {
+  if (value !== tenant.config.idp.entityId || (format !== undefined && format !== NAMEID_FORMAT.entity)) {
     fail('ISSUER_MISMATCH', 'The Issuer is not the IdP configured for this tenant', {
       hint: `Set the tenant's IdP entity ID to the IdP's Issuer (Entra ID: "Microsoft Entra Identifier"; Okta: "Identity Provider Issuer"), or check that the response was posted to the right tenant's ACS URL.`,
       expected: tenant.config.idp.entityId,

@@ -1,9 +1,8 @@
 import { fail } from '../internal/fail.js';
 import type { ResolvedTenant } from '../tenant/define.js';
 import type { SamlProfile } from '../types.js';
+import { NAMEID_FORMAT } from '../xml/namespaces.js';
 import type { AssertionContent } from './assertion.js';
-
-const EMAIL_ADDRESS_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 // A deliberately plain address: one @, no quotes, comments or spaces. The local part may hold
 // Unicode letters (SMTPUTF8 addresses exist in the wild); the domain must be ASCII (IDNs in their
@@ -90,11 +89,11 @@ function readEmail(content: AssertionContent, tenant: ResolvedTenant): string | 
   } else {
     if (
       (source.format ?? 'emailAddress') === 'emailAddress' &&
-      content.nameIdFormat !== EMAIL_ADDRESS_FORMAT
+      content.nameIdFormat !== NAMEID_FORMAT.emailAddress
     ) {
       fail('NAMEID_NOT_EMAIL', 'The NameID format is not emailAddress', {
         hint: 'Set the NameID format to EmailAddress in the IdP (Entra ID: Unique User Identifier = user.mail, format Email address; Okta: Name ID format = EmailAddress, Application username = Email).',
-        expected: EMAIL_ADDRESS_FORMAT,
+        expected: NAMEID_FORMAT.emailAddress,
         received: content.nameIdFormat,
         tenantId,
       });

@@ -1,5 +1,6 @@
 import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
 import { fail } from '../internal/fail.js';
+import { NS } from './namespaces.js';
 
 /** Caps on the parsed tree (SECURITY rule 2). A real Response is far below each of them. */
 export const TREE_LIMITS = { maxDepth: 48, maxNodes: 30_000, maxAttributesPerElement: 48 } as const;
@@ -130,13 +131,11 @@ const sizeHint =
 // An NCName (XML namespaces §3) restricted to ASCII, plus a leading digit: SecureWorks and other
 // UUID-minded IdPs emit IDs like "28338c8c-…". What matters is that an ID can never look like
 // XPointer or other fragment syntax, so `#` + ID names exactly one element.
-const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
-const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
 
 /** Namespaces in XML §3: `xml` is bound to its URI only, `xmlns` never, neither URI to another prefix. */
 function isLegalBinding(declaration: string, uri: string): boolean {
-  if (declaration === 'xmlns:xml') return uri === XML_NAMESPACE;
-  return declaration !== 'xmlns:xmlns' && uri !== XML_NAMESPACE && uri !== XMLNS_NAMESPACE;
+  if (declaration === 'xmlns:xml') return uri === NS.xml;
+  return declaration !== 'xmlns:xmlns' && uri !== NS.xml && uri !== NS.xmlns;
 }
 
 const ID_TOKEN = /^[A-Za-z0-9_][\w.-]*$/;
@@ -160,7 +159,7 @@ function inspectAttributes(element: Element, ids: Map<string, Element>): void {
     if (FORBIDDEN_CHARS.test(attribute.value)) {
       fail('MALFORMED_XML', 'The document contains a forbidden character', { hint });
     }
-    if (attribute.namespaceURI === XMLNS_NAMESPACE && !isLegalBinding(name, attribute.value)) {
+    if (attribute.namespaceURI === NS.xmlns && !isLegalBinding(name, attribute.value)) {
       fail('MALFORMED_XML', `The namespace declaration ${name} is illegal`, { hint });
     }
     // Canonicalisers skip every attribute whose name starts with "xmlns" as a namespace declaration;

@@ -43,11 +43,23 @@ function memoryReplayCache(): ReplayCache {
 describe('public contract (built package)', () => {
   it('exports exactly the curated names', () => {
     assert.deepEqual(Object.keys(samlkit).sort(), [
+      'DEFAULT_MAX_METADATA_BYTES',
+      'MAX_RELAY_STATE_BYTES',
+      'POST_FORM_SCRIPT_HASH',
       'SamlError',
+      'buildSpMetadata',
+      'createAuthnRequest',
       'defineTenant',
+      'generateSpKeyPair',
+      'parseIdpMetadata',
       'validateTenantConfig',
       'verifyResponse',
     ]);
+  });
+
+  it('keeps network I/O in the samlkit/fetch subpath', async () => {
+    const fetchModule = await import('samlkit/fetch');
+    assert.deepEqual(Object.keys(fetchModule), ['fetchIdpMetadata']);
   });
 
   it('verifies a real Entra ID response into a SamlProfile, then refuses its replay', async () => {

@@ -64,6 +64,8 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   EMAIL_DOMAIN_NOT_ALLOWED: true,
   ENCRYPTED_ASSERTION_UNSUPPORTED: true,
   STORE_UNAVAILABLE: true,
+  METADATA_INVALID: true,
+  METADATA_FETCH_FAILED: true,
 };
 
 interface ManifestEntry {
