@@ -27,7 +27,13 @@ export {
   type IdpSigningCertificate,
   type ParseIdpMetadataOptions,
 } from './metadata/idp.js';
-export { defineTenant, validateTenantConfig, type Tenant, type TenantProblem } from './tenant/define.js';
+export {
+  defineTenant,
+  validateTenantConfig,
+  type Tenant,
+  type TenantValidationOptions,
+} from './tenant/define.js';
+export type { TenantProblem } from './tenant/validate.js';
 export { SamlError, type SamlErrorCode, type SamlErrorDetails } from './errors.js';
 export type {
   AttributeNames,

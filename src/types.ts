@@ -30,12 +30,29 @@ export type SigningPolicy = 'covered' | 'assertion' | 'response' | 'both';
  */
 export type EmailSource =
   | { readonly from: 'nameId'; readonly format?: 'emailAddress' | 'any' }
-  | { readonly from: 'attribute'; readonly name: string }
+  | { readonly from: 'attribute'; readonly name?: string }
   | { readonly from: 'none' };
 
-/** Names of the attributes that fill the convenience fields of {@link SamlProfile}. */
+/** The identity providers samlkit knows the claim names and console fields of. */
+export type IdpPresetName =
+  'azure' | 'okta' | 'google' | 'onelogin' | 'ping' | 'adfs' | 'keycloak' | 'generic';
+
+/** Maps IdP groups to the app's roles (exact, case-sensitive group names). */
+export interface RoleMapping {
+  /** Each rule grants `role` to members of `group`. */
+  readonly rules: readonly { readonly group: string; readonly role: string }[];
+  /** The role of a user no rule matches. Without it, such a user has no role. */
+  readonly defaultRole?: string;
+}
+
+/**
+ * Names of the attributes that fill the convenience fields of {@link SamlProfile}. Each one
+ * overrides the tenant's preset; without either, the first well-known name present is used.
+ */
 export interface AttributeNames {
-  /** Attribute whose values are the user's groups. Default: the first of the well-known names present. */
+  /** The attribute `email: { from: 'attribute' }` reads when it names none. */
+  readonly email?: string;
+  /** Attribute whose values are the user's groups. */
   readonly groups?: string;
   readonly firstName?: string;
   readonly lastName?: string;
@@ -113,14 +130,32 @@ export interface TenantConfig {
    * legacy IdPs that cannot rotate to a 2048-bit key.
    */
   readonly allowRsa1024?: boolean;
+  /**
+   * **Weakens security.** Accept plain-http ACS and SSO URLs on hosts other than localhost (a
+   * development tunnel). Default `false`: over http, the response can be read and replayed.
+   */
+  readonly allowHttp?: boolean;
   /** Tolerance for clock differences with the IdP, in seconds. Default 120, at most 300. */
   readonly clockSkewSeconds?: number;
   /** Which signatures must be present. Default `'covered'`. */
   readonly signing?: SigningPolicy;
   /** Where the user's email comes from. Default `{ from: 'nameId' }`. */
   readonly email?: EmailSource;
-  /** Which attributes fill `groups`, `firstName` and `lastName`. */
+  /** Which attributes fill `email`, `groups`, `firstName` and `lastName`; overrides the preset. */
   readonly attributeNames?: AttributeNames;
+  /** The IdP product, for its claim names and setup instructions. Default `'generic'`. */
+  readonly preset?: IdpPresetName;
+  /** SAML login is on for this tenant. Default `true`. */
+  readonly enabled?: boolean;
+  /**
+   * Members (users with an address in `emailDomains`) must sign in with SSO: password login is off
+   * for them, except for `breakGlassEmails`. Default `false`.
+   */
+  readonly requireSso?: boolean;
+  /** Addresses that keep password login under `requireSso`: the admin's way back in when the IdP fails. */
+  readonly breakGlassEmails?: readonly string[];
+  /** Group → role rules applied by `finishLogin` (and `mapRoles`). */
+  readonly roles?: RoleMapping;
 }
 
 /** The identity a verified Response asserts. Every field was read from signed content. */

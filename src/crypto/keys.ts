@@ -8,6 +8,8 @@ export interface TrustedKey {
   readonly fingerprint: string;
   /** The certificate as base64 DER, as metadata and KeyInfo carry it. */
   readonly base64: string;
+  /** The certificate's notAfter, in milliseconds since the epoch (informational: keys are pinned). */
+  readonly expiresAt: number;
 }
 
 /** The problem with a certificate an admin pasted, or `undefined` when it is acceptable. */
@@ -51,6 +53,7 @@ export function parseCertificate(
   return Object.freeze({
     key,
     fingerprint: certificate.fingerprint256,
+    expiresAt: Date.parse(certificate.validTo),
     base64,
   });
 }

@@ -2,7 +2,7 @@ import type { Element } from '@xmldom/xmldom';
 import { SamlError } from '../errors.js';
 import { fail } from '../internal/fail.js';
 import { parseSamlTime } from '../internal/time.js';
-import type { ResolvedTenant } from '../tenant/define.js';
+import type { ResolvedTenant } from '../tenant/validate.js';
 import { attributeOf, childrenNamed, elementChildren, textOf } from '../xml/dom.js';
 import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { checkIssuer, requireVersion, type VerifiedAssertion } from './envelope.js';

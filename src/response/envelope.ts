@@ -1,7 +1,7 @@
 import type { Element } from '@xmldom/xmldom';
 import { signatureOf, verifyEnvelopedSignature, type VerifiedSignature } from '../crypto/signature.js';
 import { fail } from '../internal/fail.js';
-import type { ResolvedTenant } from '../tenant/define.js';
+import type { ResolvedTenant } from '../tenant/validate.js';
 import { attributeOf, childrenNamed, descendantsNamed, textOf } from '../xml/dom.js';
 import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import type { ParsedXml } from '../xml/parse.js';

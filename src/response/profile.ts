@@ -1,17 +1,14 @@
+import { parseEmail } from '../internal/email.js';
 import { fail } from '../internal/fail.js';
-import type { ResolvedTenant } from '../tenant/define.js';
+import type { ResolvedTenant } from '../tenant/validate.js';
 import type { SamlProfile } from '../types.js';
 import { NAMEID_FORMAT } from '../xml/namespaces.js';
 import type { AssertionContent } from './assertion.js';
 
-// A deliberately plain address: one @, no quotes, comments or spaces. The local part may hold
-// Unicode letters (SMTPUTF8 addresses exist in the wild); the domain must be ASCII (IDNs in their
-// xn-- form), because lower-casing Unicode maps look-alikes such as U+212A KELVIN SIGN onto `k`, and
-// the domain decides which tenant may claim the user.
-const EMAIL =
-  /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{1,62})$/u;
-
-/** Well-known attribute names per field, in order of preference (Entra ID, Okta, OneLogin, LDAP OIDs). */
+/**
+ * Attribute names tried, in order, for a field that neither the tenant nor its preset names
+ * (Entra ID, Okta, OneLogin, LDAP OIDs).
+ */
 const WELL_KNOWN = {
   groups: [
     'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups',
@@ -44,8 +41,9 @@ const WELL_KNOWN = {
 export function buildProfile(content: AssertionContent, tenant: ResolvedTenant): SamlProfile {
   const attributes = content.attributes;
   const email = readEmail(content, tenant);
-  const firstName = firstValue(attributes, tenant.config.attributeNames?.firstName, WELL_KNOWN.firstName);
-  const lastName = firstValue(attributes, tenant.config.attributeNames?.lastName, WELL_KNOWN.lastName);
+  const names = tenant.attributeNames;
+  const firstName = firstValue(attributes, names.firstName, WELL_KNOWN.firstName);
+  const lastName = firstValue(attributes, names.lastName, WELL_KNOWN.lastName);
   return {
     tenantId: tenant.config.id,
     issuer: content.issuer,
@@ -55,9 +53,7 @@ export function buildProfile(content: AssertionContent, tenant: ResolvedTenant):
     ...(firstName !== undefined && { firstName }),
     ...(lastName !== undefined && { lastName }),
     // OneLogin sends one empty value for "no groups".
-    groups: (pick(attributes, tenant.config.attributeNames?.groups, WELL_KNOWN.groups) ?? []).filter(
-      (group) => group.trim() !== '',
-    ),
+    groups: (pick(attributes, names.groups, WELL_KNOWN.groups) ?? []).filter((group) => group.trim() !== ''),
     // fromEntries defines own properties, so a claim named "__proto__" stays a plain key.
     attributes: Object.fromEntries(attributes),
     assertionId: content.assertionId,
@@ -74,13 +70,15 @@ function readEmail(content: AssertionContent, tenant: ResolvedTenant): string | 
   if (source.from === 'none') return undefined;
   let candidate: string | undefined;
   if (source.from === 'attribute') {
-    const values = content.attributes.get(source.name) ?? [];
+    // validateTenantConfig guarantees one of the two names.
+    const name = source.name ?? tenant.attributeNames.email ?? '';
+    const values = content.attributes.get(name) ?? [];
     if (values.length !== 1) {
       fail(
         'NAMEID_NOT_EMAIL',
-        `The attribute ${source.name} must carry exactly one value, it has ${values.length}`,
+        `The attribute ${name} must carry exactly one value, it has ${values.length}`,
         {
-          hint: `Configure the IdP to send the user's email address in the attribute "${source.name}", or change the tenant's email source.`,
+          hint: `Configure the IdP to send the user's email address in the attribute "${name}", or change the tenant's email source.`,
           tenantId,
         },
       );
@@ -100,16 +98,15 @@ function readEmail(content: AssertionContent, tenant: ResolvedTenant): string | 
     }
     candidate = content.nameId;
   }
-  const match = candidate === undefined ? null : EMAIL.exec(candidate);
-  if (candidate === undefined || match === null) {
+  const parsed = candidate === undefined ? undefined : parseEmail(candidate);
+  if (candidate === undefined || parsed === undefined) {
     fail('NAMEID_NOT_EMAIL', 'The user identifier is not an email address', {
       hint: "Configure the IdP to send the user's email address (Entra ID: user.mail or user.userprincipalname; Okta: Email).",
       ...(candidate !== undefined && { received: candidate, receivedIsPersonal: true }),
       tenantId,
     });
   }
-  const domain = (match[1] ?? '').toLowerCase();
-  const email = `${candidate.slice(0, candidate.length - domain.length)}${domain}`;
+  const { address: email, domain } = parsed;
   if (tenant.emailDomains.length > 0 && !tenant.emailDomains.includes(domain)) {
     fail('EMAIL_DOMAIN_NOT_ALLOWED', `The email domain ${domain} is not one of the tenant's domains`, {
       hint: `This tenant accepts only ${tenant.emailDomains.join(', ')}. Add the domain to the tenant after verifying the organisation owns it.`,

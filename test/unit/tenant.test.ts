@@ -1,6 +1,7 @@
 /**
  * validateTenantConfig and defineTenant: every problem reported at once with its path, the frozen result, and what
- * counts as a certificate. Certificates are read from fixtures/real/ (Node cannot mint X.509 certificates itself).
+ * counts as a certificate. The test keys (test/helpers/keys) are valid until 2126; the 1024-bit real-IdP ones in
+ * fixtures/real/ expired long ago, so they are judged at a time they were valid (TIME_OF_1024).
  */
 import assert from 'node:assert/strict';
 import { KeyObject, X509Certificate } from 'node:crypto';
@@ -12,8 +13,10 @@ import type { TenantConfig, TenantProblem } from '../../src/index.js';
 const REAL = new URL('../../fixtures/real/', import.meta.url);
 const readPem = (file: string): string => readFileSync(new URL(file, REAL), 'utf8');
 
-/** A 2048-bit RSA certificate (Entra ID). */
-const PEM_2048 = readPem('azure/waisaml2-2023-signed-assertion.pem');
+/** A 2048-bit RSA test certificate, valid until 2126. */
+const PEM_2048 = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
+/** When both 1024-bit certificates below were valid. */
+const TIME_OF_1024 = new Date('2016-07-01T00:00:00Z');
 /** 1024-bit RSA certificates of legacy IdPs. */
 const PEM_1024_OKTA = readPem('okta/passportwsfed-2013-signed-assertion.pem');
 const PEM_1024_OAM = readPem('other/gosaml2-2016-oam-signed-assertion.pem');
@@ -27,7 +30,7 @@ const VALID: TenantConfig = {
 /** Validates `VALID` with `changes` spread over it (an `undefined` value removes the key). */
 function problemsWith(changes: Record<string, unknown>): TenantProblem[] {
   const merged = Object.entries<unknown>({ ...VALID, ...changes }).filter(([, value]) => value !== undefined);
-  return validateTenantConfig(Object.fromEntries(merged));
+  return validateTenantConfig(Object.fromEntries(merged), { now: TIME_OF_1024 });
 }
 
 function paths(problems: readonly TenantProblem[]): string[] {
@@ -315,7 +318,7 @@ describe('defineTenant', () => {
   it('refuses a 1024-bit certificate with a TypeError unless allowRsa1024', () => {
     const config: TenantConfig = { ...VALID, idp: { ...VALID.idp, certificates: [PEM_1024_OKTA] } };
     assert.throws(
-      () => defineTenant(config),
+      () => defineTenant(config, { now: TIME_OF_1024 }),
       (error: unknown) => {
         assert.ok(error instanceof TypeError);
         assert.match(error.message, /idp\.certificates\[0\]: .*1024/);

@@ -1,0 +1,364 @@
+import { parseCertificate, parseKeyPair, type TrustedKey } from '../crypto/keys.js';
+import type { SignerKey } from '../crypto/sign.js';
+import { parseEmail } from '../internal/email.js';
+import type {
+  AttributeNames,
+  EmailSource,
+  IdpPresetName,
+  RoleMapping,
+  SigningPolicy,
+  TenantConfig,
+} from '../types.js';
+import { IDP_PRESETS, isPresetName } from './presets.js';
+
+/** Default and maximum clock skew (SECURITY rule 16: small and symmetric). */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 120;
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+/** An IdP certificate this close to expiry gets a warning. */
+export const CERTIFICATE_WARNING_DAYS = 30;
+
+/** One problem found in a tenant configuration, with the path of the offending field. */
+export interface TenantProblem {
+  readonly path: string;
+  readonly message: string;
+  /** Errors make the configuration unusable; warnings (a certificate about to expire) do not. */
+  readonly severity: 'error' | 'warning';
+}
+
+/** What the verifier and the service need from a tenant, computed once, defaults filled in. */
+export interface ResolvedTenant {
+  readonly config: TenantConfig;
+  readonly keys: readonly TrustedKey[];
+  readonly skewMs: number;
+  readonly signing: SigningPolicy;
+  readonly email: EmailSource;
+  /** Lower-cased; empty when any domain is allowed. */
+  readonly emailDomains: readonly string[];
+  readonly allowSha1: boolean;
+  readonly allowIdpInitiated: boolean;
+  readonly preset: IdpPresetName;
+  /** The preset's claim names, overridden by the tenant's `attributeNames`. */
+  readonly attributeNames: AttributeNames;
+  readonly enabled: boolean;
+  readonly requireSso: boolean;
+  /** Lower-cased domains. */
+  readonly breakGlassEmails: readonly string[];
+  readonly roles?: RoleMapping;
+  /** Our current signing key (`sp.signing`), parsed. */
+  readonly spSigning?: SignerKey;
+  /** Our next signing key (`sp.nextSigning`), published in metadata only. */
+  readonly spNextSigning?: SignerKey;
+}
+
+const SIGNING_POLICIES: readonly SigningPolicy[] = ['covered', 'assertion', 'response', 'both'];
+const ATTRIBUTE_FIELDS = ['email', 'groups', 'firstName', 'lastName'];
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/;
+const DAY_MS = 86_400_000;
+
+type Problem = (path: string, message: string, severity?: TenantProblem['severity']) => void;
+
+/**
+ * Checks a configuration and, when it has no errors, resolves it. `now` decides which
+ * certificates have expired (an error) or expire within 30 days (a warning).
+ */
+export function resolveTenantConfig(
+  input: unknown,
+  now: Date,
+): { problems: TenantProblem[]; resolved?: ResolvedTenant } {
+  const problems: TenantProblem[] = [];
+  const problem: Problem = (path, message, severity = 'error') => {
+    problems.push({ path, message, severity });
+  };
+  const config = record(input);
+  if (config === undefined)
+    return { problems: [{ path: '', message: 'must be an object', severity: 'error' }] };
+
+  const id = requireString(config, 'id', 'id', problem);
+  const allowHttp = optionalBoolean(config, 'allowHttp', problem) ?? false;
+  const requireUrl: UrlCheck = (value, path) => {
+    checkUrl(value, path, allowHttp, problem);
+  };
+  const sp = record(config.sp);
+  if (sp === undefined) problem('sp', 'must be an object with entityId and acsUrl');
+  else {
+    requireString(sp, 'entityId', 'sp.entityId', problem);
+    requireUrl(sp.acsUrl, 'sp.acsUrl');
+  }
+  const spSigning = sp && keyPair(sp, 'signing', problem);
+  const spNextSigning = sp && keyPair(sp, 'nextSigning', problem);
+  const allowRsa1024 = optionalBoolean(config, 'allowRsa1024', problem) ?? false;
+  const keys = identityProvider(config.idp, { allowRsa1024, now }, requireUrl, problem);
+
+  const skew = config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  if (typeof skew !== 'number' || !Number.isInteger(skew) || skew < 0 || skew > MAX_CLOCK_SKEW_SECONDS) {
+    problem('clockSkewSeconds', `must be a whole number of seconds from 0 to ${MAX_CLOCK_SKEW_SECONDS}`);
+  }
+  const signing = config.signing ?? 'covered';
+  if (!SIGNING_POLICIES.includes(signing as SigningPolicy))
+    problem('signing', `must be one of ${SIGNING_POLICIES.join(', ')}`);
+  const preset = config.preset ?? 'generic';
+  if (!isPresetName(preset)) problem('preset', `must be one of ${Object.keys(IDP_PRESETS).join(', ')}`);
+  const overrides = attributeNames(config.attributeNames, problem);
+  const email = emailSource(config.email, problem);
+  const domains = emailDomains(config.emailDomains, problem);
+  if (email?.from === 'none' && domains.length > 0) {
+    problem('email', "{ from: 'none' } cannot be combined with emailDomains: there is no email to check");
+  }
+  const requireSso = optionalBoolean(config, 'requireSso', problem) ?? false;
+  if (requireSso && domains.length === 0)
+    problem('requireSso', 'needs emailDomains: they say whose password login is off');
+  const breakGlassEmails = addresses(config.breakGlassEmails, 'breakGlassEmails', problem);
+  const roles = roleMapping(config.roles, problem);
+  const allowSha1 = optionalBoolean(config, 'allowSha1', problem) ?? false;
+  const allowIdpInitiated = optionalBoolean(config, 'allowIdpInitiated', problem) ?? false;
+  const enabled = optionalBoolean(config, 'enabled', problem) ?? true;
+
+  if (
+    problems.some((p) => p.severity === 'error') ||
+    id === undefined ||
+    email === undefined ||
+    !isPresetName(preset)
+  ) {
+    return { problems };
+  }
+  const attributes = { ...IDP_PRESETS[preset].claims, ...overrides };
+  if (email.from === 'attribute' && email.name === undefined && attributes.email === undefined) {
+    problem(
+      'email',
+      "{ from: 'attribute' } needs a name, attributeNames.email, or a preset that names the email claim",
+    );
+    return { problems };
+  }
+  return {
+    problems,
+    resolved: {
+      config: input as TenantConfig,
+      keys: Object.freeze(keys),
+      skewMs: (skew as number) * 1000,
+      signing: signing as SigningPolicy,
+      email,
+      emailDomains: Object.freeze(domains),
+      allowSha1,
+      allowIdpInitiated,
+      preset,
+      attributeNames: Object.freeze(attributes),
+      enabled,
+      requireSso,
+      breakGlassEmails: Object.freeze(breakGlassEmails),
+      ...(roles !== undefined && { roles }),
+      ...(spSigning !== undefined && { spSigning }),
+      ...(spNextSigning !== undefined && { spNextSigning }),
+    },
+  };
+}
+
+function identityProvider(
+  value: unknown,
+  options: { allowRsa1024: boolean; now: Date },
+  requireUrl: UrlCheck,
+  problem: Problem,
+): TrustedKey[] {
+  const idp = record(value);
+  const keys: TrustedKey[] = [];
+  if (idp === undefined) {
+    problem('idp', 'must be an object with entityId and certificates');
+    return keys;
+  }
+  requireString(idp, 'entityId', 'idp.entityId', problem);
+  const certificates = idp.certificates;
+  if (!Array.isArray(certificates) || certificates.length === 0) {
+    problem(
+      'idp.certificates',
+      'must list at least one certificate (a tenant without a certificate accepts nothing)',
+    );
+  } else {
+    certificates.forEach((pem: unknown, index) => {
+      const path = `idp.certificates[${index}]`;
+      const parsed = typeof pem === 'string' ? parseCertificate(pem, options) : 'must be a string';
+      if (typeof parsed === 'string') {
+        problem(path, parsed);
+        return;
+      }
+      keys.push(parsed);
+      const daysLeft = (parsed.expiresAt - options.now.getTime()) / DAY_MS;
+      const on = new Date(parsed.expiresAt).toISOString();
+      if (daysLeft <= 0)
+        problem(
+          path,
+          `expired on ${on}; add the IdP's current signing certificate (${parsed.fingerprint} is the old one)`,
+        );
+      else if (daysLeft <= CERTIFICATE_WARNING_DAYS) {
+        problem(path, `expires on ${on}; add the IdP's next certificate before then`, 'warning');
+      }
+    });
+  }
+  if (idp.ssoUrl !== undefined) requireUrl(idp.ssoUrl, 'idp.ssoUrl');
+  if (idp.ssoUrls !== undefined) {
+    const urls = record(idp.ssoUrls);
+    if (urls === undefined) problem('idp.ssoUrls', 'must be an object { redirect?, post? }');
+    for (const [binding, url] of Object.entries(urls ?? {})) {
+      if (binding !== 'redirect' && binding !== 'post')
+        problem(`idp.ssoUrls.${binding}`, 'is not a binding samlkit uses');
+      else if (url !== undefined) requireUrl(url, `idp.ssoUrls.${binding}`);
+    }
+  }
+  optionalBoolean(idp, 'wantAuthnRequestsSigned', problem, 'idp.');
+  return keys;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function requireString(
+  object: Record<string, unknown>,
+  key: string,
+  path: string,
+  problem: Problem,
+): string | undefined {
+  const value = object[key];
+  if (typeof value !== 'string' || value.trim() === '') {
+    problem(path, 'must be a non-empty string');
+    return undefined;
+  }
+  if (value !== value.trim()) problem(path, 'must not start or end with white space');
+  return value;
+}
+
+function optionalBoolean(
+  object: Record<string, unknown>,
+  key: string,
+  problem: Problem,
+  pathPrefix = '',
+): boolean | undefined {
+  const value = object[key];
+  if (value !== undefined && typeof value !== 'boolean')
+    problem(`${pathPrefix}${key}`, 'must be true or false');
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+type UrlCheck = (value: unknown, path: string) => void;
+
+/** An absolute URL, HTTPS unless the host is loopback (a test IdP on this machine) or `allowHttp`. */
+function checkUrl(value: unknown, path: string, allowHttp: boolean, problem: Problem): void {
+  const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+  if (
+    url === undefined ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    /\s/.test(value as string)
+  ) {
+    problem(path, 'must be an absolute https URL');
+  } else if (
+    url.protocol === 'http:' &&
+    !allowHttp &&
+    !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+  ) {
+    problem(path, 'must use https (plain http is allowed for localhost, or with allowHttp)');
+  }
+}
+
+function keyPair(
+  sp: Record<string, unknown>,
+  key: 'signing' | 'nextSigning',
+  problem: Problem,
+): SignerKey | undefined {
+  if (sp[key] === undefined) return undefined;
+  const pair = record(sp[key]);
+  const parsed =
+    pair === undefined
+      ? 'must be { privateKey, certificate }'
+      : parseKeyPair({ privateKey: pair.privateKey, certificate: pair.certificate });
+  if (typeof parsed === 'string') {
+    problem(`sp.${key}`, parsed);
+    return undefined;
+  }
+  return parsed;
+}
+
+function attributeNames(value: unknown, problem: Problem): AttributeNames {
+  if (value === undefined) return {};
+  const fields = record(value);
+  if (fields === undefined) {
+    problem('attributeNames', 'must be an object');
+    return {};
+  }
+  for (const [key, name] of Object.entries(fields)) {
+    if (!ATTRIBUTE_FIELDS.includes(key)) problem(`attributeNames.${key}`, 'is not a known field');
+    else if (typeof name !== 'string' || name === '')
+      problem(`attributeNames.${key}`, 'must be a non-empty string');
+  }
+  return fields;
+}
+
+function emailSource(value: unknown, problem: Problem): EmailSource | undefined {
+  if (value === undefined) return Object.freeze({ from: 'nameId' });
+  const source = record(value);
+  const from = source?.from;
+  if (from === 'nameId' && [undefined, 'emailAddress', 'any'].includes(source?.format as string))
+    return source as EmailSource;
+  if (
+    from === 'attribute' &&
+    (source?.name === undefined || (typeof source.name === 'string' && source.name !== ''))
+  ) {
+    return source as EmailSource;
+  }
+  if (from === 'none') return source as EmailSource;
+  problem(
+    'email',
+    "must be { from: 'nameId', format?: 'emailAddress' | 'any' }, { from: 'attribute', name? }, or { from: 'none' }",
+  );
+  return undefined;
+}
+
+function emailDomains(value: unknown, problem: Problem): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problem('emailDomains', 'must be an array of domain names');
+    return [];
+  }
+  const domains = new Set<string>();
+  value.forEach((domain: unknown, index) => {
+    const normalised = typeof domain === 'string' ? domain.toLowerCase() : '';
+    if (!DOMAIN.test(normalised))
+      problem(`emailDomains[${index}]`, 'must be a domain name such as example.com (IDNs in xn-- form)');
+    else domains.add(normalised);
+  });
+  return [...domains];
+}
+
+function addresses(value: unknown, path: string, problem: Problem): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problem(path, 'must be an array of email addresses');
+    return [];
+  }
+  return value.flatMap((entry: unknown, index) => {
+    const parsed = typeof entry === 'string' ? parseEmail(entry.trim()) : undefined;
+    if (parsed === undefined) problem(`${path}[${index}]`, 'must be an email address');
+    return parsed === undefined ? [] : [parsed.address];
+  });
+}
+
+function roleMapping(value: unknown, problem: Problem): RoleMapping | undefined {
+  if (value === undefined) return undefined;
+  const mapping = record(value);
+  if (mapping === undefined || !Array.isArray(mapping.rules)) {
+    problem('roles', 'must be { rules: [{ group, role }], defaultRole? }');
+    return undefined;
+  }
+  mapping.rules.forEach((rule: unknown, index) => {
+    const fields = record(rule);
+    for (const key of ['group', 'role']) {
+      const field = fields?.[key];
+      if (typeof field !== 'string' || field === '')
+        problem(`roles.rules[${index}].${key}`, 'must be a non-empty string');
+    }
+  });
+  const defaultRole = mapping.defaultRole;
+  if (defaultRole !== undefined && (typeof defaultRole !== 'string' || defaultRole === '')) {
+    problem('roles.defaultRole', 'must be a non-empty string');
+  }
+  return mapping as unknown as RoleMapping;
+}
