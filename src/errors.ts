@@ -60,7 +60,17 @@ export type SamlErrorCode =
   /** IdP metadata is not usable: no IdP entity, no signing certificate, expired, ambiguous. */
   | 'METADATA_INVALID'
   /** IdP metadata could not be fetched: refused URL or address, HTTP error, timeout. */
-  | 'METADATA_FETCH_FAILED';
+  | 'METADATA_FETCH_FAILED'
+  /** No tenant matches the login (unknown ID, email domain, or issuer). */
+  | 'TENANT_NOT_FOUND'
+  /** Several tenants match an unsolicited response's issuer; samlkit will not guess. */
+  | 'TENANT_AMBIGUOUS'
+  /** SAML login is switched off for the tenant. */
+  | 'SAML_DISABLED'
+  /** Another tenant already claims one of the email domains. */
+  | 'DOMAIN_ALREADY_CLAIMED'
+  /** The RelayState the IdP returned is not the one sent with the request. */
+  | 'RELAY_STATE_MISMATCH';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {

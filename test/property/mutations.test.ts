@@ -66,6 +66,11 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   STORE_UNAVAILABLE: true,
   METADATA_INVALID: true,
   METADATA_FETCH_FAILED: true,
+  TENANT_NOT_FOUND: true,
+  TENANT_AMBIGUOUS: true,
+  SAML_DISABLED: true,
+  DOMAIN_ALREADY_CLAIMED: true,
+  RELAY_STATE_MISMATCH: true,
 };
 
 interface ManifestEntry {
