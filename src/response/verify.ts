@@ -38,7 +38,7 @@ export async function verifyResponse(
   checks: VerifyChecks = {},
 ): Promise<SamlProfile> {
   const now = currentTime(checks.now, 'checks.now');
-  const resolved = resolvedTenant(tenant, now);
+  const resolved = resolvedTenant(tenant);
   const maxBytes = checks.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_RESPONSE_BYTES) {
     throw new TypeError(`checks.maxResponseBytes must be a whole number from 1 to ${MAX_RESPONSE_BYTES}`);

@@ -10,7 +10,7 @@ const RESOLVED: unique symbol = Symbol('samlkit.tenant');
  */
 export type Tenant = TenantConfig & { readonly [RESOLVED]: ResolvedTenant };
 
-/** Options of {@link validateTenantConfig} and {@link defineTenant}. */
+/** Options of {@link validateTenantConfig}. */
 export interface TenantValidationOptions {
   /** The time certificates are judged at (expired: error; within 30 days: warning). Default: now. */
   readonly now?: Date;
@@ -38,6 +38,10 @@ export function validateTenantConfig(
  * Validates a tenant configuration, parses its IdP certificates (PEM or bare base64) and its SP
  * keys once, and returns a frozen copy. Throws a `TypeError` listing every error.
  *
+ * Certificate expiry is not judged here, only by {@link validateTenantConfig}: keys are pinned,
+ * some IdPs keep signing with an expired certificate, and a tenant must not be locked out at the
+ * second its certificate runs out. Validate what an admin saves; define what you verify with.
+ *
  * @example
  * ```ts
  * const tenant = defineTenant({
@@ -48,7 +52,7 @@ export function validateTenantConfig(
  * });
  * ```
  */
-export function defineTenant(config: TenantConfig, options: TenantValidationOptions = {}): Tenant {
+export function defineTenant(config: TenantConfig): Tenant {
   if (isTenant(config)) return config;
   // Resolve a copy, so that nothing the caller still holds can change what verifies.
   let tenant: TenantConfig;
@@ -60,7 +64,7 @@ export function defineTenant(config: TenantConfig, options: TenantValidationOpti
       { cause },
     );
   }
-  const { problems, resolved } = resolveTenantConfig(tenant, currentTime(options.now, 'options.now'));
+  const { problems, resolved } = resolveTenantConfig(tenant, undefined);
   if (resolved === undefined) {
     const errors = problems.filter((problem) => problem.severity === 'error');
     throw new TypeError(
@@ -71,12 +75,9 @@ export function defineTenant(config: TenantConfig, options: TenantValidationOpti
   return deepFreeze(tenant) as Tenant;
 }
 
-/**
- * The resolved view of a tenant; defines a plain configuration on the way, judging its
- * certificates at `now` (the verification time, so that tests with a fixed clock work).
- */
-export function resolvedTenant(tenant: TenantConfig, now?: Date): ResolvedTenant {
-  return defineTenant(tenant, now === undefined ? {} : { now })[RESOLVED];
+/** The resolved view of a tenant; defines a plain configuration on the way. */
+export function resolvedTenant(tenant: TenantConfig): ResolvedTenant {
+  return defineTenant(tenant)[RESOLVED];
 }
 
 function isTenant(config: TenantConfig): config is Tenant {

@@ -58,12 +58,13 @@ const DAY_MS = 86_400_000;
 type Problem = (path: string, message: string, severity?: TenantProblem['severity']) => void;
 
 /**
- * Checks a configuration and, when it has no errors, resolves it. `now` decides which
- * certificates have expired (an error) or expire within 30 days (a warning).
+ * Checks a configuration and, when it has no errors, resolves it. With `now`, certificates that
+ * have expired are errors and ones expiring within 30 days warnings; without it, expiry is not
+ * judged (see `defineTenant`).
  */
 export function resolveTenantConfig(
   input: unknown,
-  now: Date,
+  now: Date | undefined,
 ): { problems: TenantProblem[]; resolved?: ResolvedTenant } {
   const problems: TenantProblem[] = [];
   const problem: Problem = (path, message, severity = 'error') => {
@@ -154,7 +155,7 @@ export function resolveTenantConfig(
 
 function identityProvider(
   value: unknown,
-  options: { allowRsa1024: boolean; now: Date },
+  options: { allowRsa1024: boolean; now: Date | undefined },
   requireUrl: UrlCheck,
   problem: Problem,
 ): TrustedKey[] {
@@ -180,6 +181,7 @@ function identityProvider(
         return;
       }
       keys.push(parsed);
+      if (options.now === undefined) return;
       const daysLeft = (parsed.expiresAt - options.now.getTime()) / DAY_MS;
       const on = new Date(parsed.expiresAt).toISOString();
       if (daysLeft <= 0)

@@ -110,20 +110,17 @@ const AZURE: Case = (() => {
   return {
     name: 'Entra ID assertion-signed (azure/waisaml2-2023-signed-assertion.xml)',
     xml: readFileSync(new URL('azure/waisaml2-2023-signed-assertion.xml', REAL)),
-    tenant: defineTenant(
-      {
-        id: 'azure',
-        sp: {
-          entityId: 'https://loopback.ja-sore.de:3443/',
-          acsUrl: 'https://loopback.ja-sore.de:3443/auth/page/saml2/login',
-        },
-        idp: {
-          entityId: 'https://sts.windows.net/b0a63ade-3ec7-4d8b-991f-87eb4336274a/',
-          certificates: [readFileSync(new URL('azure/waisaml2-2023-signed-assertion.pem', REAL), 'utf8')],
-        },
+    tenant: defineTenant({
+      id: 'azure',
+      sp: {
+        entityId: 'https://loopback.ja-sore.de:3443/',
+        acsUrl: 'https://loopback.ja-sore.de:3443/auth/page/saml2/login',
       },
-      { now: new Date('2023-05-09T16:00:00Z') },
-    ),
+      idp: {
+        entityId: 'https://sts.windows.net/b0a63ade-3ec7-4d8b-991f-87eb4336274a/',
+        certificates: [readFileSync(new URL('azure/waisaml2-2023-signed-assertion.pem', REAL), 'utf8')],
+      },
+    }),
     checks: { inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668', now: new Date('2023-05-09T16:00:00Z') },
     nameId: entry.name_id,
     attributes: entry.attributes,
@@ -138,14 +135,11 @@ const GOOGLE: Case = (() => {
   return {
     name: 'Google Response-signed (google/waisaml2-2022-signed-response.xml)',
     xml: readFileSync(new URL(entry.file, REAL)),
-    tenant: defineTenant(
-      {
-        id: 'google',
-        sp: { entityId: entry.audience, acsUrl: entry.subject_confirmation_data.Recipient },
-        idp: { entityId: entry.issuer, certificates: [readFileSync(new URL(entry.cert, REAL), 'utf8')] },
-      },
-      { now: new Date((notBefore + notOnOrAfter) / 2) },
-    ),
+    tenant: defineTenant({
+      id: 'google',
+      sp: { entityId: entry.audience, acsUrl: entry.subject_confirmation_data.Recipient },
+      idp: { entityId: entry.issuer, certificates: [readFileSync(new URL(entry.cert, REAL), 'utf8')] },
+    }),
     // The middle of the validity window.
     checks: {
       inResponseTo: entry.in_response_to,
@@ -929,13 +923,10 @@ describe('verifyResponse property: mutated real Responses are rejected or assert
         const other = CASES.find((candidate) => candidate !== c)!;
         const untrusted: Case = {
           ...c,
-          tenant: defineTenant(
-            {
-              ...c.tenant,
-              idp: { ...c.tenant.idp, certificates: other.tenant.idp.certificates },
-            },
-            { now: c.checks.now! },
-          ),
+          tenant: defineTenant({
+            ...c.tenant,
+            idp: { ...c.tenant.idp, certificates: other.tenant.idp.certificates },
+          }),
         };
         const unmutated = await rejectsWithSamlError(untrusted, formOf(c.xml));
         assert.equal(unmutated.code, 'KEY_UNTRUSTED');

@@ -100,21 +100,18 @@ describe('SamlError', () => {
 describe('SamlError from verifyResponse', () => {
   const REAL = new URL('../../fixtures/real/', import.meta.url);
   const NAME_ID = 'fumieval@herpdev.onmicrosoft.com';
-  const tenant = defineTenant(
-    {
-      id: 'azure',
-      sp: {
-        entityId: 'https://loopback.ja-sore.de:3443/',
-        acsUrl: 'https://loopback.ja-sore.de:3443/auth/page/saml2/login',
-      },
-      idp: {
-        entityId: 'https://sts.windows.net/b0a63ade-3ec7-4d8b-991f-87eb4336274a/',
-        certificates: [readFileSync(new URL('azure/waisaml2-2023-signed-assertion.pem', REAL), 'utf8')],
-      },
-      emailDomains: ['example.com'],
+  const tenant = defineTenant({
+    id: 'azure',
+    sp: {
+      entityId: 'https://loopback.ja-sore.de:3443/',
+      acsUrl: 'https://loopback.ja-sore.de:3443/auth/page/saml2/login',
     },
-    { now: new Date('2023-05-09T16:00:00Z') },
-  );
+    idp: {
+      entityId: 'https://sts.windows.net/b0a63ade-3ec7-4d8b-991f-87eb4336274a/',
+      certificates: [readFileSync(new URL('azure/waisaml2-2023-signed-assertion.pem', REAL), 'utf8')],
+    },
+    emailDomains: ['example.com'],
+  });
   const form = {
     SAMLResponse: readFileSync(new URL('azure/waisaml2-2023-signed-assertion.xml', REAL)).toString('base64'),
   };
@@ -138,7 +135,7 @@ describe('SamlError from verifyResponse', () => {
   });
 
   it('a failing replay cache becomes STORE_UNAVAILABLE with the store error as cause', async () => {
-    const open = defineTenant({ ...tenant, emailDomains: [] }, { now: new Date('2023-05-09T16:00:00Z') });
+    const open = defineTenant({ ...tenant, emailDomains: [] });
     const cause = new Error('ECONNREFUSED');
     const replayCache = {
       remember: (): Promise<boolean> => Promise.reject(cause),

@@ -318,7 +318,7 @@ describe('defineTenant', () => {
   it('refuses a 1024-bit certificate with a TypeError unless allowRsa1024', () => {
     const config: TenantConfig = { ...VALID, idp: { ...VALID.idp, certificates: [PEM_1024_OKTA] } };
     assert.throws(
-      () => defineTenant(config, { now: TIME_OF_1024 }),
+      () => defineTenant(config),
       (error: unknown) => {
         assert.ok(error instanceof TypeError);
         assert.match(error.message, /idp\.certificates\[0\]: .*1024/);

@@ -1,0 +1,439 @@
+/**
+ * The embedded store: tenants, pending requests and the replay cache in this process's memory.
+ *
+ * @module
+ */
+import { fail } from '../internal/fail.js';
+import { currentTime } from '../internal/time.js';
+import { defineTenant, type Tenant } from '../tenant/define.js';
+import type { TenantConfig } from '../types.js';
+import type { PendingRequest, StateStore, TenantStore } from './types.js';
+
+/** How many request states and replay entries a {@link MemoryStore} holds by default, together. */
+export const DEFAULT_MAX_ENTRIES = 100_000;
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The most pending requests and replay entries held at once, together (tenants are not
+   * counted). When the store is full of live entries it refuses new ones with `STORE_UNAVAILABLE`
+   * rather than forget one. Default {@link DEFAULT_MAX_ENTRIES}.
+   */
+  readonly maxEntries?: number;
+  /**
+   * The clock that decides expiry. Give it the same clock as `verifyResponse` (`checks.now`) when
+   * you fix the time in tests. Default: the system clock.
+   */
+  readonly now?: () => Date;
+}
+
+/** A pending request or a replay entry; `heapIndex` is its place in the expiry heap. */
+type Entry = (
+  | { readonly kind: 'request'; readonly request: PendingRequest }
+  | { readonly kind: 'replay' }
+) & { readonly key: string; readonly expiresAt: number; heapIndex: number };
+
+/**
+ * The store for one process: a {@link TenantStore} and a {@link StateStore} in memory, with no
+ * dependencies. Good for a single instance and for tests; with several instances, logins started
+ * on one cannot finish on another and each has its own replay cache: use the Redis or PostgreSQL
+ * store there.
+ *
+ * Every operation runs to completion synchronously before its promise settles, so each is atomic:
+ * of concurrent `consumeRequest` calls exactly one gets the request, of concurrent `remember` calls
+ * exactly one gets `true` (SAML profiles §4.1.4.5: a bearer assertion is accepted once), and of
+ * concurrent `put`s claiming one email domain exactly one succeeds. Memory is bounded by
+ * `maxEntries`; expired entries are dropped as new ones arrive (each in O(log n), no timers), and
+ * a store full of live entries refuses new ones (`STORE_UNAVAILABLE`) instead of forgetting a
+ * replay entry, which would let that assertion be used again.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryStore();
+ * await store.put({
+ *   id: 'acme',
+ *   sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acme/acs' },
+ *   idp: { entityId: 'https://idp.acme.com/', certificates: [pem] },
+ *   emailDomains: ['acme.com'],
+ * });
+ * const tenant = await store.findByEmailDomain('acme.com');
+ * const profile = await verifyResponse(tenant, req.body, { inResponseTo, replayCache: store });
+ * ```
+ */
+export class MemoryStore implements TenantStore, StateStore {
+  readonly #maxEntries: number;
+  readonly #clock: (() => Date) | undefined;
+  #closed = false;
+  /** Pending requests by request ID (unique across tenants). */
+  readonly #requests = new Map<string, Entry>();
+  /** Replay entries by {@link replayKey}. */
+  readonly #replays = new Map<string, Entry>();
+  /** Every entry of both maps, earliest expiry first. */
+  readonly #expiries = new ExpiryHeap();
+  readonly #tenants = new Map<string, Tenant>();
+  /** Lower-case email domain → the ID of the tenant that claims it. */
+  readonly #domains = new Map<string, string>();
+  /** IdP entity ID → the IDs of the tenants that trust that IdP. */
+  readonly #issuers = new Map<string, Set<string>>();
+
+  /**
+   * @param options `maxEntries` (default 100 000) and `now` (default: the system clock).
+   * @throws TypeError when `maxEntries` is not a positive whole number or `now` not a function.
+   */
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
+      throw new TypeError('options.maxEntries must be a positive whole number');
+    if (options.now !== undefined && typeof options.now !== 'function')
+      throw new TypeError('options.now must be a function that returns the current Date');
+    this.#maxEntries = maxEntries;
+    this.#clock = options.now;
+  }
+
+  /**
+   * Saves a login in progress until `expiresAt`, under its request ID. Saving the same request ID
+   * again replaces the entry; a deadline already past stores nothing.
+   *
+   * @throws SamlError `STORE_UNAVAILABLE` when the store is closed, or full of live entries.
+   */
+  saveRequest(request: PendingRequest, expiresAt: Date): Promise<void> {
+    return this.#run(() => {
+      checkRequest(request);
+      const deadline = timeOf(expiresAt, 'expiresAt');
+      const now = this.#sweep();
+      const previous = this.#requests.get(request.requestId);
+      if (previous !== undefined) this.#remove(previous);
+      if (deadline <= now) return;
+      this.#reserve();
+      this.#insert({
+        kind: 'request',
+        key: request.requestId,
+        expiresAt: deadline,
+        request: Object.freeze({ ...request }),
+        heapIndex: -1,
+      });
+    });
+  }
+
+  /**
+   * The pending request with this ID, whatever its tenant, without consuming it; `undefined` when
+   * there is none or it expired. The result is unverified until `consumeRequest` returns it.
+   */
+  findRequest(requestId: string): Promise<PendingRequest | undefined> {
+    return this.#run(() => {
+      requireString(requestId, 'requestId');
+      const entry = this.#requests.get(requestId);
+      return entry?.kind === 'request' && entry.expiresAt > this.#now() ? entry.request : undefined;
+    });
+  }
+
+  /**
+   * Fetches and deletes the pending request in one step. `undefined` when there is none, it
+   * expired, or it belongs to another tenant (and then it stays where it is).
+   */
+  consumeRequest(tenantId: string, requestId: string): Promise<PendingRequest | undefined> {
+    return this.#run(() => {
+      requireString(tenantId, 'tenantId');
+      requireString(requestId, 'requestId');
+      const entry = this.#requests.get(requestId);
+      if (entry?.kind !== 'request') return undefined;
+      if (entry.expiresAt <= this.#now()) {
+        this.#remove(entry);
+        return undefined;
+      }
+      if (entry.request.tenantId !== tenantId) return undefined;
+      this.#remove(entry);
+      return entry.request;
+    });
+  }
+
+  /**
+   * Remembers that the tenant accepted this assertion until `expiresAt`. Returns `true` when this
+   * call stored it, `false` when it was already there and unexpired: a replay.
+   *
+   * A deadline already past stores nothing and returns `false`: the store cannot promise to turn
+   * away a second use of an entry it cannot keep, so it fails closed. `verifyResponse` never asks
+   * for one when the verifier's clock and the store's agree (it remembers an assertion until it
+   * stops being acceptable); when they do not, refusing is the safe answer.
+   *
+   * @throws SamlError `STORE_UNAVAILABLE` when the store is closed, or full of live entries.
+   */
+  remember(tenantId: string, assertionId: string, expiresAt: Date): Promise<boolean> {
+    return this.#run(() => {
+      requireString(tenantId, 'tenantId');
+      requireString(assertionId, 'assertionId');
+      const deadline = timeOf(expiresAt, 'expiresAt');
+      const now = this.#sweep();
+      const key = replayKey(tenantId, assertionId);
+      if (this.#replays.has(key) || deadline <= now) return false;
+      this.#reserve();
+      this.#insert({ kind: 'replay', key, expiresAt: deadline, heapIndex: -1 });
+      return true;
+    });
+  }
+
+  /** The tenant with this ID: the frozen {@link Tenant} that `put` defined. */
+  get(id: string): Promise<Tenant | undefined> {
+    return this.#run(() => {
+      requireString(id, 'id');
+      return this.#tenants.get(id);
+    });
+  }
+
+  /**
+   * Validates the configuration with `defineTenant` and stores the frozen result, replacing the tenant with the same ID and freeing the email domains it
+   * no longer claims.
+   *
+   * @throws TypeError listing every problem when the configuration is invalid.
+   * @throws SamlError `DOMAIN_ALREADY_CLAIMED` when another tenant claims one of its email domains;
+   *   nothing is stored then.
+   */
+  put(config: TenantConfig): Promise<void> {
+    return this.#run(() => {
+      const tenant = defineTenant(config);
+      const domains = domainsOf(tenant);
+      for (const domain of domains) {
+        const holder = this.#domains.get(domain);
+        if (holder !== undefined && holder !== tenant.id) {
+          fail('DOMAIN_ALREADY_CLAIMED', `The email domain ${domain} is already claimed by another tenant`, {
+            hint: `Tenant "${holder}" already claims ${domain}; an email domain routes to one tenant only. Remove it from "${holder}" first, or leave it out of "${tenant.id}".`,
+            received: domain,
+            tenantId: tenant.id,
+          });
+        }
+      }
+      this.#unindex(tenant.id);
+      this.#tenants.set(tenant.id, tenant);
+      for (const domain of domains) this.#domains.set(domain, tenant.id);
+      const sharing = this.#issuers.get(tenant.idp.entityId) ?? new Set<string>();
+      sharing.add(tenant.id);
+      this.#issuers.set(tenant.idp.entityId, sharing);
+    });
+  }
+
+  /** Deletes the tenant and frees its email domains; `false` when there was no such tenant. */
+  delete(id: string): Promise<boolean> {
+    return this.#run(() => {
+      requireString(id, 'id');
+      return this.#unindex(id);
+    });
+  }
+
+  /** Every tenant, sorted by ID. */
+  list(): Promise<Tenant[]> {
+    return this.#run(() => [...this.#tenants.values()].sort((a, b) => compare(a.id, b.id)));
+  }
+
+  /**
+   * The tenant whose `emailDomains` holds this domain. Matching ignores ASCII case only (stored
+   * domains are ASCII), so a look-alike such as `\u212A` (KELVIN SIGN) never matches `k`.
+   */
+  findByEmailDomain(domain: string): Promise<Tenant | undefined> {
+    return this.#run(() => {
+      requireString(domain, 'domain');
+      const id = this.#domains.get(asciiLowerCase(domain));
+      return id === undefined ? undefined : this.#tenants.get(id);
+    });
+  }
+
+  /** Every tenant whose IdP entity ID is exactly `issuer`, sorted by ID. */
+  findByIssuer(issuer: string): Promise<Tenant[]> {
+    return this.#run(() => {
+      requireString(issuer, 'issuer');
+      const ids = [...(this.#issuers.get(issuer) ?? [])].sort(compare);
+      return ids.flatMap((id) => this.#tenants.get(id) ?? []);
+    });
+  }
+
+  /** Drops everything; later calls reject with `STORE_UNAVAILABLE`. Closing twice is harmless. */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#requests.clear();
+    this.#replays.clear();
+    this.#expiries.clear();
+    this.#tenants.clear();
+    this.#domains.clear();
+    this.#issuers.clear();
+    return Promise.resolve();
+  }
+
+  /**
+   * Runs one operation synchronously, as a promise: nothing can interleave between its reads and
+   * its writes, and every failure (closed store, bad argument) becomes a rejection.
+   */
+  #run<T>(operation: () => T): Promise<T> {
+    try {
+      if (this.#closed) {
+        fail('STORE_UNAVAILABLE', 'The memory store is closed', {
+          hint: 'The application used its MemoryStore after closing it (during shutdown?).',
+        });
+      }
+      return Promise.resolve(operation());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** The store's clock, in milliseconds. */
+  #now(): number {
+    if (this.#clock === undefined) return currentTime(undefined, 'options.now').getTime();
+    const now: unknown = this.#clock();
+    if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+      throw new TypeError('options.now must return a valid Date');
+    return now.getTime();
+  }
+
+  /** Drops every entry whose deadline has come; returns the time it judged by. */
+  #sweep(): number {
+    const now = this.#now();
+    for (let next = this.#expiries.peek(); next !== undefined && next.expiresAt <= now; ) {
+      this.#remove(next);
+      next = this.#expiries.peek();
+    }
+    return now;
+  }
+
+  /** Refuses a new entry when every place is taken by a live one (`#sweep` ran first). */
+  #reserve(): void {
+    if (this.#expiries.size < this.#maxEntries) return;
+    fail('STORE_UNAVAILABLE', 'The memory store is full', {
+      hint: `The MemoryStore holds ${this.#maxEntries} unexpired login states and replay entries (maxEntries) and refuses new ones rather than forget a used assertion. Raise maxEntries, shorten the login lifetime, or use the Redis or PostgreSQL store; a flood of started logins can cause this.`,
+    });
+  }
+
+  #insert(entry: Entry): void {
+    (entry.kind === 'request' ? this.#requests : this.#replays).set(entry.key, entry);
+    this.#expiries.push(entry);
+  }
+
+  #remove(entry: Entry): void {
+    (entry.kind === 'request' ? this.#requests : this.#replays).delete(entry.key);
+    this.#expiries.remove(entry);
+  }
+
+  /** Removes a tenant and its index entries; `false` when there was none. */
+  #unindex(id: string): boolean {
+    const tenant = this.#tenants.get(id);
+    if (tenant === undefined) return false;
+    this.#tenants.delete(id);
+    for (const domain of domainsOf(tenant)) this.#domains.delete(domain);
+    const sharing = this.#issuers.get(tenant.idp.entityId);
+    sharing?.delete(id);
+    if (sharing?.size === 0) this.#issuers.delete(tenant.idp.entityId);
+    return true;
+  }
+}
+
+/**
+ * A binary min-heap of entries by deadline. Each entry knows its index, so removing one that was
+ * consumed or replaced is O(log n) and the heap holds exactly the live entries: memory stays
+ * bounded by `maxEntries` however many logins come and go.
+ */
+class ExpiryHeap {
+  readonly #items: Entry[] = [];
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  peek(): Entry | undefined {
+    return this.#items[0];
+  }
+
+  push(entry: Entry): void {
+    entry.heapIndex = this.#items.length;
+    this.#items.push(entry);
+    this.#up(entry.heapIndex);
+  }
+
+  remove(entry: Entry): void {
+    const index = entry.heapIndex;
+    if (this.#items[index] !== entry) return;
+    const last = this.#items.pop();
+    entry.heapIndex = -1;
+    if (last === undefined || last === entry) return;
+    this.#place(last, index);
+    this.#down(index);
+    this.#up(last.heapIndex);
+  }
+
+  clear(): void {
+    for (const entry of this.#items) entry.heapIndex = -1;
+    this.#items.length = 0;
+  }
+
+  #place(entry: Entry, index: number): void {
+    this.#items[index] = entry;
+    entry.heapIndex = index;
+  }
+
+  #up(index: number): void {
+    const entry = this.#items[index];
+    if (entry === undefined) return;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = this.#items[parentIndex];
+      if (parent === undefined || parent.expiresAt <= entry.expiresAt) break;
+      this.#place(parent, index);
+      index = parentIndex;
+    }
+    this.#place(entry, index);
+  }
+
+  #down(index: number): void {
+    const entry = this.#items[index];
+    if (entry === undefined) return;
+    for (;;) {
+      const left = this.#items[2 * index + 1];
+      const right = this.#items[2 * index + 2];
+      const child = right !== undefined && left !== undefined && right.expiresAt < left.expiresAt ? right : left;
+      if (child === undefined || child.expiresAt >= entry.expiresAt) break;
+      const childIndex = child.heapIndex;
+      this.#place(child, index);
+      index = childIndex;
+    }
+    this.#place(entry, index);
+  }
+}
+
+/**
+ * The replay cache key of an assertion in a tenant. The length prefix makes it unambiguous:
+ * tenant `a:b` with assertion `c` and tenant `a` with assertion `b:c` are two entries.
+ */
+function replayKey(tenantId: string, assertionId: string): string {
+  return `${tenantId.length}:${tenantId}:${assertionId}`;
+}
+
+function domainsOf(tenant: TenantConfig): Set<string> {
+  return new Set((tenant.emailDomains ?? []).map(asciiLowerCase));
+}
+
+function asciiLowerCase(value: string): string {
+  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** Code-unit order: the same in every locale. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function requireString(value: unknown, parameter: string): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(`${parameter} must be a string`);
+}
+
+function timeOf(date: unknown, parameter: string): number {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime()))
+    throw new TypeError(`${parameter} must be a valid Date`);
+  return date.getTime();
+}
+
+function checkRequest(request: unknown): asserts request is PendingRequest {
+  const fields = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
+  for (const key of ['tenantId', 'requestId', 'relayState']) {
+    const value = fields[key];
+    if (typeof value !== 'string' || value === '')
+      throw new TypeError(`request.${key} must be a non-empty string`);
+  }
+  if (fields.returnTo !== undefined && typeof fields.returnTo !== 'string')
+    throw new TypeError('request.returnTo must be a string when present');
+}
