@@ -29,8 +29,7 @@ export interface MemoryStoreOptions {
 
 /** A pending request or a replay entry; `heapIndex` is its place in the expiry heap. */
 type Entry = (
-  | { readonly kind: 'request'; readonly request: PendingRequest }
-  | { readonly kind: 'replay' }
+  { readonly kind: 'request'; readonly request: PendingRequest } | { readonly kind: 'replay' }
 ) & { readonly key: string; readonly expiresAt: number; heapIndex: number };
 
 /**
@@ -154,7 +153,8 @@ export class MemoryStore implements TenantStore, StateStore {
    * A deadline already past stores nothing and returns `false`: the store cannot promise to turn
    * away a second use of an entry it cannot keep, so it fails closed. `verifyResponse` never asks
    * for one when the verifier's clock and the store's agree (it remembers an assertion until it
-   * stops being acceptable); when they do not, refusing is the safe answer.
+   * stops being acceptable); when they do not, refusing is the safe answer. See SAML profiles
+   * §4.1.4.5 (a bearer assertion is used once, remembered while it is valid).
    *
    * @throws SamlError `STORE_UNAVAILABLE` when the store is closed, or full of live entries.
    */
@@ -181,8 +181,9 @@ export class MemoryStore implements TenantStore, StateStore {
   }
 
   /**
-   * Validates the configuration with `defineTenant` and stores the frozen result, replacing the tenant with the same ID and freeing the email domains it
-   * no longer claims.
+   * Validates the configuration with `defineTenant` and stores the frozen result, replacing the
+   * tenant with the same ID and freeing the email domains it no longer claims. Atomic: of
+   * concurrent puts claiming one domain, exactly one succeeds.
    *
    * @throws TypeError listing every problem when the configuration is invalid.
    * @throws SamlError `DOMAIN_ALREADY_CLAIMED` when another tenant claims one of its email domains;
@@ -262,16 +263,15 @@ export class MemoryStore implements TenantStore, StateStore {
    * its writes, and every failure (closed store, bad argument) becomes a rejection.
    */
   #run<T>(operation: () => T): Promise<T> {
-    try {
+    // The executor runs at once, and whatever it throws rejects the promise.
+    return new Promise<T>((resolve) => {
       if (this.#closed) {
         fail('STORE_UNAVAILABLE', 'The memory store is closed', {
           hint: 'The application used its MemoryStore after closing it (during shutdown?).',
         });
       }
-      return Promise.resolve(operation());
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+      resolve(operation());
+    });
   }
 
   /** The store's clock, in milliseconds. */
@@ -286,7 +286,7 @@ export class MemoryStore implements TenantStore, StateStore {
   /** Drops every entry whose deadline has come; returns the time it judged by. */
   #sweep(): number {
     const now = this.#now();
-    for (let next = this.#expiries.peek(); next !== undefined && next.expiresAt <= now; ) {
+    for (let next = this.#expiries.peek(); next !== undefined && next.expiresAt <= now;) {
       this.#remove(next);
       next = this.#expiries.peek();
     }
@@ -386,7 +386,8 @@ class ExpiryHeap {
     for (;;) {
       const left = this.#items[2 * index + 1];
       const right = this.#items[2 * index + 2];
-      const child = right !== undefined && left !== undefined && right.expiresAt < left.expiresAt ? right : left;
+      const child =
+        right !== undefined && left !== undefined && right.expiresAt < left.expiresAt ? right : left;
       if (child === undefined || child.expiresAt >= entry.expiresAt) break;
       const childIndex = child.heapIndex;
       this.#place(child, index);

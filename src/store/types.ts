@@ -18,14 +18,21 @@ export interface PendingRequest {
  */
 export interface TenantStore {
   get(id: string): Promise<TenantConfig | undefined>;
+  /**
+   * Validates with `defineTenant` (a `TypeError` listing the problems when invalid) and stores the
+   * configuration, replacing the tenant with the same ID and freeing the domains it no longer
+   * claims. `DOMAIN_ALREADY_CLAIMED` (hint naming the domain and its tenant) stores nothing.
+   */
   put(config: TenantConfig): Promise<void>;
   /** Returns `false` when there was no such tenant. */
   delete(id: string): Promise<boolean>;
+  /** Every tenant, sorted by ID. */
   list(): Promise<TenantConfig[]>;
-  /** The tenant that claims this (lower-case) domain in `emailDomains`. */
+  /** The tenant that claims this domain in `emailDomains`; matching ignores ASCII case only. */
   findByEmailDomain(domain: string): Promise<TenantConfig | undefined>;
   /** Every tenant whose IdP has this entity ID (several tenants may share an IdP). */
   findByIssuer(issuer: string): Promise<TenantConfig[]>;
+  /** Later calls reject with `STORE_UNAVAILABLE`; closing twice is harmless. */
   close?(): Promise<void>;
 }
 
@@ -34,6 +41,10 @@ export interface TenantStore {
  * expiry: an entry past it is gone, whatever the store's clock granularity.
  */
 export interface StateStore extends ReplayCache {
+  /**
+   * Saves the request under its ID until `expiresAt`. Saving an ID again replaces the request; a
+   * deadline already past stores nothing.
+   */
   saveRequest(request: PendingRequest, expiresAt: Date): Promise<void>;
   /**
    * Reads a pending request without consuming it, by ID alone: how `finishLogin` finds the tenant
@@ -46,7 +57,12 @@ export interface StateStore extends ReplayCache {
    * A request of another tenant is not returned and not deleted.
    */
   consumeRequest(tenantId: string, requestId: string): Promise<PendingRequest | undefined>;
-  /** Inserts if absent; `false` when the assertion ID was already there (a replay). */
+  /**
+   * Inserts if absent, keyed by tenant and assertion ID. `true` only when this call stored the
+   * entry, kept until `expiresAt`; `false` when a live entry is there (a replay) or when
+   * `expiresAt` is already past by the store's clock (nothing can be kept, so it fails closed).
+   */
   remember(tenantId: string, assertionId: string, expiresAt: Date): Promise<boolean>;
+  /** Later calls reject with `STORE_UNAVAILABLE`; closing twice is harmless. */
   close?(): Promise<void>;
 }

@@ -1,0 +1,19 @@
+/**
+ * MemoryStore against the store conformance suites (the same cases the Redis and PostgreSQL
+ * stores run), with the system clock like a server-backed store.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { MemoryStore } from '../../src/store/memory.js';
+import { stateStoreConformance, tenantStoreConformance } from '../../src/testing/conformance.js';
+
+const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
+const factory = { create: ({ now }: { now: () => Date }) => Promise.resolve(new MemoryStore({ now })) };
+
+describe('MemoryStore: StateStore conformance', () => {
+  for (const c of stateStoreConformance(factory)) it(c.name, () => c.run());
+});
+
+describe('MemoryStore: TenantStore conformance', () => {
+  for (const c of tenantStoreConformance(factory, { certificate })) it(c.name, () => c.run());
+});
