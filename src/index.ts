@@ -31,8 +31,30 @@ export {
   defineTenant,
   validateTenantConfig,
   type Tenant,
+  type TenantDraft,
   type TenantValidationOptions,
 } from './tenant/define.js';
+export { IDP_PRESETS, type IdpPreset } from './tenant/presets.js';
+export { GROUPS_OVERAGE_CLAIM, mapRoles, type MappedRoles } from './tenant/roles.js';
+export {
+  setupInstructions,
+  type SetupClaim,
+  type SetupField,
+  type SetupInstructions,
+  type SetupOptions,
+  type SetupReturnField,
+} from './tenant/setup.js';
+export { DEFAULT_MAX_ENTRIES, MemoryStore, type MemoryStoreOptions } from './store/memory.js';
+export type { PendingRequest, StateStore, TenantStore } from './store/types.js';
+export {
+  createServiceProvider,
+  type LoginOptions,
+  type LoginResult,
+  type ServiceProvider,
+  type ServiceProviderOptions,
+  type StartedLogin,
+  type StartLoginOptions,
+} from './service/provider.js';
 export type { TenantProblem } from './tenant/validate.js';
 export { SamlError, type SamlErrorCode, type SamlErrorDetails } from './errors.js';
 export type {
@@ -40,8 +62,10 @@ export type {
   BindingUrls,
   EmailSource,
   IdentityProviderConfig,
+  IdpPresetName,
   ReplayCache,
   ResponseForm,
+  RoleMapping,
   SamlProfile,
   ServiceProviderConfig,
   SigningPolicy,

@@ -7,6 +7,7 @@ import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
 import { defineTenant, type Tenant } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
+import { ExpiryHeap } from './expiry-heap.js';
 import type { PendingRequest, StateStore, TenantStore } from './types.js';
 
 /** How many request states and replay entries a {@link MemoryStore} holds by default, together. */
@@ -68,7 +69,7 @@ export class MemoryStore implements TenantStore, StateStore {
   /** Replay entries by {@link replayKey}. */
   readonly #replays = new Map<string, Entry>();
   /** Every entry of both maps, earliest expiry first. */
-  readonly #expiries = new ExpiryHeap();
+  readonly #expiries = new ExpiryHeap<Entry>();
   readonly #tenants = new Map<string, Tenant>();
   /** Lower-case email domain → the ID of the tenant that claims it. */
   readonly #domains = new Map<string, string>();
@@ -321,79 +322,6 @@ export class MemoryStore implements TenantStore, StateStore {
     sharing?.delete(id);
     if (sharing?.size === 0) this.#issuers.delete(tenant.idp.entityId);
     return true;
-  }
-}
-
-/**
- * A binary min-heap of entries by deadline. Each entry knows its index, so removing one that was
- * consumed or replaced is O(log n) and the heap holds exactly the live entries: memory stays
- * bounded by `maxEntries` however many logins come and go.
- */
-class ExpiryHeap {
-  readonly #items: Entry[] = [];
-
-  get size(): number {
-    return this.#items.length;
-  }
-
-  peek(): Entry | undefined {
-    return this.#items[0];
-  }
-
-  push(entry: Entry): void {
-    entry.heapIndex = this.#items.length;
-    this.#items.push(entry);
-    this.#up(entry.heapIndex);
-  }
-
-  remove(entry: Entry): void {
-    const index = entry.heapIndex;
-    if (this.#items[index] !== entry) return;
-    const last = this.#items.pop();
-    entry.heapIndex = -1;
-    if (last === undefined || last === entry) return;
-    this.#place(last, index);
-    this.#down(index);
-    this.#up(last.heapIndex);
-  }
-
-  clear(): void {
-    for (const entry of this.#items) entry.heapIndex = -1;
-    this.#items.length = 0;
-  }
-
-  #place(entry: Entry, index: number): void {
-    this.#items[index] = entry;
-    entry.heapIndex = index;
-  }
-
-  #up(index: number): void {
-    const entry = this.#items[index];
-    if (entry === undefined) return;
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 1;
-      const parent = this.#items[parentIndex];
-      if (parent === undefined || parent.expiresAt <= entry.expiresAt) break;
-      this.#place(parent, index);
-      index = parentIndex;
-    }
-    this.#place(entry, index);
-  }
-
-  #down(index: number): void {
-    const entry = this.#items[index];
-    if (entry === undefined) return;
-    for (;;) {
-      const left = this.#items[2 * index + 1];
-      const right = this.#items[2 * index + 2];
-      const child =
-        right !== undefined && left !== undefined && right.expiresAt < left.expiresAt ? right : left;
-      if (child === undefined || child.expiresAt >= entry.expiresAt) break;
-      const childIndex = child.heapIndex;
-      this.#place(child, index);
-      index = childIndex;
-    }
-    this.#place(entry, index);
   }
 }
 

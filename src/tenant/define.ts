@@ -1,3 +1,4 @@
+import { deepFreeze } from '../internal/freeze.js';
 import { currentTime } from '../internal/time.js';
 import type { TenantConfig } from '../types.js';
 import { resolveTenantConfig, type ResolvedTenant, type TenantProblem } from './validate.js';
@@ -65,12 +66,7 @@ export function defineTenant(config: TenantConfig): Tenant {
     );
   }
   const { problems, resolved } = resolveTenantConfig(tenant, undefined);
-  if (resolved === undefined) {
-    const errors = problems.filter((problem) => problem.severity === 'error');
-    throw new TypeError(
-      `Invalid tenant configuration:\n${errors.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
-    );
-  }
+  if (resolved === undefined) throw invalid(problems);
   Object.defineProperty(tenant, RESOLVED, { value: Object.freeze(resolved), enumerable: false });
   return deepFreeze(tenant) as Tenant;
 }
@@ -80,14 +76,27 @@ export function resolvedTenant(tenant: TenantConfig): ResolvedTenant {
   return defineTenant(tenant)[RESOLVED];
 }
 
-function isTenant(config: TenantConfig): config is Tenant {
-  return Object.prototype.hasOwnProperty.call(config, RESOLVED);
+/** A tenant configuration before the admin has the IdP's values: `idp` may be missing. */
+export type TenantDraft = Omit<TenantConfig, 'idp'> & { readonly idp?: TenantConfig['idp'] };
+
+/**
+ * The resolved view of a draft, for setup instructions only: without `idp` it trusts no key, so
+ * it must never reach the verifier. Throws a `TypeError` listing every error.
+ */
+export function resolvedDraft(draft: TenantDraft | Tenant): ResolvedTenant {
+  if (isTenant(draft)) return draft[RESOLVED];
+  const { problems, resolved } = resolveTenantConfig(draft, undefined, { idpOptional: true });
+  if (resolved === undefined) throw invalid(problems);
+  return resolved;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
+function invalid(problems: readonly TenantProblem[]): TypeError {
+  const errors = problems.filter((problem) => problem.severity === 'error');
+  return new TypeError(
+    `Invalid tenant configuration:\n${errors.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+  );
+}
+
+function isTenant(config: TenantDraft): config is Tenant {
+  return Object.prototype.hasOwnProperty.call(config, RESOLVED);
 }

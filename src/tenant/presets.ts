@@ -1,4 +1,5 @@
-import type { AttributeNames, IdpPresetName } from '../types.js';
+import { deepFreeze } from '../internal/freeze.js';
+import type { AttributeNames, EmailSource, IdpPresetName } from '../types.js';
 import { NAMEID_FORMAT } from '../xml/namespaces.js';
 
 /** What samlkit knows of one IdP product: the claims it sends and how it signs by default. */
@@ -12,6 +13,8 @@ export interface IdpPreset {
   readonly nameIdFormat: string;
   /** What it signs by default. */
   readonly signs: 'assertion' | 'response' | 'both';
+  /** Where the email comes from when the tenant does not say. Default: an emailAddress NameID. */
+  readonly email?: EmailSource;
 }
 
 const XMLSOAP = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
@@ -20,7 +23,7 @@ const XMLSOAP = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
  * Claim names per IdP, from each product's documentation and the real responses in
  * `fixtures/real/` (tested in `test/unit/presets.test.ts`).
  */
-export const IDP_PRESETS: Readonly<Record<IdpPresetName, IdpPreset>> = {
+export const IDP_PRESETS: Readonly<Record<IdpPresetName, IdpPreset>> = deepFreeze({
   azure: {
     name: 'azure',
     label: 'Microsoft Entra ID (Azure AD)',
@@ -39,6 +42,8 @@ export const IDP_PRESETS: Readonly<Record<IdpPresetName, IdpPreset>> = {
     claims: { email: 'email', firstName: 'firstName', lastName: 'lastName', groups: 'groups' },
     nameIdFormat: NAMEID_FORMAT.unspecified,
     signs: 'both',
+    // Okta's default NameID is the username (an address) with Format unspecified.
+    email: { from: 'nameId', format: 'any' },
   },
   google: {
     name: 'google',
@@ -93,7 +98,7 @@ export const IDP_PRESETS: Readonly<Record<IdpPresetName, IdpPreset>> = {
     nameIdFormat: NAMEID_FORMAT.emailAddress,
     signs: 'both',
   },
-};
+});
 
 /** True when `name` is a known preset. */
 export function isPresetName(name: unknown): name is IdpPresetName {

@@ -65,6 +65,7 @@ type Problem = (path: string, message: string, severity?: TenantProblem['severit
 export function resolveTenantConfig(
   input: unknown,
   now: Date | undefined,
+  options: { readonly idpOptional?: boolean } = {},
 ): { problems: TenantProblem[]; resolved?: ResolvedTenant } {
   const problems: TenantProblem[] = [];
   const problem: Problem = (path, message, severity = 'error') => {
@@ -88,19 +89,25 @@ export function resolveTenantConfig(
   const spSigning = sp && keyPair(sp, 'signing', problem);
   const spNextSigning = sp && keyPair(sp, 'nextSigning', problem);
   const allowRsa1024 = optionalBoolean(config, 'allowRsa1024', problem) ?? false;
-  const keys = identityProvider(config.idp, { allowRsa1024, now }, requireUrl, problem);
+  // Setup instructions are read before the admin has the IdP's values; nothing verifies with those.
+  const skipIdp = options.idpOptional === true && config.idp === undefined;
+  const keys = skipIdp ? [] : identityProvider(config.idp, { allowRsa1024, now }, requireUrl, problem);
 
-  const skew = config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  // `=== undefined`, not `??`: null is a mistake to report, not "the default".
+  const skew = config.clockSkewSeconds === undefined ? DEFAULT_CLOCK_SKEW_SECONDS : config.clockSkewSeconds;
   if (typeof skew !== 'number' || !Number.isInteger(skew) || skew < 0 || skew > MAX_CLOCK_SKEW_SECONDS) {
     problem('clockSkewSeconds', `must be a whole number of seconds from 0 to ${MAX_CLOCK_SKEW_SECONDS}`);
   }
-  const signing = config.signing ?? 'covered';
+  const signing = config.signing === undefined ? 'covered' : config.signing;
   if (!SIGNING_POLICIES.includes(signing as SigningPolicy))
     problem('signing', `must be one of ${SIGNING_POLICIES.join(', ')}`);
-  const preset = config.preset ?? 'generic';
+  const preset = config.preset === undefined ? 'generic' : config.preset;
   if (!isPresetName(preset)) problem('preset', `must be one of ${Object.keys(IDP_PRESETS).join(', ')}`);
   const overrides = attributeNames(config.attributeNames, problem);
-  const email = emailSource(config.email, problem);
+  const email =
+    config.email === undefined && isPresetName(preset)
+      ? (IDP_PRESETS[preset].email ?? DEFAULT_EMAIL)
+      : emailSource(config.email, problem);
   const domains = emailDomains(config.emailDomains, problem);
   if (email?.from === 'none' && domains.length > 0) {
     problem('email', "{ from: 'none' } cannot be combined with emailDomains: there is no email to check");
@@ -294,8 +301,10 @@ function attributeNames(value: unknown, problem: Problem): AttributeNames {
   return fields;
 }
 
+const DEFAULT_EMAIL: EmailSource = Object.freeze({ from: 'nameId' });
+
 function emailSource(value: unknown, problem: Problem): EmailSource | undefined {
-  if (value === undefined) return Object.freeze({ from: 'nameId' });
+  if (value === undefined) return DEFAULT_EMAIL;
   const source = record(value);
   const from = source?.from;
   if (from === 'nameId' && [undefined, 'emailAddress', 'any'].includes(source?.format as string))

@@ -4,17 +4,17 @@
  *
  * @module
  */
-import { X509Certificate, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { X509Certificate, randomUUID } from 'node:crypto';
 import { DOMImplementation, XMLSerializer, type Element } from '@xmldom/xmldom';
 import { generateSpKeyPair } from '../crypto/keygen.js';
 import { parseKeyPair } from '../crypto/keys.js';
-import { signEnveloped, type SignerKey } from '../crypto/sign.js';
+import type { SignerKey } from '../crypto/sign.js';
 import { currentTime } from '../internal/time.js';
-import { IDP_PRESETS, isPresetName, type IdpPreset } from '../tenant/presets.js';
+import { IDP_PRESETS, isPresetName } from '../tenant/presets.js';
 import type { IdpPresetName, SpKeyPair } from '../types.js';
 import { BINDINGS, NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { readAuthnRequest, type ReceivedAuthnRequest } from './idp-request.js';
-import { buildResponse, type ResponseContent } from './idp-response.js';
+import { mintResponse, xmlChars } from './idp-response.js';
 
 export { MAX_AUTHN_REQUEST_BYTES } from './idp-request.js';
 
@@ -33,7 +33,7 @@ export interface TestIdpOptions {
   readonly ssoUrl?: string;
   /** The SP that IdP-initiated (unsolicited) responses go to: its Audience and ACS URL. */
   readonly sp?: { readonly entityId: string; readonly acsUrl: string };
-  /** The clock, read once per response. Default: the system clock. */
+  /** The clock, read once per response (and for the start of a generated certificate). Default: the system clock. */
   readonly now?: () => Date;
 }
 
@@ -143,42 +143,6 @@ export interface TestIdp {
   respond(input: RespondInput): TestIdpResponse;
 }
 
-/** Namespace prefixes and element order of each product's responses, as in `fixtures/real/`. */
-interface Shape {
-  readonly protocolPrefix: string;
-  /** `''` puts the assertion in the default namespace. */
-  readonly assertionPrefix: string;
-  /** Issuer carries `Format="…:nameid-format:entity"`. */
-  readonly issuerFormat: boolean;
-  /** AttributeStatement before AuthnStatement. */
-  readonly attributesFirst: boolean;
-}
-
-const MICROSOFT: Shape = {
-  protocolPrefix: 'samlp',
-  assertionPrefix: '',
-  issuerFormat: false,
-  attributesFirst: true,
-};
-const SAML2: Shape = { protocolPrefix: 'saml2p', assertionPrefix: 'saml2', issuerFormat: false, attributesFirst: false };
-const PLAIN: Shape = { protocolPrefix: 'samlp', assertionPrefix: 'saml', issuerFormat: false, attributesFirst: false };
-const SHAPES: Readonly<Record<IdpPresetName, Shape>> = {
-  azure: MICROSOFT,
-  adfs: MICROSOFT,
-  okta: { ...SAML2, issuerFormat: true },
-  google: SAML2,
-  onelogin: PLAIN,
-  ping: PLAIN,
-  keycloak: PLAIN,
-  generic: PLAIN,
-};
-
-/** Claim names a preset leaves open (`generic`). */
-const DEFAULT_CLAIMS = { email: 'email', firstName: 'firstName', lastName: 'lastName', groups: 'groups' };
-const SIGNS = ['assertion', 'response', 'both', 'none'] as const;
-const AZURE_ENTITY_ID = /^https:\/\/sts\.windows\.net\/([0-9a-f-]{36})\/$/;
-const MS_CLAIMS = 'http://schemas.microsoft.com/identity/claims';
-
 /**
  * Creates a test IdP that mints signed SAML 2.0 Responses (SAML core §3.3.3, Web Browser SSO
  * profile §4.1.4.2, HTTP-POST binding §3.5) shaped like the given IdP product's: its claim names,
@@ -210,17 +174,22 @@ const MS_CLAIMS = 'http://schemas.microsoft.com/identity/claims';
  * ```
  */
 export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestIdp> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('createTestIdp: options must be an object');
+  if (typeof options !== 'object' || (options as unknown) === null)
+    throw new TypeError('createTestIdp: options must be an object');
   const presetName = options.preset ?? 'generic';
   if (!isPresetName(presetName)) {
-    throw new TypeError(`createTestIdp: options.preset must be one of ${Object.keys(IDP_PRESETS).join(', ')}`);
+    throw new TypeError(
+      `createTestIdp: options.preset must be one of ${Object.keys(IDP_PRESETS).join(', ')}`,
+    );
   }
   const preset = IDP_PRESETS[presetName];
   const clock = options.now;
-  if (clock !== undefined && typeof clock !== 'function') throw new TypeError('createTestIdp: options.now must be a function');
+  if (clock !== undefined && typeof clock !== 'function')
+    throw new TypeError('createTestIdp: options.now must be a function');
   const now = (): Date => {
     const value: unknown = clock === undefined ? undefined : clock();
-    if (clock !== undefined && value === undefined) throw new TypeError('createTestIdp: options.now() must return a Date');
+    if (clock !== undefined && value === undefined)
+      throw new TypeError('createTestIdp: options.now() must return a Date');
     return currentTime(value as Date | undefined, 'createTestIdp: options.now()');
   };
   const entityId =
@@ -229,6 +198,7 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
   if (typeof entityId !== 'string' || entityId.trim() === '') {
     throw new TypeError('createTestIdp: options.entityId must be a non-empty string');
   }
+  xmlChars(entityId, 'createTestIdp: options.entityId');
   const ssoUrl = httpUrl(options.ssoUrl ?? `https://idp.test/${presetName}/sso`, 'options.ssoUrl');
   const sp = options.sp === undefined ? undefined : checkSp(options.sp);
   const key = signerOf(
@@ -245,7 +215,8 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
     ssoUrl,
     metadata: () => metadata,
     respond: (input: RespondInput): TestIdpResponse => {
-      if (typeof input !== 'object' || (input as unknown) === null) throw new TypeError('respond: input must be an object');
+      if (typeof input !== 'object' || (input as unknown) === null)
+        throw new TypeError('respond: input must be an object');
       const request = readRequest(input);
       const acsUrl = input.acsUrl ?? request?.acsUrl ?? sp?.acsUrl;
       const audience = input.audience ?? request?.issuer ?? sp?.entityId;
@@ -254,9 +225,10 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
           `respond: no ${acsUrl === undefined ? 'ACS URL' : 'audience'} is known: pass a SAMLRequest that names it, set createTestIdp options.sp, or pass ${acsUrl === undefined ? 'acsUrl' : 'audience'}`,
         );
       }
-      const content = responseContent(input, { preset, entityId, now: now(), acsUrl, audience, request });
-      const signingKey = input.signingKey === undefined ? key : signerOf(input.signingKey, 'respond: signingKey');
-      const xml = buildResponse(content, SHAPES[presetName], signingKey);
+      const signingKey =
+        input.signingKey === undefined ? key : signerOf(input.signingKey, 'respond: signingKey');
+      const context = { preset, entityId, now: now(), acsUrl, audience, request };
+      const xml = mintResponse(input, context, signingKey);
       return {
         action: acsUrl,
         SAMLResponse: Buffer.from(xml, 'utf8').toString('base64'),
@@ -268,120 +240,14 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
 
 function readRequest(input: RespondInput): ReceivedAuthnRequest | undefined {
   const { SAMLRequest, binding, RelayState } = input;
-  if (binding !== undefined && binding !== 'redirect' && binding !== 'post') {
+  if (binding !== undefined && !Object.hasOwn(BINDINGS, binding)) {
     throw new TypeError("respond: binding must be 'redirect' or 'post'");
   }
-  if (RelayState !== undefined && typeof RelayState !== 'string') throw new TypeError('respond: RelayState must be a string');
+  if (RelayState !== undefined && typeof RelayState !== 'string')
+    throw new TypeError('respond: RelayState must be a string');
   if (SAMLRequest === undefined) return undefined;
   if (typeof SAMLRequest !== 'string') throw new TypeError('respond: SAMLRequest must be a string');
   return readAuthnRequest(SAMLRequest, binding);
-}
-
-interface Context {
-  readonly preset: IdpPreset;
-  readonly entityId: string;
-  readonly now: Date;
-  readonly acsUrl: string;
-  readonly audience: string;
-  readonly request: ReceivedAuthnRequest | undefined;
-}
-
-/** Every value of the response, from the overrides, the request, the preset and the clock. */
-function responseContent(input: RespondOverrides & { readonly user: TestIdpUser }, context: Context): ResponseContent {
-  const { preset, now, acsUrl } = context;
-  const user = checkUser(input.user);
-  const signs = input.signs ?? preset.signs;
-  if (!SIGNS.includes(signs)) throw new TypeError(`respond: signs must be one of ${SIGNS.join(', ')}`);
-  const at = (seconds: number): Date => new Date(now.getTime() + seconds * 1000);
-  const notOnOrAfter = date(input.notOnOrAfter, 'notOnOrAfter') ?? at(300);
-  const inResponseTo = input.inResponseTo === undefined ? context.request?.id : (input.inResponseTo ?? undefined);
-  const destination = input.destination === undefined ? acsUrl : (input.destination ?? undefined);
-  const sessionNotOnOrAfter = date(input.sessionNotOnOrAfter, 'sessionNotOnOrAfter');
-  return {
-    now,
-    issuer: input.issuer ?? context.entityId,
-    responseId: input.responseId ?? newId(),
-    ...(destination !== undefined && { destination }),
-    ...(inResponseTo !== undefined && { inResponseTo }),
-    ...(input.status !== undefined && { status: checkStatus(input.status) }),
-    signs,
-    assertion: {
-      id: input.assertionId ?? newId(),
-      nameId: user.nameId ?? user.email,
-      nameIdFormat: input.nameIdFormat ?? preset.nameIdFormat,
-      recipient: input.recipient ?? acsUrl,
-      audience: context.audience,
-      notBefore: date(input.notBefore, 'notBefore') ?? at(-30),
-      notOnOrAfter,
-      subjectNotOnOrAfter: date(input.subjectNotOnOrAfter, 'subjectNotOnOrAfter') ?? notOnOrAfter,
-      ...(sessionNotOnOrAfter !== undefined && { sessionNotOnOrAfter }),
-      sessionIndex: newId(),
-      attributes: attributesOf(user, context, input.attributes),
-    },
-  };
-}
-
-/** The user's claims under the preset's names, the product's extra claims, then the overrides. */
-function attributesOf(
-  user: TestIdpUser,
-  context: Context,
-  overrides: Readonly<Record<string, readonly string[]>> | undefined,
-): ReadonlyMap<string, readonly string[]> {
-  const { preset, entityId } = context;
-  const claims = { ...DEFAULT_CLAIMS, ...preset.claims };
-  const attributes = new Map<string, readonly string[]>();
-  if (preset.name === 'azure') {
-    // What Entra ID adds to every token: https://learn.microsoft.com/entra/identity-platform/reference-saml-tokens
-    const tenantId = AZURE_ENTITY_ID.exec(entityId)?.[1];
-    if (tenantId !== undefined) attributes.set(`${MS_CLAIMS}/tenantid`, [tenantId]);
-    attributes.set(`${MS_CLAIMS}/objectidentifier`, [stableUuid(`${entityId}\u0000${user.email}`)]);
-    const displayName = [user.firstName, user.lastName].filter((name) => name !== undefined).join(' ');
-    if (displayName !== '') attributes.set(`${MS_CLAIMS}/displayname`, [displayName]);
-    attributes.set(`${MS_CLAIMS}/identityprovider`, [entityId]);
-    attributes.set('http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', [user.email]);
-  }
-  attributes.set(claims.email, [user.email]);
-  if (user.firstName !== undefined) attributes.set(claims.firstName, [user.firstName]);
-  if (user.lastName !== undefined) attributes.set(claims.lastName, [user.lastName]);
-  if (user.groups !== undefined) attributes.set(claims.groups, [...user.groups]);
-  // OneLogin sends one empty value for a user without groups.
-  else if (preset.name === 'onelogin') attributes.set(claims.groups, ['']);
-
-  if (overrides !== undefined) {
-    if (typeof overrides !== 'object' || (overrides as unknown) === null) {
-      throw new TypeError('respond: attributes must be an object of string arrays');
-    }
-    for (const [name, values] of Object.entries(overrides)) {
-      attributes.set(name, strings(values, `attributes[${JSON.stringify(name)}]`));
-    }
-  }
-  return attributes;
-}
-
-function checkUser(user: unknown): TestIdpUser {
-  if (typeof user !== 'object' || user === null) throw new TypeError('respond: user must be an object with an email');
-  const { email, firstName, lastName, groups, nameId } = user as Record<string, unknown>;
-  if (typeof email !== 'string' || email === '') throw new TypeError('respond: user.email must be a non-empty string');
-  for (const [name, value] of Object.entries({ firstName, lastName, nameId })) {
-    if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      throw new TypeError(`respond: user.${name} must be a non-empty string when given`);
-    }
-  }
-  return {
-    email,
-    ...(firstName !== undefined && { firstName: firstName as string }),
-    ...(lastName !== undefined && { lastName: lastName as string }),
-    ...(groups !== undefined && { groups: strings(groups, 'user.groups') }),
-    ...(nameId !== undefined && { nameId: nameId as string }),
-  };
-}
-
-function checkStatus(status: unknown): TestIdpStatus {
-  const { code, subCode, message } = (typeof status === 'object' && status !== null ? status : {}) as Record<string, unknown>;
-  if (typeof code !== 'string' || code === '') throw new TypeError('respond: status.code must be a non-empty string');
-  if (subCode !== undefined && typeof subCode !== 'string') throw new TypeError('respond: status.subCode must be a string');
-  if (message !== undefined && typeof message !== 'string') throw new TypeError('respond: status.message must be a string');
-  return { code, ...(subCode !== undefined && { subCode }), ...(message !== undefined && { message }) };
 }
 
 function checkSp(sp: unknown): { entityId: string; acsUrl: string } {
@@ -397,21 +263,9 @@ function signerOf(pair: unknown, path: string): SignerKey {
     typeof pair === 'object' && pair !== null
       ? parseKeyPair(pair as { privateKey: unknown; certificate: unknown })
       : 'must be { privateKey, certificate } in PEM';
-  if (typeof parsed === 'string') throw new TypeError(`${path.includes(':') ? path : `createTestIdp: ${path}`} ${parsed}`);
+  if (typeof parsed === 'string')
+    throw new TypeError(`${path.includes(':') ? path : `createTestIdp: ${path}`} ${parsed}`);
   return parsed;
-}
-
-function strings(values: unknown, path: string): readonly string[] {
-  if (!Array.isArray(values) || !values.every((value) => typeof value === 'string')) {
-    throw new TypeError(`respond: ${path} must be an array of strings`);
-  }
-  return [...(values as string[])];
-}
-
-function date(value: unknown, name: string): Date | undefined {
-  if (value === undefined) return undefined;
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`respond: ${name} must be a valid Date`);
-  return value;
 }
 
 function httpUrl(value: unknown, path: string): string {
@@ -421,25 +275,27 @@ function httpUrl(value: unknown, path: string): string {
   return value;
 }
 
-/** An ID of 160 random bits, as an NCName (SAML core §1.3.4). */
-function newId(): string {
-  return `_${randomBytes(20).toString('hex')}`;
-}
-
-/** A UUID derived from `seed`, so a user keeps the same Entra object ID across responses. */
-function stableUuid(seed: string): string {
-  const hex = createHash('sha256').update(seed).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 /** SAML metadata §2.3.2, §2.4.3: one IDPSSODescriptor with a signing key and both SSO bindings. */
-function buildMetadata(entityId: string, ssoUrl: string, certificateBase64: string, nameIdFormat: string): string {
+function buildMetadata(
+  entityId: string,
+  ssoUrl: string,
+  certificateBase64: string,
+  nameIdFormat: string,
+): string {
   const document = new DOMImplementation().createDocument(NS.metadata, 'md:EntityDescriptor', null);
   const root = document.documentElement;
   if (root === null) throw new Error('unreachable: the document has its root');
-  const add = (parent: Element, ns: string, name: string, attributes: Record<string, string> = {}, text?: string): Element => {
+  const add = (
+    parent: Element,
+    ns: string,
+    name: string,
+    attributes: Record<string, string> = {},
+    text?: string,
+  ): Element => {
     const element = document.createElementNS(ns, name);
-    for (const [attribute, value] of Object.entries(attributes)) element.setAttribute(attribute, value);
+    for (const [attribute, value] of Object.entries(attributes)) {
+      element.setAttribute(attribute, xmlChars(value, `createTestIdp: the ${attribute} value`));
+    }
     if (text !== undefined) element.appendChild(document.createTextNode(text));
     parent.appendChild(element);
     return element;
@@ -454,7 +310,8 @@ function buildMetadata(entityId: string, ssoUrl: string, certificateBase64: stri
   const keyInfo = add(add(idp, NS.metadata, 'md:KeyDescriptor', { use: 'signing' }), NS.dsig, 'ds:KeyInfo');
   add(add(keyInfo, NS.dsig, 'ds:X509Data'), NS.dsig, 'ds:X509Certificate', {}, certificateBase64);
   add(idp, NS.metadata, 'md:NameIDFormat', {}, nameIdFormat);
-  if (nameIdFormat !== NAMEID_FORMAT.emailAddress) add(idp, NS.metadata, 'md:NameIDFormat', {}, NAMEID_FORMAT.emailAddress);
+  if (nameIdFormat !== NAMEID_FORMAT.emailAddress)
+    add(idp, NS.metadata, 'md:NameIDFormat', {}, NAMEID_FORMAT.emailAddress);
   for (const binding of [BINDINGS.redirect, BINDINGS.post]) {
     add(idp, NS.metadata, 'md:SingleSignOnService', { Binding: binding, Location: ssoUrl });
   }

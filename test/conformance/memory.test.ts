@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { MemoryStore } from '../../src/store/memory.js';
-import { stateStoreConformance, tenantStoreConformance } from '../../src/testing/conformance.js';
+import { stateStoreConformance, tenantStoreConformance } from '../../src/testing/index.js';
 
 const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
 const factory = { create: ({ now }: { now: () => Date }) => Promise.resolve(new MemoryStore({ now })) };

@@ -1,0 +1,25 @@
+/**
+ * `samlkit/testing`: tools for testing an app's SAML integration and its store adapters. Not for
+ * production code paths: the test IdP mints assertions with a key anyone holding it can use.
+ *
+ * @module
+ */
+export {
+  type ConformanceCase,
+  type StoreFactory,
+  type StoreFactoryOptions,
+  type TenantStoreConformanceOptions,
+} from './conformance/shared.js';
+export { stateStoreConformance } from './conformance/state.js';
+export { tenantStoreConformance } from './conformance/tenant.js';
+export {
+  createTestIdp,
+  MAX_AUTHN_REQUEST_BYTES,
+  type RespondInput,
+  type RespondOverrides,
+  type TestIdp,
+  type TestIdpOptions,
+  type TestIdpResponse,
+  type TestIdpStatus,
+  type TestIdpUser,
+} from './idp.js';
