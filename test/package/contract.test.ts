@@ -43,23 +43,60 @@ function memoryReplayCache(): ReplayCache {
 describe('public contract (built package)', () => {
   it('exports exactly the curated names', () => {
     assert.deepEqual(Object.keys(samlkit).sort(), [
+      'DEFAULT_MAX_ENTRIES',
       'DEFAULT_MAX_METADATA_BYTES',
+      'GROUPS_OVERAGE_CLAIM',
+      'IDP_PRESETS',
       'MAX_RELAY_STATE_BYTES',
+      'MemoryStore',
       'POST_FORM_SCRIPT_HASH',
       'SamlError',
       'buildSpMetadata',
       'createAuthnRequest',
+      'createServiceProvider',
       'defineTenant',
       'generateSpKeyPair',
+      'mapRoles',
       'parseIdpMetadata',
+      'setupInstructions',
       'validateTenantConfig',
       'verifyResponse',
     ]);
   });
 
-  it('keeps network I/O in the samlkit/fetch subpath', async () => {
-    const fetchModule = await import('samlkit/fetch');
-    assert.deepEqual(Object.keys(fetchModule), ['fetchIdpMetadata']);
+  it('keeps network I/O in samlkit/fetch and test tools in samlkit/testing', async () => {
+    assert.deepEqual(Object.keys(await import('samlkit/fetch')), ['fetchIdpMetadata']);
+    assert.deepEqual(Object.keys(await import('samlkit/testing')).sort(), [
+      'MAX_AUTHN_REQUEST_BYTES',
+      'createTestIdp',
+      'stateStoreConformance',
+      'tenantStoreConformance',
+    ]);
+  });
+
+  it('runs a whole login through the built package: service, memory store, test IdP', async () => {
+    const { createTestIdp } = await import('samlkit/testing');
+    const idp = await createTestIdp({ preset: 'okta' });
+    const store = new samlkit.MemoryStore();
+    await store.put({
+      id: 'acme',
+      preset: 'okta',
+      sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acme/acs' },
+      idp: samlkit.parseIdpMetadata(idp.metadata()).idp,
+      emailDomains: ['acme.com'],
+    });
+    const sp = samlkit.createServiceProvider({ tenants: store, state: store });
+    const login = await sp.startLogin({ email: 'ada@acme.com' }, { returnTo: '/home' });
+    const query = new URL(login.url).searchParams;
+    const form = idp.respond({
+      SAMLRequest: query.get('SAMLRequest') ?? '',
+      RelayState: query.get('RelayState') ?? '',
+      user: { email: 'ada@acme.com', groups: ['admins'] },
+    });
+    const { profile, returnTo } = await sp.finishLogin(form);
+    assert.equal(profile.email, 'ada@acme.com');
+    assert.deepEqual(profile.groups, ['admins']);
+    assert.equal(returnTo, '/home');
   });
 
   it('verifies a real Entra ID response into a SamlProfile, then refuses its replay', async () => {
