@@ -16,6 +16,7 @@ import type { Document, Element, Node, Text } from '@xmldom/xmldom';
 import fc from 'fast-check';
 import { defineTenant, SamlError, verifyResponse } from '../../src/index.js';
 import type { ResponseForm, SamlErrorCode, SamlProfile, Tenant, VerifyChecks } from '../../src/index.js';
+import { ENTRA } from '../helpers/entra-fixture.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Set-up: the two fixtures, their tenants and their genuine profiles
@@ -109,19 +110,9 @@ const AZURE: Case = (() => {
   const entry = manifestEntry('azure/waisaml2-2023-signed-assertion.xml');
   return {
     name: 'Entra ID assertion-signed (azure/waisaml2-2023-signed-assertion.xml)',
-    xml: readFileSync(new URL('azure/waisaml2-2023-signed-assertion.xml', REAL)),
-    tenant: defineTenant({
-      id: 'azure',
-      sp: {
-        entityId: 'https://loopback.ja-sore.de:3443/',
-        acsUrl: 'https://loopback.ja-sore.de:3443/auth/page/saml2/login',
-      },
-      idp: {
-        entityId: 'https://sts.windows.net/b0a63ade-3ec7-4d8b-991f-87eb4336274a/',
-        certificates: [readFileSync(new URL('azure/waisaml2-2023-signed-assertion.pem', REAL), 'utf8')],
-      },
-    }),
-    checks: { inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668', now: new Date('2023-05-09T16:00:00Z') },
+    xml: ENTRA.xml,
+    tenant: defineTenant(ENTRA.tenant),
+    checks: ENTRA.checks,
     nameId: entry.name_id,
     attributes: entry.attributes,
   };

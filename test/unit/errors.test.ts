@@ -2,10 +2,10 @@
  * SamlError: its fields, personal data kept out of enumeration (JSON logs) but readable, and the cause chain.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { defineTenant, SamlError, verifyResponse } from '../../src/index.js';
+import { ENTRA } from '../helpers/entra-fixture.js';
 
 const EMAIL = 'alice@example.com';
 
@@ -98,27 +98,10 @@ describe('SamlError', () => {
 });
 
 describe('SamlError from verifyResponse', () => {
-  const REAL = new URL('../../fixtures/real/', import.meta.url);
-  const NAME_ID = 'fumieval@herpdev.onmicrosoft.com';
-  const tenant = defineTenant({
-    id: 'azure',
-    sp: {
-      entityId: 'https://loopback.ja-sore.de:3443/',
-      acsUrl: 'https://loopback.ja-sore.de:3443/auth/page/saml2/login',
-    },
-    idp: {
-      entityId: 'https://sts.windows.net/b0a63ade-3ec7-4d8b-991f-87eb4336274a/',
-      certificates: [readFileSync(new URL('azure/waisaml2-2023-signed-assertion.pem', REAL), 'utf8')],
-    },
-    emailDomains: ['example.com'],
-  });
-  const form = {
-    SAMLResponse: readFileSync(new URL('azure/waisaml2-2023-signed-assertion.xml', REAL)).toString('base64'),
-  };
-  const checks = {
-    inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
-    now: new Date('2023-05-09T16:00:00Z'),
-  };
+  const NAME_ID = ENTRA.nameId;
+  const tenant = defineTenant({ ...ENTRA.tenant, emailDomains: ['example.com'] });
+  const form = { SAMLResponse: ENTRA.xml.toString('base64') };
+  const checks = ENTRA.checks;
 
   it('a rejected user’s address is readable on the error but absent from its JSON and inspection', async () => {
     await assert.rejects(verifyResponse(tenant, form, checks), (error: unknown) => {
