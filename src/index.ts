@@ -45,6 +45,7 @@ export {
   type SetupReturnField,
 } from './tenant/setup.js';
 export { DEFAULT_MAX_ENTRIES, MemoryStore, type MemoryStoreOptions } from './store/memory.js';
+export { sealTenantSecrets, type SealingKey, type SealingOptions } from './store/encrypted.js';
 export type { PendingRequest, StateStore, TenantStore } from './store/types.js';
 export {
   createServiceProvider,

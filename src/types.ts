@@ -156,6 +156,11 @@ export interface TenantConfig {
   readonly breakGlassEmails?: readonly string[];
   /** Group → role rules applied by `finishLogin` (and `mapRoles`). */
   readonly roles?: RoleMapping;
+  /**
+   * Secrets sealed by `sealTenantSecrets` while the configuration sits in a store. Written and
+   * read by that wrapper only; leave it alone.
+   */
+  readonly sealed?: Readonly<Record<string, string>>;
 }
 
 /** The identity a verified Response asserts. Every field was read from signed content. */

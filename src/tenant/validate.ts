@@ -117,6 +117,10 @@ export function resolveTenantConfig(
     problem('requireSso', 'needs emailDomains: they say whose password login is off');
   const breakGlassEmails = addresses(config.breakGlassEmails, 'breakGlassEmails', problem);
   const roles = roleMapping(config.roles, problem);
+  const sealed = config.sealed === undefined ? {} : record(config.sealed);
+  if (sealed === undefined || Object.values(sealed).some((value) => typeof value !== 'string')) {
+    problem('sealed', 'must map field names to sealed strings (written by sealTenantSecrets)');
+  }
   const allowSha1 = optionalBoolean(config, 'allowSha1', problem) ?? false;
   const allowIdpInitiated = optionalBoolean(config, 'allowIdpInitiated', problem) ?? false;
   const enabled = optionalBoolean(config, 'enabled', problem) ?? true;

@@ -58,6 +58,7 @@ describe('public contract (built package)', () => {
       'generateSpKeyPair',
       'mapRoles',
       'parseIdpMetadata',
+      'sealTenantSecrets',
       'setupInstructions',
       'validateTenantConfig',
       'verifyResponse',
