@@ -3,9 +3,10 @@
 # missing, and waits for a concurrent dpkg instead of failing.
 #   xmlsec1                  an XML-DSig implementation independent of samlkit
 #   simplesamlphp, php8.2-*  a real IdP/SP stack (SimpleSAMLphp 1.19 from Debian) for interop tests
+#   redis-server, postgresql the shared stores, started per test run on loopback (never as services)
 set -euo pipefail
 
-packages=(xmlsec1 openssl simplesamlphp php8.2-cli php8.2-xml php8.2-mbstring php8.2-curl)
+packages=(xmlsec1 openssl simplesamlphp php8.2-cli php8.2-xml php8.2-mbstring php8.2-curl redis-server postgresql)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -75,6 +75,28 @@ describe('public contract (built package)', () => {
     ]);
   });
 
+  it('loads neither driver (pg, redis) when importing samlkit, samlkit/fetch or samlkit/testing', () => {
+    const dist = new URL('../../dist/', import.meta.url);
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const visit = (file: URL): void => {
+      if (seen.has(file.href)) return;
+      seen.add(file.href);
+      for (const [, specifier = ''] of readFileSync(file, 'utf8').matchAll(
+        /(?:from|import)\s*\(?\s*'([^']+)'/g,
+      )) {
+        if (specifier.startsWith('.')) visit(new URL(specifier, file));
+        else
+          bare.add(
+            specifier.split('/')[0] === '@xmldom' ? '@xmldom/xmldom' : (specifier.split('/')[0] ?? ''),
+          );
+      }
+    };
+    for (const entry of ['index.js', 'fetch.js', 'testing/index.js']) visit(new URL(entry, dist));
+    assert.ok(!bare.has('pg') && !bare.has('redis'), [...bare].join(' '));
+    assert.ok(bare.has('xml-crypto'), 'the walk follows the imports');
+  });
+
   it('runs a whole login through the built package: service, memory store, test IdP', async () => {
     const { createTestIdp } = await import('samlkit/testing');
     const idp = await createTestIdp({ preset: 'okta' });

@@ -1,0 +1,522 @@
+/**
+ * The PostgreSQL store: tenants, pending requests and the replay cache in the app's own database,
+ * through the app's own `pg` Pool. No import of `pg` here: any client with `pg`'s `query` fits.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { SamlError } from '../errors.js';
+import { fail } from '../internal/fail.js';
+import { currentTime } from '../internal/time.js';
+import { defineTenant, type Tenant } from '../tenant/define.js';
+import type { TenantConfig } from '../types.js';
+import {
+  DEFAULT_POSTGRES_SCHEMA,
+  field,
+  quotedSchema,
+  requireQueryable,
+  sqlState,
+  unavailable,
+  type PostgresQueryable,
+  type PostgresQueryResult,
+} from './postgres-migrations.js';
+import type { PendingRequest, StateStore, TenantStore } from './types.js';
+
+/** Options of {@link createPostgresStore}. */
+export interface PostgresStoreOptions {
+  /**
+   * The app's pool. The store never ends it (`close` does not either). Give it
+   * `connectionTimeoutMillis` and `query_timeout` (a few seconds each), so that calls during an
+   * outage or a network partition fail fast instead of waiting for TCP, and `statement_timeout` a
+   * little shorter than `query_timeout`, so that the server also gives up a statement the app no
+   * longer waits for (one stuck on a lock then changes nothing). Listen to its `error` event, which
+   * `pg` emits for idle connections the server dropped: without a listener, Node.js exits.
+   */
+  readonly pool: PostgresQueryable;
+  /** The schema {@link migrate} created the tables in: a plain lower-case identifier. Default `samlkit`. */
+  readonly schema?: string;
+}
+
+/** Options of {@link PostgresStore.sweepExpired}. */
+export interface SweepOptions {
+  /** Rows deleted per statement, so that no statement holds many locks for long. Default 1000. */
+  readonly batchSize?: number;
+}
+
+/** What {@link PostgresStore.sweepExpired} deleted. */
+export interface SweepResult {
+  /** Expired pending requests (logins started and never finished). */
+  readonly requests: number;
+  /** Expired replay-cache entries. */
+  readonly replays: number;
+}
+
+/** A {@link TenantStore} and a {@link StateStore} in PostgreSQL; see {@link createPostgresStore}. */
+export interface PostgresStore extends TenantStore, StateStore {
+  get(id: string): Promise<Tenant | undefined>;
+  list(): Promise<Tenant[]>;
+  findByEmailDomain(domain: string): Promise<Tenant | undefined>;
+  findByIssuer(issuer: string): Promise<Tenant[]>;
+  /**
+   * Deletes expired pending requests and replay entries, in batches of `batchSize` rows, and says
+   * how many. Expired rows are invisible already; this only reclaims their space. Nothing runs in
+   * the background: call it on a schedule, e.g. every five minutes from one instance (several at
+   * once are harmless: they skip each other's rows).
+   *
+   * @throws SamlError `STORE_UNAVAILABLE` when the database cannot be reached.
+   */
+  sweepExpired(options?: SweepOptions): Promise<SweepResult>;
+  /** Later calls reject with `STORE_UNAVAILABLE`; the pool stays open (it is the app's). */
+  close(): Promise<void>;
+}
+
+const DEFAULT_BATCH_SIZE = 1000;
+const MAX_BATCH_SIZE = 100_000;
+/** The latest time `timestamptz` input takes in ISO form; later deadlines are stored as `infinity`. */
+const MAX_ISO_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Attempts of a `put` that lost a race it can win on retry (a deadlock, a holder that vanished). */
+const PUT_ATTEMPTS = 3;
+
+/**
+ * The shared store for several instances: tenants, pending logins and the replay cache in
+ * PostgreSQL, through the app's own `pg` Pool. Create the tables first with {@link migrate}.
+ * Tested with PostgreSQL 15 (Debian 12's); it uses nothing newer than PostgreSQL 10. The database
+ * must use the UTF8 encoding (the default); text PostgreSQL cannot hold (NUL, lone surrogates) is
+ * refused on writes with a `TypeError` and found nowhere on reads.
+ *
+ * Every operation is one atomic statement. `consumeRequest` is `DELETE … RETURNING`: of concurrent
+ * callers exactly one gets the request. `remember` is `INSERT … ON CONFLICT`: of concurrent
+ * callers exactly one gets `true`, and an expired entry gives way to a new one (SAML profiles
+ * §4.1.4.5: a bearer assertion is accepted once). `put` writes the tenant and its email domains in
+ * one statement; the primary key of `tenant_domains` lets one tenant claim a domain, so of
+ * concurrent puts claiming one domain exactly one succeeds.
+ *
+ * Expiry is judged by the database's clock (`now()`), except that a deadline already past by this
+ * process's clock stores nothing without asking the database. Keep the app's and the database's
+ * clocks in sync (NTP): the deadlines are the app's, `verifyResponse` judges assertions by the
+ * app's clock, and a database clock running ahead drops entries early.
+ *
+ * Expired rows are invisible at once but stay until {@link PostgresStore.sweepExpired} deletes
+ * them; nothing runs in the background. Every failure of the database or the network rejects with
+ * `SamlError` `STORE_UNAVAILABLE` (the driver's error as `cause`), so logins fail closed; with a
+ * `pg.Pool`, the store works again by itself once the database is back.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { createServiceProvider } from 'samlkit';
+ * import { createPostgresStore, migrate } from 'samlkit/postgres';
+ *
+ * const pool = new pg.Pool({
+ *   connectionString: process.env.DATABASE_URL,
+ *   connectionTimeoutMillis: 5000, // fail fast when the database is down…
+ *   query_timeout: 5000, // …or stops answering,
+ *   statement_timeout: 4000, // and let the server give up too
+ * });
+ * pool.on('error', (error) => log.warn({ error }, 'idle PostgreSQL connection lost'));
+ * await migrate(pool);
+ * const store = createPostgresStore({ pool });
+ * const sp = createServiceProvider({ tenants: store, state: store });
+ * setInterval(() => void store.sweepExpired().catch(log.warn), 5 * 60_000).unref();
+ * ```
+ * @throws TypeError when `pool` has no `query` method or `schema` is not a plain lower-case identifier.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  if (typeof options !== 'object' || (options as unknown) === null)
+    throw new TypeError('options must be an object with a pool');
+  requireQueryable(options.pool);
+  const schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
+  quotedSchema(schema, 'options.schema');
+  return new PgStore(options.pool, schema);
+}
+
+type Statement =
+  | 'saveRequest'
+  | 'dropRequest'
+  | 'findRequest'
+  | 'consumeRequest'
+  | 'remember'
+  | 'get'
+  | 'list'
+  | 'findByIssuer'
+  | 'findByEmailDomain'
+  | 'delete'
+  | 'put'
+  | 'holder'
+  | 'sweepRequests'
+  | 'sweepReplays';
+
+/** The statements of one schema. */
+function statements(schema: string): Readonly<Record<Statement, string>> {
+  const s = quotedSchema(schema);
+  return {
+    saveRequest: `INSERT INTO ${s}.pending_requests (request_key, tenant_id, request_id, payload, expires_at)
+      VALUES ($1, $2, $3, $4::jsonb, $5::timestamptz)
+      ON CONFLICT (request_key) DO UPDATE SET tenant_id = EXCLUDED.tenant_id,
+        request_id = EXCLUDED.request_id, payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at`,
+    dropRequest: `DELETE FROM ${s}.pending_requests WHERE request_key = $1`,
+    findRequest: `SELECT tenant_id, request_id, payload::text AS payload FROM ${s}.pending_requests
+      WHERE request_key = $1 AND expires_at > now()`,
+    consumeRequest: `DELETE FROM ${s}.pending_requests
+      WHERE request_key = $1 AND tenant_id = $2 AND expires_at > now()
+      RETURNING tenant_id, request_id, payload::text AS payload`,
+    // Inserts when absent; takes the place of an expired entry; leaves a live one alone. A deadline
+    // already past by the database's clock inserts nothing.
+    remember: `INSERT INTO ${s}.replay AS entry (replay_key, expires_at)
+      SELECT $1, $2::timestamptz WHERE $2::timestamptz > now()
+      ON CONFLICT (replay_key) DO UPDATE SET expires_at = EXCLUDED.expires_at
+        WHERE entry.expires_at <= now()
+      RETURNING 1`,
+    get: `SELECT config::text AS config FROM ${s}.tenants WHERE tenant_key = $1`,
+    list: `SELECT config::text AS config FROM ${s}.tenants`,
+    findByIssuer: `SELECT config::text AS config FROM ${s}.tenants WHERE issuer = $1`,
+    findByEmailDomain: `SELECT tenant.config::text AS config
+      FROM ${s}.tenant_domains AS claim JOIN ${s}.tenants AS tenant USING (tenant_key)
+      WHERE claim.domain = $1`,
+    delete: `DELETE FROM ${s}.tenants WHERE tenant_key = $1`,
+    // One statement, so one transaction: the tenant row, the domains it gave up, the ones it newly
+    // claims (in a fixed order, so that concurrent puts cannot deadlock). A domain another tenant
+    // holds violates tenant_domains' primary key, and nothing is written.
+    put: `WITH tenant AS (
+        INSERT INTO ${s}.tenants (tenant_key, id, issuer, config) VALUES ($1, $2, $3, $4::jsonb)
+        ON CONFLICT (tenant_key) DO UPDATE SET id = EXCLUDED.id, issuer = EXCLUDED.issuer, config = EXCLUDED.config
+      ), freed AS (
+        DELETE FROM ${s}.tenant_domains WHERE tenant_key = $1 AND domain <> ALL ($5::text[])
+      )
+      INSERT INTO ${s}.tenant_domains (domain, tenant_key)
+      SELECT claimed.domain, $1 FROM unnest($5::text[]) AS claimed (domain)
+      WHERE NOT EXISTS (
+        SELECT FROM ${s}.tenant_domains AS held WHERE held.domain = claimed.domain AND held.tenant_key = $1
+      )
+      ORDER BY claimed.domain COLLATE "C"`,
+    holder: `SELECT claim.domain, tenant.id FROM ${s}.tenant_domains AS claim
+      JOIN ${s}.tenants AS tenant USING (tenant_key)
+      WHERE claim.domain = ANY ($1::text[]) AND claim.tenant_key <> $2
+      ORDER BY claim.domain LIMIT 1`,
+    sweepRequests: `DELETE FROM ${s}.pending_requests WHERE request_key IN (
+        SELECT request_key FROM ${s}.pending_requests WHERE expires_at <= now()
+        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+      ) AND expires_at <= now()`,
+    sweepReplays: `DELETE FROM ${s}.replay WHERE replay_key IN (
+        SELECT replay_key FROM ${s}.replay WHERE expires_at <= now()
+        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+      ) AND expires_at <= now()`,
+  };
+}
+
+/** The store itself; only {@link createPostgresStore} makes one. */
+class PgStore implements PostgresStore {
+  readonly #pool: PostgresQueryable;
+  readonly #schema: string;
+  readonly #sql: Readonly<Record<Statement, string>>;
+  #closed = false;
+
+  constructor(pool: PostgresQueryable, schema: string) {
+    this.#pool = pool;
+    this.#schema = schema;
+    this.#sql = statements(schema);
+  }
+
+  async saveRequest(request: PendingRequest, expiresAt: Date): Promise<void> {
+    this.#open();
+    checkRequest(request);
+    const deadline = timeOf(expiresAt, 'expiresAt');
+    const key = digest(request.requestId);
+    if (deadline <= now()) {
+      // Saving an ID again replaces the request, even with nothing.
+      await this.#query('saveRequest', this.#sql.dropRequest, [key]);
+      return;
+    }
+    const { tenantId, requestId, relayState, returnTo } = request;
+    const payload = JSON.stringify({ relayState, ...(returnTo !== undefined && { returnTo }) });
+    await this.#query('saveRequest', this.#sql.saveRequest, [
+      key,
+      tenantId,
+      requestId,
+      payload,
+      timestamp(deadline),
+    ]);
+  }
+
+  async findRequest(requestId: string): Promise<PendingRequest | undefined> {
+    this.#open();
+    requireString(requestId, 'requestId');
+    const { rows } = await this.#query('findRequest', this.#sql.findRequest, [digest(requestId)]);
+    return rows.length === 0 ? undefined : this.#pending(rows[0]);
+  }
+
+  async consumeRequest(tenantId: string, requestId: string): Promise<PendingRequest | undefined> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    requireString(requestId, 'requestId');
+    // No stored tenant ID holds NUL or a lone surrogate (saveRequest refuses them).
+    if (!storable(tenantId)) return undefined;
+    const key = digest(requestId);
+    const { rows } = await this.#query('consumeRequest', this.#sql.consumeRequest, [key, tenantId]);
+    return rows.length === 0 ? undefined : this.#pending(rows[0]);
+  }
+
+  /**
+   * Remembers that the tenant accepted this assertion until `expiresAt`: `true` when this call
+   * stored it, `false` when a live entry is there (a replay), or when `expiresAt` is already past
+   * (by this process's clock, without a query, or by the database's): nothing could be kept then,
+   * so it fails closed. SAML profiles §4.1.4.5.
+   */
+  async remember(tenantId: string, assertionId: string, expiresAt: Date): Promise<boolean> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    requireString(assertionId, 'assertionId');
+    const deadline = timeOf(expiresAt, 'expiresAt');
+    if (deadline <= now()) return false;
+    const key = digest(tenantId, assertionId);
+    const { rows } = await this.#query('remember', this.#sql.remember, [key, timestamp(deadline)]);
+    return rows.length === 1;
+  }
+
+  async get(id: string): Promise<Tenant | undefined> {
+    this.#open();
+    requireString(id, 'id');
+    const { rows } = await this.#query('get', this.#sql.get, [digest(id)]);
+    const [tenant] = this.#tenants(rows);
+    return tenant?.id === id ? tenant : undefined;
+  }
+
+  async put(config: TenantConfig): Promise<void> {
+    this.#open();
+    const tenant = defineTenant(config);
+    const json = JSON.stringify(tenant);
+    if (!storableJson(tenant))
+      throw new TypeError('Invalid tenant configuration: PostgreSQL text cannot hold NUL or lone surrogates');
+    const key = digest(tenant.id);
+    const domains = [...new Set((tenant.emailDomains ?? []).map(asciiLowerCase))].sort(compare);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#pool.query(this.#sql.put, [key, tenant.id, tenant.idp.entityId, json, domains]);
+        return;
+      } catch (error) {
+        const retry = attempt < PUT_ATTEMPTS;
+        // A deadlock or a serialization failure: the other transaction went first, try again.
+        if ((sqlState(error) === '40P01' || sqlState(error) === '40001') && retry) continue;
+        if (sqlState(error) !== '23505') throw this.#unavailable('put', error);
+        const { rows } = await this.#query('put', this.#sql.holder, [domains, key]);
+        const claim = rows[0];
+        const domain = field(claim, 'domain');
+        const holder = field(claim, 'id');
+        if (typeof domain === 'string' && typeof holder === 'string') {
+          fail('DOMAIN_ALREADY_CLAIMED', `The email domain ${domain} is already claimed by another tenant`, {
+            hint: `Tenant "${holder}" already claims ${domain}; an email domain routes to one tenant only. Remove it from "${holder}" first, or leave it out of "${tenant.id}".`,
+            received: domain,
+            tenantId: tenant.id,
+          });
+        }
+        // The holder let go in the meantime, or this tenant's own concurrent put claimed it.
+        if (!retry) throw this.#unavailable('put', error);
+      }
+    }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    this.#open();
+    requireString(id, 'id');
+    const { rowCount } = await this.#query('delete', this.#sql.delete, [digest(id)]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async list(): Promise<Tenant[]> {
+    this.#open();
+    const { rows } = await this.#query('list', this.#sql.list, []);
+    return this.#tenants(rows);
+  }
+
+  /**
+   * The tenant whose `emailDomains` holds this domain. Matching ignores ASCII case only (domains are
+   * stored and looked up in ASCII lower case; SQL `lower()` would follow Unicode), so a look-alike
+   * such as `\u212A` (KELVIN SIGN) never matches `k`.
+   */
+  async findByEmailDomain(domain: string): Promise<Tenant | undefined> {
+    this.#open();
+    requireString(domain, 'domain');
+    if (!storable(domain)) return undefined;
+    const { rows } = await this.#query('findByEmailDomain', this.#sql.findByEmailDomain, [
+      asciiLowerCase(domain),
+    ]);
+    return this.#tenants(rows)[0];
+  }
+
+  async findByIssuer(issuer: string): Promise<Tenant[]> {
+    this.#open();
+    requireString(issuer, 'issuer');
+    if (!storable(issuer)) return [];
+    const { rows } = await this.#query('findByIssuer', this.#sql.findByIssuer, [issuer]);
+    return this.#tenants(rows);
+  }
+
+  async sweepExpired(options: SweepOptions = {}): Promise<SweepResult> {
+    this.#open();
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE)
+      throw new TypeError(`options.batchSize must be a whole number from 1 to ${MAX_BATCH_SIZE}`);
+    const sweep = async (sql: string): Promise<number> => {
+      let total = 0;
+      for (;;) {
+        const { rowCount } = await this.#query('sweepExpired', sql, [batchSize]);
+        total += rowCount ?? 0;
+        if ((rowCount ?? 0) < batchSize) return total;
+      }
+    };
+    const requests = await sweep(this.#sql.sweepRequests);
+    const replays = await sweep(this.#sql.sweepReplays);
+    return { requests, replays };
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+
+  #open(): void {
+    if (!this.#closed) return;
+    fail('STORE_UNAVAILABLE', 'The PostgreSQL store is closed', {
+      hint: 'The application used its PostgreSQL store after closing it (during shutdown?).',
+    });
+  }
+
+  async #query(operation: string, text: string, values: unknown[]): Promise<PostgresQueryResult> {
+    try {
+      return await this.#pool.query(text, values);
+    } catch (error) {
+      throw this.#unavailable(operation, error);
+    }
+  }
+
+  #unavailable(operation: string, cause: unknown): SamlError {
+    return unavailable(this.#schema, operation, cause);
+  }
+
+  /** A pending request from its row. */
+  #pending(row: unknown): PendingRequest {
+    const tenantId = field(row, 'tenant_id');
+    const requestId = field(row, 'request_id');
+    const payload = parseJson(field(row, 'payload'));
+    const relayState = field(payload, 'relayState');
+    const returnTo = field(payload, 'returnTo');
+    if (
+      typeof tenantId !== 'string' ||
+      typeof requestId !== 'string' ||
+      typeof relayState !== 'string' ||
+      (returnTo !== undefined && typeof returnTo !== 'string')
+    ) {
+      throw this.#corrupt('pending_requests');
+    }
+    return Object.freeze({ tenantId, requestId, relayState, ...(returnTo !== undefined && { returnTo }) });
+  }
+
+  /** The tenants of `config` rows, defined (validated and frozen), sorted by ID. */
+  #tenants(rows: readonly unknown[]): Tenant[] {
+    const tenants = rows.map((row) => {
+      const config = parseJson(field(row, 'config'));
+      try {
+        return defineTenant(config as TenantConfig);
+      } catch (cause) {
+        const id = field(config, 'id');
+        fail('STORE_UNAVAILABLE', 'A tenant configuration in PostgreSQL is no longer valid', {
+          hint: `The configuration stored for tenant ${JSON.stringify(id)} in schema "${this.#schema}" fails validation (was it edited by hand?); the error's cause lists the problems. Store it again with put().`,
+          ...(typeof id === 'string' && { tenantId: id }),
+          cause,
+        });
+      }
+    });
+    return tenants.sort((a, b) => compare(a.id, b.id));
+  }
+
+  #corrupt(table: string): SamlError {
+    return new SamlError('STORE_UNAVAILABLE', `A row of ${table} in PostgreSQL has an unexpected shape`, {
+      hint: `The table "${this.#schema}".${table} holds a row samlkit did not write (edited by hand, or another program's table?).`,
+    });
+  }
+}
+
+/** JSON text from the database, parsed here so that an app's global type parsers cannot interfere. */
+function parseJson(text: unknown): unknown {
+  try {
+    if (typeof text === 'string') return JSON.parse(text) as unknown;
+  } catch {
+    // reported below
+  }
+  throw new SamlError('STORE_UNAVAILABLE', 'PostgreSQL returned a column that is not JSON text', {
+    hint: 'The pool must return text columns as strings (pg does, unless a custom type parser for text was set).',
+  });
+}
+
+/**
+ * SHA-256 of the parts, each prefixed by its length, over UTF-16 code units: so the key of
+ * (`a:b`, `c`) differs from that of (`a`, `b:c`), and every JavaScript string (lone surrogates
+ * too) has its own key.
+ */
+function digest(...parts: string[]): Buffer {
+  const hash = createHash('sha256');
+  for (const part of parts) {
+    const bytes = Buffer.from(part, 'utf16le');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hash.update(length).update(bytes);
+  }
+  return hash.digest();
+}
+
+/** A deadline as `timestamptz` input: ISO 8601 in UTC, or `infinity` past year 9999. */
+function timestamp(time: number): string {
+  return time > MAX_ISO_TIME ? 'infinity' : new Date(time).toISOString();
+}
+
+function now(): number {
+  return currentTime(undefined, 'now').getTime();
+}
+
+/** PostgreSQL text holds neither NUL nor (in UTF-8) a lone surrogate. */
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function storable(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+
+/** True when every string (keys included) in plain JSON data is {@link storable}. */
+function storableJson(value: unknown): boolean {
+  if (typeof value === 'string') return storable(value);
+  if (Array.isArray(value)) return value.every(storableJson);
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).every(([key, item]) => storable(key) && storableJson(item));
+  return true;
+}
+
+function asciiLowerCase(value: string): string {
+  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** Code-unit order: the same in every locale, and the same as the memory store's. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function requireString(value: unknown, parameter: string): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(`${parameter} must be a string`);
+}
+
+function timeOf(date: unknown, parameter: string): number {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime()))
+    throw new TypeError(`${parameter} must be a valid Date`);
+  return date.getTime();
+}
+
+function checkRequest(request: unknown): asserts request is PendingRequest {
+  const fields = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
+  for (const key of ['tenantId', 'requestId', 'relayState']) {
+    const value = fields[key];
+    if (typeof value !== 'string' || value === '')
+      throw new TypeError(`request.${key} must be a non-empty string`);
+    if (!storable(value)) throw new TypeError(`request.${key} must not hold NUL or lone surrogates`);
+  }
+  const returnTo = fields.returnTo;
+  if (returnTo !== undefined && (typeof returnTo !== 'string' || !storable(returnTo)))
+    throw new TypeError('request.returnTo must be a string without NUL or lone surrogates when present');
+}

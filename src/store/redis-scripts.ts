@@ -1,0 +1,122 @@
+/**
+ * The Lua scripts of the Redis store: every operation that reads or writes several keys runs as one
+ * script, so it is atomic without MULTI on the app's shared connection.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+
+/** A Lua script and its SHA-1, for `EVALSHA` with a fall back to `EVAL`. */
+export interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** The server's clock in milliseconds (`TIME` is allowed before writes: scripts replicate effects). */
+const LUA_NOW = `local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+`;
+
+/** KEYS: request, index. ARGV: prefix, tenant ID, request ID, JSON, deadline (ms). */
+export const SAVE_REQUEST = script(`${LUA_NOW}
+local previous = redis.call('GET', KEYS[2])
+if previous and previous ~= ARGV[2] then
+  redis.call('DEL', ARGV[1] .. 'req:' .. #previous .. ':' .. previous .. ':' .. ARGV[3])
+end
+if tonumber(ARGV[5]) <= now then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[4], 'PXAT', ARGV[5])
+redis.call('SET', KEYS[2], ARGV[2], 'PXAT', ARGV[5])
+return 1
+`);
+
+/** KEYS: index. ARGV: prefix, request ID. */
+export const FIND_REQUEST = script(`local tenant = redis.call('GET', KEYS[1])
+if not tenant then return false end
+return redis.call('GET', ARGV[1] .. 'req:' .. #tenant .. ':' .. tenant .. ':' .. ARGV[2])
+`);
+
+/** KEYS: request (of this tenant), index. ARGV: tenant ID. */
+export const CONSUME_REQUEST = script(`local value = redis.call('GETDEL', KEYS[1])
+if value and redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return value
+`);
+
+/**
+ * KEYS: replay entry. ARGV: deadline (ms). A `SET … NX PXAT` behind a check of the server's clock:
+ * Redis answers OK to a deadline already past and stores nothing, which would read as "first use".
+ */
+export const REMEMBER = script(`${LUA_NOW}
+if tonumber(ARGV[1]) <= now then return 0 end
+if redis.call('SET', KEYS[1], '1', 'NX', 'PXAT', ARGV[1]) then return 1 end
+return 0
+`);
+
+/** Drops the domain and issuer index entries of a stored tenant (its JSON), keeping others'. */
+const LUA_UNINDEX = `local function unindex(prefix, id, json)
+  local tenant = cjson.decode(json)
+  local domains = tenant['emailDomains']
+  if type(domains) == 'table' then
+    for _, domain in ipairs(domains) do
+      local lower = string.gsub(domain, '[A-Z]', function (c) return string.char(string.byte(c) + 32) end)
+      local key = prefix .. 'domain:' .. lower
+      if redis.call('GET', key) == id then redis.call('DEL', key) end
+    end
+  end
+  local idp = tenant['idp']
+  if type(idp) == 'table' and type(idp['entityId']) == 'string' then
+    redis.call('SREM', prefix .. 'issuer:' .. idp['entityId'], id)
+  end
+end
+`;
+
+/**
+ * KEYS: tenant, tenant set, issuer set, then one domain key per domain. ARGV: prefix, ID, JSON,
+ * then the domains (lower-case), aligned with their keys. Returns `{}`, or `{ domain, holder }`
+ * when another tenant claims a domain (and then writes nothing).
+ */
+export const PUT_TENANT = script(`${LUA_UNINDEX}
+for i = 4, #KEYS do
+  local holder = redis.call('GET', KEYS[i])
+  if holder and holder ~= ARGV[2] then return { ARGV[i], holder } end
+end
+local previous = redis.call('GET', KEYS[1])
+if previous then unindex(ARGV[1], ARGV[2], previous) end
+redis.call('SET', KEYS[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[2])
+for i = 4, #KEYS do redis.call('SET', KEYS[i], ARGV[2]) end
+return {}
+`);
+
+/** KEYS: tenant, tenant set. ARGV: prefix, ID. */
+export const DELETE_TENANT = script(`${LUA_UNINDEX}
+local previous = redis.call('GET', KEYS[1])
+if not previous then return 0 end
+unindex(ARGV[1], ARGV[2], previous)
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+return 1
+`);
+
+/** KEYS: a set of tenant IDs. ARGV: prefix. The JSON of each tenant in the set. */
+export const TENANTS_IN_SET = script(`local ids = redis.call('SMEMBERS', KEYS[1])
+local found = {}
+for _, id in ipairs(ids) do
+  local json = redis.call('GET', ARGV[1] .. 'tenant:' .. id)
+  if json then found[#found + 1] = json end
+end
+return found
+`);
+
+/** KEYS: domain. ARGV: prefix. The JSON of the tenant that claims the domain. */
+export const TENANT_OF_DOMAIN = script(`local id = redis.call('GET', KEYS[1])
+if not id then return false end
+return redis.call('GET', ARGV[1] .. 'tenant:' .. id)
+`);
