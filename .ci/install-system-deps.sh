@@ -4,9 +4,10 @@
 #   xmlsec1                  an XML-DSig implementation independent of samlkit
 #   simplesamlphp, php8.2-*  a real IdP/SP stack (SimpleSAMLphp 1.19 from Debian) for interop tests
 #   redis-server, postgresql the shared stores, started per test run on loopback (never as services)
+#   chromium                 the browser the end-to-end test drives (playwright-core, headless)
 set -euo pipefail
 
-packages=(xmlsec1 openssl simplesamlphp php8.2-cli php8.2-xml php8.2-mbstring php8.2-curl redis-server postgresql)
+packages=(xmlsec1 openssl simplesamlphp php8.2-cli php8.2-xml php8.2-mbstring php8.2-curl redis-server postgresql chromium)
 
 missing=()
 for package in "${packages[@]}"; do
