@@ -5,6 +5,13 @@
  */
 export { verifyResponse } from './response/verify.js';
 export {
+  explainResponse,
+  type CheckResult,
+  type ExplainOptions,
+  type ResponseReport,
+} from './response/explain.js';
+export type { CheckName } from './response/trace.js';
+export {
   createAuthnRequest,
   MAX_RELAY_STATE_BYTES,
   type AuthnRequestOptions,

@@ -6,6 +6,7 @@ import type { ResolvedTenant } from '../tenant/validate.js';
 import { attributeOf, childrenNamed, elementChildren, textOf } from '../xml/dom.js';
 import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { checkIssuer, requireVersion, type VerifiedAssertion } from './envelope.js';
+import { NO_TRACE, type CheckDetail, type Trace } from './trace.js';
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
@@ -37,20 +38,35 @@ export function readAssertion(
   assertion: VerifiedAssertion,
   tenant: ResolvedTenant,
   checks: AssertionChecks,
+  trace: Trace = NO_TRACE,
 ): AssertionContent {
   const element = assertion.element;
   const tenantId = tenant.config.id;
+  trace.check('assertion-issuer');
   requireVersion(element, tenantId);
-  checkIssuer(element, tenant, true);
+  checkIssuer(element, tenant, true, trace);
   const issuer = textOf(childrenNamed(element, NS.assertion, 'Issuer')[0] ?? element).trim();
   const assertionId = attributeOf(element, 'ID') ?? '';
   if (assertionId === '') malformed('The assertion has no ID', tenantId);
 
+  trace.check('in-response-to');
   checkRequestBinding(assertion, tenant, checks);
+  trace.detail({
+    expected: checks.inResponseTo ?? '(none: IdP-initiated)',
+    received: assertion.responseInResponseTo ?? '(none)',
+  });
+  trace.check('subject');
   const subject = single(element, 'Subject', tenantId);
   const { nameId, nameIdFormat } = readNameId(subject, tenantId);
+  trace.detail({ received: nameId, personal: true, note: `Format ${nameIdFormat}` });
+  trace.check('subject-confirmation');
   const confirmation = checkBearerConfirmation(subject, tenant, checks);
-  const conditionsEnd = checkConditions(element, tenant, checks.now);
+  trace.detail({
+    expected: tenant.config.sp.acsUrl,
+    note: `bearer, NotOnOrAfter ${confirmation.notOnOrAfter.toISOString()}`,
+  });
+  const conditionsEnd = checkConditions(element, tenant, checks.now, trace);
+  trace.check('authn-statement');
   const authn = readAuthnStatement(element, tenant, checks.now);
 
   return {
@@ -234,7 +250,12 @@ function checkConfirmationData(
  * AudienceRestriction, each of which must name our entity ID. A condition we do not understand
  * makes the assertion invalid rather than unconditional.
  */
-function checkConditions(assertion: Element, tenant: ResolvedTenant, now: Date): Date | undefined {
+function checkConditions(
+  assertion: Element,
+  tenant: ResolvedTenant,
+  now: Date,
+  trace: Trace,
+): Date | undefined {
   const tenantId = tenant.config.id;
   const [conditions, ...more] = childrenNamed(assertion, NS.assertion, 'Conditions');
   if (conditions === undefined || more.length > 0) {
@@ -243,9 +264,12 @@ function checkConditions(assertion: Element, tenant: ResolvedTenant, now: Date):
       tenantId,
     });
   }
+  trace.check('validity');
   const notOnOrAfter = parseOptionalTime(conditions, 'NotOnOrAfter');
   checkWindow(parseOptionalTime(conditions, 'NotBefore'), notOnOrAfter, tenant, now, 'The assertion');
 
+  trace.detail(windowDetail(parseOptionalTime(conditions, 'NotBefore'), notOnOrAfter, now, tenant.skewMs));
+  trace.check('audience');
   const entityId = tenant.config.sp.entityId;
   let restrictions = 0;
   for (const condition of elementChildren(conditions)) {
@@ -268,7 +292,28 @@ function checkConditions(assertion: Element, tenant: ResolvedTenant, now: Date):
     }
   }
   if (restrictions === 0) audienceMismatch(entityId, [], tenantId);
+  trace.detail({ expected: entityId, received: entityId });
   return notOnOrAfter;
+}
+
+/** The validity window and the clock delta, for the report. */
+function windowDetail(
+  notBefore: Date | undefined,
+  notOnOrAfter: Date | undefined,
+  now: Date,
+  skewMs: number,
+): CheckDetail {
+  const seconds = (date: Date): string => `${Math.round((date.getTime() - now.getTime()) / 1000)} s`;
+  return {
+    expected: `${notBefore?.toISOString() ?? '…'} to ${notOnOrAfter?.toISOString() ?? '…'} (skew ${skewMs / 1000} s)`,
+    received: now.toISOString(),
+    note: [
+      notBefore && `NotBefore ${seconds(notBefore)} from now`,
+      notOnOrAfter && `NotOnOrAfter ${seconds(notOnOrAfter)} from now`,
+    ]
+      .filter(Boolean)
+      .join(', '),
+  };
 }
 
 function audienceMismatch(entityId: string, audiences: readonly string[], tenantId: string): never {

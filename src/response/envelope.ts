@@ -5,6 +5,7 @@ import type { ResolvedTenant } from '../tenant/validate.js';
 import { attributeOf, childrenNamed, descendantsNamed, textOf } from '../xml/dom.js';
 import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import type { ParsedXml } from '../xml/parse.js';
+import { NO_TRACE, type CheckDetail, type Trace } from './trace.js';
 
 declare const verified: unique symbol;
 
@@ -30,9 +31,14 @@ const malformedHint =
  * Checks the Response envelope (SAML core §3.2.2, profiles §4.1.4.2) and its signatures, and returns
  * the one assertion, proven to be covered by a valid signature as the tenant's policy requires.
  */
-export function openResponse(parsed: ParsedXml, tenant: ResolvedTenant): VerifiedAssertion {
+export function openResponse(
+  parsed: ParsedXml,
+  tenant: ResolvedTenant,
+  trace: Trace = NO_TRACE,
+): VerifiedAssertion {
   const tenantId = tenant.config.id;
   const response = parsed.root;
+  trace.check('envelope');
   if (response.namespaceURI !== NS.protocol || response.localName !== 'Response') {
     fail(
       'MALFORMED_XML',
@@ -44,23 +50,39 @@ export function openResponse(parsed: ParsedXml, tenant: ResolvedTenant): Verifie
     );
   }
   requireVersion(response, tenantId);
+  trace.check('status');
   checkStatus(response, tenantId);
+  trace.check('assertion');
   const assertion = theAssertion(response, tenantId);
+  trace.check('signature-placement');
   checkSignaturePlacement(response, assertion, tenantId);
-  checkIssuer(response, tenant, false);
+  trace.check('response-issuer');
+  checkIssuer(response, tenant, false, trace);
 
+  trace.check('signature-policy');
   const responseSignature = signatureOf(response, tenantId);
   const assertionSignature = signatureOf(assertion, tenantId);
   requireSignatures(tenant, responseSignature !== undefined, assertionSignature !== undefined);
+  trace.detail({ expected: tenant.signing, received: signedParts(responseSignature, assertionSignature) });
 
   // The Response first: its canonical form includes the assertion, untouched.
   const policy = { keys: tenant.keys, allowSha1: tenant.allowSha1, tenantId };
+  const pinned = tenant.keys.map((key) => key.fingerprint);
+  trace.check('response-signature');
   const verifiedResponse =
     responseSignature && verifyEnvelopedSignature(response, responseSignature, parsed.ids, policy);
+  trace.detail(describeSignature(verifiedResponse, pinned));
+  trace.check('assertion-signature');
   const verifiedAssertion =
     assertionSignature && verifyEnvelopedSignature(assertion, assertionSignature, parsed.ids, policy);
+  trace.detail(describeSignature(verifiedAssertion, pinned));
 
+  trace.check('destination');
   checkDestination(response, tenant, verifiedResponse !== undefined);
+  trace.detail({
+    expected: tenant.config.sp.acsUrl,
+    received: attributeOf(response, 'Destination') ?? '(none)',
+  });
   const inResponseTo = attributeOf(response, 'InResponseTo');
   return {
     element: assertion,
@@ -171,7 +193,12 @@ function checkSignaturePlacement(response: Element, assertion: Element, tenantId
 }
 
 /** The Issuer, when present, must be exactly the tenant's IdP entity ID (SAML profiles §4.1.4.2). */
-export function checkIssuer(element: Element, tenant: ResolvedTenant, required: boolean): void {
+export function checkIssuer(
+  element: Element,
+  tenant: ResolvedTenant,
+  required: boolean,
+  trace: Trace = NO_TRACE,
+): void {
   const tenantId = tenant.config.id;
   const issuers = childrenNamed(element, NS.assertion, 'Issuer');
   if (issuers.length > 1 || (required && issuers.length === 0)) {
@@ -182,6 +209,10 @@ export function checkIssuer(element: Element, tenant: ResolvedTenant, required: 
     });
   }
   const [issuer] = issuers;
+  trace.detail({
+    expected: tenant.config.idp.entityId,
+    received: issuer === undefined ? '(none)' : textOf(issuer).trim(),
+  });
   if (issuer === undefined) return;
   const format = attributeOf(issuer, 'Format');
   const value = textOf(issuer).trim();
@@ -193,6 +224,19 @@ export function checkIssuer(element: Element, tenant: ResolvedTenant, required: 
       tenantId,
     });
   }
+}
+
+function signedParts(response: Element | undefined, assertion: Element | undefined): string {
+  return [response && 'response', assertion && 'assertion'].filter(Boolean).join(' + ') || 'nothing signed';
+}
+
+function describeSignature(signature: VerifiedSignature | undefined, pinned: readonly string[]): CheckDetail {
+  if (signature === undefined) return { skipped: true, note: 'not signed' };
+  return {
+    expected: pinned,
+    received: signature.key.fingerprint,
+    note: `${signature.signatureAlgorithm.replace(/^.*#/, '')} over a ${signature.digestAlgorithm.replace(/^.*#/, '')} digest, verified with the pinned key ${signature.key.fingerprint}`,
+  };
 }
 
 function requireSignatures(tenant: ResolvedTenant, responseSigned: boolean, assertionSigned: boolean): void {

@@ -4,6 +4,7 @@ import type { ResolvedTenant } from '../tenant/validate.js';
 import type { SamlProfile } from '../types.js';
 import { NAMEID_FORMAT } from '../xml/namespaces.js';
 import type { AssertionContent } from './assertion.js';
+import { NO_TRACE, type Trace } from './trace.js';
 
 /**
  * Attribute names tried, in order, for a field that neither the tenant nor its preset names
@@ -38,9 +39,14 @@ const WELL_KNOWN = {
 } as const;
 
 /** Applies the tenant's email rules and assembles the profile from verified content only. */
-export function buildProfile(content: AssertionContent, tenant: ResolvedTenant): SamlProfile {
+export function buildProfile(
+  content: AssertionContent,
+  tenant: ResolvedTenant,
+  trace: Trace = NO_TRACE,
+): SamlProfile {
   const attributes = content.attributes;
-  const email = readEmail(content, tenant);
+  trace.check('email');
+  const email = readEmail(content, tenant, trace);
   const names = tenant.attributeNames;
   const firstName = firstValue(attributes, names.firstName, WELL_KNOWN.firstName);
   const lastName = firstValue(attributes, names.lastName, WELL_KNOWN.lastName);
@@ -64,10 +70,15 @@ export function buildProfile(content: AssertionContent, tenant: ResolvedTenant):
   };
 }
 
-function readEmail(content: AssertionContent, tenant: ResolvedTenant): string | undefined {
+function readEmail(content: AssertionContent, tenant: ResolvedTenant, trace: Trace): string | undefined {
   const source = tenant.email;
   const tenantId = tenant.config.id;
-  if (source.from === 'none') return undefined;
+  if (source.from === 'none') {
+    trace.detail({ skipped: true, note: "email: { from: 'none' }" });
+    trace.check('email-domain');
+    trace.detail({ skipped: true, note: 'no email' });
+    return undefined;
+  }
   let candidate: string | undefined;
   if (source.from === 'attribute') {
     // validateTenantConfig guarantees one of the two names.
@@ -107,6 +118,17 @@ function readEmail(content: AssertionContent, tenant: ResolvedTenant): string | 
     });
   }
   const { address: email, domain } = parsed;
+  trace.detail({
+    received: email,
+    personal: true,
+    note: `from ${source.from === 'attribute' ? 'an attribute' : 'the NameID'}`,
+  });
+  trace.check('email-domain');
+  trace.detail(
+    tenant.emailDomains.length === 0
+      ? { skipped: true, note: 'the tenant allows any domain' }
+      : { expected: tenant.emailDomains, received: domain },
+  );
   if (tenant.emailDomains.length > 0 && !tenant.emailDomains.includes(domain)) {
     fail('EMAIL_DOMAIN_NOT_ALLOWED', `The email domain ${domain} is not one of the tenant's domains`, {
       hint: `This tenant accepts only ${tenant.emailDomains.join(', ')}. Add the domain to the tenant after verifying the organisation owns it.`,

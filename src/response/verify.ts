@@ -7,6 +7,7 @@ import { readAssertion } from './assertion.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES, decodePostedResponse } from './decode.js';
 import { openResponse } from './envelope.js';
 import { buildProfile } from './profile.js';
+import { NO_TRACE, type Trace } from './trace.js';
 
 /**
  * Verifies a SAML Response posted to the ACS URL (HTTP-POST binding, SAML bindings §3.5; Web
@@ -37,6 +38,16 @@ export async function verifyResponse(
   form: ResponseForm,
   checks: VerifyChecks = {},
 ): Promise<SamlProfile> {
+  return runChecks(tenant, form, checks, NO_TRACE);
+}
+
+/** verifyResponse, reporting each check to `trace` (explainResponse). */
+export async function runChecks(
+  tenant: TenantConfig | Tenant,
+  form: ResponseForm,
+  checks: VerifyChecks,
+  trace: Trace,
+): Promise<SamlProfile> {
   const now = currentTime(checks.now, 'checks.now');
   const resolved = resolvedTenant(tenant);
   const maxBytes = checks.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -52,12 +63,17 @@ export async function verifyResponse(
     );
   }
 
-  const parsed = parseXml(decodePostedResponse(form, maxBytes));
-  const assertion = openResponse(parsed, resolved);
-  const content = readAssertion(assertion, resolved, { now, inResponseTo: checks.inResponseTo });
-  const profile = buildProfile(content, resolved);
+  trace.check('decode');
+  const xml = decodePostedResponse(form, maxBytes);
+  trace.check('parse');
+  const parsed = parseXml(xml);
+  const assertion = openResponse(parsed, resolved, trace);
+  const content = readAssertion(assertion, resolved, { now, inResponseTo: checks.inResponseTo }, trace);
+  const profile = buildProfile(content, resolved, trace);
 
-  if (checks.replayCache !== undefined) {
+  trace.check('replay');
+  if (checks.replayCache === undefined) trace.detail({ skipped: true, note: 'no replay cache given' });
+  else {
     // Remember until the assertion can no longer be accepted anywhere (SECURITY rule 16).
     const expiresAt = new Date(content.notOnOrAfter.getTime() + resolved.skewMs);
     let firstUse: boolean;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { SamlError, verifyResponse, type defineTenant } from '../../src/index.js';
+import type { verifyResponse} from '../../src/index.js';
+import { SamlError, type defineTenant } from '../../src/index.js';
+import { verifyAgreeing } from './agreement.js';
 import { NOW, REQUEST_ID, tenant, toForm } from './idp.js';
 
 export type SamlErrorCode = SamlError['code'];
@@ -63,12 +65,12 @@ export interface VerifyOptions {
 /** Posts `xml` to tenant A (or `o.tenant`) at NOW, answering REQUEST_ID unless unsolicited. */
 export function verify(xml: string | Buffer, o: VerifyOptions = {}): Promise<Profile> {
   const base: Checks = o.unsolicited === true ? { now: NOW } : { inResponseTo: REQUEST_ID, now: NOW };
-  return verifyResponse(o.tenant ?? tenant(), toForm(xml), { ...base, ...o.checks });
+  return verifyAgreeing(o.tenant ?? tenant(), toForm(xml), { ...base, ...o.checks });
 }
 
 /** Posts a raw form. */
 export function verifyForm(form: Form, o: VerifyOptions = {}): Promise<Profile> {
-  return verifyResponse(o.tenant ?? tenant(), form, { inResponseTo: REQUEST_ID, now: NOW, ...o.checks });
+  return verifyAgreeing(o.tenant ?? tenant(), form, { inResponseTo: REQUEST_ID, now: NOW, ...o.checks });
 }
 
 /** An in-memory replay cache that records its calls. */

@@ -55,6 +55,7 @@ describe('public contract (built package)', () => {
       'createAuthnRequest',
       'createServiceProvider',
       'defineTenant',
+      'explainResponse',
       'generateSpKeyPair',
       'mapRoles',
       'parseIdpMetadata',
