@@ -1,0 +1,93 @@
+/**
+ * HTML with escaping by construction: the `html` tag escapes every interpolated string, so a page
+ * can only contain markup written in this source. Values from the IdP, the URL or a form (names,
+ * emails, error hints, SAML fields) are always interpolated, never concatenated.
+ */
+import { createHash } from 'node:crypto';
+
+const MARKUP: unique symbol = Symbol('markup');
+
+/** Markup that is safe to send: made by {@link html} only. */
+export interface Html {
+  readonly [MARKUP]: string;
+}
+
+/** What may be interpolated: text (escaped), markup, lists of markup, or nothing. */
+export type HtmlValue = string | number | Html | readonly Html[] | false | null | undefined;
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for an element's content or a quoted attribute value. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
+}
+
+function isHtml(value: unknown): value is Html {
+  return typeof value === 'object' && value !== null && MARKUP in value;
+}
+
+function render(value: HtmlValue): string {
+  if (value === false || value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return escapeHtml(value);
+  if (isHtml(value)) return value[MARKUP];
+  return value.map((item) => item[MARKUP]).join('');
+}
+
+/** The template tag: `html\`<p>${userText}</p>\`` escapes `userText`. */
+export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): Html {
+  let out = strings[0] ?? '';
+  values.forEach((value, index) => {
+    out += render(value) + (strings[index + 1] ?? '');
+  });
+  return { [MARKUP]: out };
+}
+
+/** The markup as a string, to send. */
+export function toString(markup: Html): string {
+  return markup[MARKUP];
+}
+
+// One small stylesheet, inline so the example needs no static files; its hash goes into the CSP.
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#222}
+input,textarea,button{font:inherit}input,textarea{width:100%;box-sizing:border-box;padding:.4rem}
+button{padding:.4rem 1rem;margin-top:.5rem}code,pre{background:#f4f4f4;padding:.1rem .3rem;overflow-wrap:anywhere}
+pre{white-space:pre-wrap;padding:.5rem}.error{color:#a00}.note{color:#555;font-size:.9em}
+table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}`;
+
+/** The CSP source of the inline stylesheet. */
+export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
+
+// The same script as samlkit's POST-binding page, so one hash allows both (see POST_FORM_SCRIPT_HASH).
+const SUBMIT_SCRIPT = 'document.forms[0].submit();';
+
+/** The CSP source of {@link autoSubmit}. */
+export const SUBMIT_SCRIPT_HASH = `'sha256-${createHash('sha256').update(SUBMIT_SCRIPT).digest('base64')}'`;
+
+/** Submits the page's first form on load (the HTTP-POST binding); keep a submit button for no-JS. */
+export const autoSubmit: Html = { [MARKUP]: `<script>${SUBMIT_SCRIPT}</script>` };
+
+// Whole, so that no formatting of the template below can change the hashed text.
+const styleElement: Html = { [MARKUP]: `<style>${STYLE}</style>` };
+
+/** A complete page around `body`. */
+export function layout(title: string, body: Html): Html {
+  return html`<!DOCTYPE html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title}</title>
+        ${styleElement}
+      </head>
+      <body>
+        ${body}
+      </body>
+    </html> `;
+}

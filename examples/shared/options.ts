@@ -1,0 +1,21 @@
+import type { StateStore, TenantStore } from 'samlkit';
+import type { TestIdp } from 'samlkit/testing';
+
+/** What both example apps (Express and Fastify) are made from. */
+export interface ExampleAppOptions {
+  /** Where the app is served, e.g. `http://127.0.0.1:3000`: ACS and metadata URLs are built from it. */
+  readonly baseUrl: string;
+  readonly tenants: TenantStore;
+  readonly state: StateStore;
+  /** When given, the app also serves this test IdP's sign-in pages under `/test-idp/`. */
+  readonly testIdp?: TestIdp;
+}
+
+/** Per-tenant SP URLs: the entity ID is the metadata URL, so an IdP can fetch what it names. */
+export function tenantUrls(
+  baseUrl: string,
+  tenantId: string,
+): { entityId: string; acsUrl: string; metadataUrl: string } {
+  const base = `${baseUrl.replace(/\/+$/, '')}/saml/${encodeURIComponent(tenantId)}`;
+  return { entityId: `${base}/metadata`, acsUrl: `${base}/acs`, metadataUrl: `${base}/metadata` };
+}

@@ -1,0 +1,161 @@
+/**
+ * Every route of the example app as a plain async function: sign-in page, SSO start, ACS, the
+ * signed-in page, sign-out and SP metadata, plus the admin and test IdP pages. No framework here:
+ * `examples/express/app.ts` and `examples/fastify/app.ts` only register these.
+ */
+import {
+  buildSpMetadata,
+  createServiceProvider,
+  SamlError,
+  type LoginResult,
+  type ServiceProvider,
+  type StartedLogin,
+  type TenantStore,
+} from 'samlkit';
+import { adminRoutes } from './admin.js';
+import {
+  messagePage,
+  page,
+  redirect,
+  type ExampleRequest,
+  type ExampleResponse,
+  type ExampleRoute,
+} from './http.js';
+import type { ExampleAppOptions } from './options.js';
+import { homePage, loginFailedPage, mePage } from './pages.js';
+import { createSessionStore, type Session } from './session.js';
+import { testIdpRoutes } from './test-idp.js';
+
+export function createExampleRoutes(options: ExampleAppOptions): readonly ExampleRoute[] {
+  const { tenants, state, baseUrl } = options;
+  const sp = createServiceProvider({ tenants, state });
+  const sessions = createSessionStore(baseUrl.startsWith('https:'));
+  const start = startLogin(sp, tenants);
+
+  async function finish(request: ExampleRequest, tenantId: string | undefined): Promise<ExampleResponse> {
+    const form = { SAMLResponse: request.form.SAMLResponse, RelayState: request.form.RelayState };
+    let result: LoginResult;
+    try {
+      result = await sp.finishLogin(form, tenantId === undefined ? {} : { tenantId });
+    } catch (error) {
+      if (error instanceof SamlError) return refused(error, 401);
+      throw error;
+    }
+    sessions.destroy(request.cookies); // a session from before the login is never carried over
+    const cookie = sessions.create(sessionOf(result));
+    return redirect(result.returnTo ?? '/me', { 'set-cookie': cookie });
+  }
+
+  return [
+    { method: 'GET', path: '/', handler: () => Promise.resolve(page(homePage())) },
+    {
+      method: 'POST',
+      path: '/login',
+      handler: async ({ form }) => {
+        const email = (form.email ?? '').trim();
+        if (email === '') return page(homePage({ error: 'Enter your work email.' }), 400);
+        const { sso, password } = await sp.loginOptions(email);
+        if (sso !== null) return start({ email }, sso.tenantId);
+        // requireSso: no password for this address, and (here) no SSO to offer either.
+        if (!password) return messagePage('Single sign-on required', 'Your organisation requires SSO.', 403);
+        return messagePage(
+          'Password sign-in',
+          `No organisation has set up single sign-on for ${email}. Password login is not part of this example.`,
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/login/:tenant',
+      handler: ({ params, query }) => {
+        const tenantId = params.tenant ?? '';
+        return start({ tenantId }, tenantId, {
+          ...(query.binding === 'post' && { binding: 'post' }),
+          ...(query.returnTo !== undefined && { returnTo: query.returnTo }),
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/saml/:tenant/acs',
+      handler: (request) => finish(request, request.params.tenant ?? ''),
+    },
+    // A shared ACS URL: finishLogin finds the tenant from the pending login (or the Issuer).
+    { method: 'POST', path: '/saml/acs', handler: (request) => finish(request, undefined) },
+    {
+      method: 'GET',
+      path: '/me',
+      handler: ({ cookies }) => {
+        const session = sessions.get(cookies);
+        return Promise.resolve(session === undefined ? redirect('/') : page(mePage(session)));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/logout',
+      handler: ({ cookies }) => Promise.resolve(redirect('/', { 'set-cookie': sessions.destroy(cookies) })),
+    },
+    {
+      method: 'GET',
+      path: '/saml/:tenant/metadata',
+      handler: async ({ params }) => {
+        const config = await tenants.get(params.tenant ?? '');
+        if (config === undefined) return messagePage('Not found', 'No such organisation.', 404);
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/samlmetadata+xml; charset=utf-8' },
+          body: buildSpMetadata(config),
+        };
+      },
+    },
+    ...adminRoutes({ tenants, sessions, baseUrl }),
+    ...(options.testIdp === undefined ? [] : testIdpRoutes(options.testIdp)),
+  ];
+}
+
+type Target = { readonly email: string } | { readonly tenantId: string };
+type Start = (
+  target: Target,
+  tenantId: string,
+  options?: { readonly binding?: 'post'; readonly returnTo?: string },
+) => Promise<ExampleResponse>;
+
+/** Starts an SP-initiated login: a redirect to the IdP, or samlkit's auto-submitting page for POST. */
+function startLogin(sp: ServiceProvider, tenants: TenantStore): Start {
+  return async (target, tenantId, options = {}) => {
+    let login: StartedLogin;
+    try {
+      // An IdP whose metadata offers only the POST binding gets the request by POST.
+      const urls = (await tenants.get(tenantId))?.idp.ssoUrls;
+      const postOnly = urls?.post !== undefined && urls.redirect === undefined;
+      login = await sp.startLogin(target, {
+        ...options,
+        binding: postOnly ? 'post' : (options.binding ?? 'redirect'),
+      });
+    } catch (error) {
+      if (error instanceof SamlError) return refused(error, error.code === 'TENANT_NOT_FOUND' ? 404 : 400);
+      throw error;
+    }
+    return login.binding === 'post' ? page(login.html) : redirect(login.url);
+  };
+}
+
+function refused(error: SamlError, status: number): ExampleResponse {
+  // What to log: the code, the hint and the tenant. Not the message's personal data, not the stack.
+  console.warn(
+    `SAML login refused: ${error.code}${error.tenantId === undefined ? '' : ` (tenant ${error.tenantId})`}`,
+  );
+  return page(loginFailedPage(error), status);
+}
+
+function sessionOf({ tenant, profile, roles }: LoginResult): Session {
+  const name = [profile.firstName, profile.lastName].filter((part) => part !== undefined).join(' ');
+  return {
+    tenantId: tenant.id,
+    email: profile.email ?? '',
+    name: name === '' ? (profile.email ?? profile.nameId) : name,
+    roles,
+    groups: profile.groups,
+    nameId: profile.nameId,
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The README's demo and the two example apps, end to end over HTTP: `npm run demo -- --check` as a
+ * process, then the same flow and the app's other routes against Express and Fastify in process.
+ * The apps import the built package (`samlkit`), as an app would: `npm test` builds first.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { DOMParser } from '@xmldom/xmldom';
+import { parseIdpMetadata, SamlError } from 'samlkit';
+import { createTestIdp } from 'samlkit/testing';
+import { createBrowser, textOf, type Browser } from '../../examples/shared/browser.js';
+import { runDemoCheck, signInAtTestIdp } from '../../examples/shared/check.js';
+import { DEMO_TENANT, FRAMEWORKS, startDemo, type RunningDemo } from '../../examples/shared/demo-server.js';
+import { tenantUrls } from '../../examples/shared/options.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
+
+/** Runs `examples/demo.ts` (what `npm run demo` runs after building) and collects its output. */
+function runDemoCli(
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/demo.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 40_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A browser signed in as `email` through the test IdP. */
+async function signedIn(baseUrl: string, email: string): Promise<Browser> {
+  const browser = createBrowser(baseUrl);
+  const toAcs = await signInAtTestIdp(browser, email);
+  const acs = await browser.post(toAcs.action, toAcs.fields);
+  assert.equal(acs.status, 303, textOf(acs.body, 'error-code'));
+  return browser;
+}
+
+const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
+
+describe('npm run demo -- --check', () => {
+  it('signs Alice in headlessly, says so, and exits 0', async () => {
+    const { code, stdout, stderr } = await runDemoCli(['--check']);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^demo check passed \(express\): Alice Liddell <alice@example\.com> .*roles admin/);
+  });
+});
+
+for (const framework of FRAMEWORKS) {
+  describe(`the example app on ${framework}`, () => {
+    let demo: RunningDemo;
+    before(async () => {
+      demo = await startDemo({ framework });
+    });
+    after(() => demo.close());
+
+    it('passes the demo check: Alice signs in and /me shows her with the admin role', async () => {
+      const result = await runDemoCheck(demo.baseUrl);
+      assert.deepEqual(result, { name: 'Alice Liddell', email: 'alice@example.com', roles: 'admin' });
+    });
+
+    it("refuses tenant A's response at tenant B's ACS (IN_RESPONSE_TO_MISMATCH), without burning A's login", async () => {
+      const { entityId, acsUrl } = tenantUrls(demo.baseUrl, 'other');
+      await demo.tenants.put({
+        id: 'other',
+        emailDomains: ['other.test'],
+        sp: { entityId, acsUrl },
+        idp: parseIdpMetadata(demo.testIdp.metadata()).idp,
+      });
+      const browser = createBrowser(demo.baseUrl);
+      const toAcs = await signInAtTestIdp(browser, 'alice@example.com');
+      assert.equal(new URL(toAcs.action).pathname, `/saml/${DEMO_TENANT}/acs`);
+
+      const refused = await browser.post('/saml/other/acs', toAcs.fields);
+      assert.equal(refused.status, 401);
+      assert.equal(textOf(refused.body, 'error-code'), 'IN_RESPONSE_TO_MISMATCH');
+      assert.equal(browser.cookies.size, 0);
+
+      const accepted = await browser.post(toAcs.action, toAcs.fields);
+      assert.equal(accepted.status, 303);
+      assert.equal(accepted.location, `${demo.baseUrl}/me`);
+    });
+
+    it('shows the error code, never a stack, for a broken response and for a body over 512 KB', async () => {
+      const browser = createBrowser(demo.baseUrl);
+      const broken = await browser.post(`/saml/${DEMO_TENANT}/acs`, { SAMLResponse: 'not base64 XML' });
+      assert.equal(broken.status, 401);
+      assert.ok(textOf(broken.body, 'error-code'));
+      assert.doesNotMatch(broken.body, /\bat .*\.(?:ts|js):\d+/);
+
+      const huge = await browser.post(`/saml/${DEMO_TENANT}/acs`, { SAMLResponse: 'A'.repeat(600 * 1024) });
+      assert.equal(huge.status, 413);
+      assert.doesNotMatch(huge.body, /\bat .*\.(?:ts|js):\d+|PayloadTooLarge|FST_/);
+    });
+
+    it('offers no SSO to an address no tenant claims, and escapes it on the page', async () => {
+      const browser = createBrowser(demo.baseUrl);
+      const response = await browser.post('/login', { email: '<b>x</b>"@nowhere.test' });
+      assert.equal(response.status, 200);
+      assert.match(response.body, /Password login is not part of this example/);
+      assert.ok(response.body.includes('&lt;b&gt;x&lt;/b&gt;&quot;@nowhere.test'));
+      assert.ok(!response.body.includes('<b>x'));
+    });
+
+    it('sends /me without a session to the sign-in page, and signs out', async () => {
+      const anonymous = await createBrowser(demo.baseUrl).get('/me');
+      assert.equal(anonymous.status, 303);
+      assert.equal(anonymous.location, `${demo.baseUrl}/`);
+
+      const browser = await signedIn(demo.baseUrl, 'bob@example.com');
+      const me = await browser.get('/me');
+      assert.equal(textOf(me.body, 'signed-in-name'), 'Bob');
+      assert.equal(textOf(me.body, 'signed-in-roles'), 'member');
+      const logout = await browser.post('/logout', {});
+      assert.equal(logout.status, 303);
+      assert.equal(browser.cookies.size, 0);
+      assert.equal((await browser.get('/me')).status, 303);
+    });
+
+    it('serves SP metadata: parseable XML, and refused as IdP metadata', async () => {
+      const response = await createBrowser(demo.baseUrl).get(`/saml/${DEMO_TENANT}/metadata`);
+      assert.equal(response.status, 200);
+      assert.match(response.contentType, /^application\/samlmetadata\+xml/);
+      const { entityId, acsUrl } = tenantUrls(demo.baseUrl, DEMO_TENANT);
+      const root = new DOMParser().parseFromString(response.body, 'text/xml').documentElement;
+      assert.ok(root !== null);
+      assert.equal(root.getAttribute('entityID'), entityId);
+      const acs = root.getElementsByTagNameNS(MD, 'AssertionConsumerService')[0];
+      assert.equal(acs?.getAttribute('Location'), acsUrl);
+      assert.throws(
+        () => parseIdpMetadata(response.body),
+        (error) => error instanceof SamlError && error.code === 'METADATA_INVALID',
+      );
+    });
+
+    it('lets only an admin of the tenant see and change its SSO settings', async () => {
+      const anonymous = createBrowser(demo.baseUrl);
+      const redirected = await anonymous.get(`/admin/${DEMO_TENANT}`);
+      assert.equal(redirected.status, 303);
+      assert.equal(new URL(redirected.location ?? '').pathname, `/login/${DEMO_TENANT}`);
+      assert.equal((await anonymous.post(`/admin/${DEMO_TENANT}`, { metadata: 'x' })).status, 403);
+      const bob = await signedIn(demo.baseUrl, 'bob@example.com');
+      assert.equal((await bob.get(`/admin/${DEMO_TENANT}`)).status, 403);
+    });
+
+    // Last: it replaces the IdP key the other cases sign with.
+    it('shows the ACS URL to the admin, and saves pasted IdP metadata to the tenant', async () => {
+      const alice = await signedIn(demo.baseUrl, 'alice@example.com');
+      const admin = await alice.get(`/admin/${DEMO_TENANT}`);
+      assert.equal(admin.status, 200);
+      assert.ok(admin.body.includes(tenantUrls(demo.baseUrl, DEMO_TENANT).acsUrl));
+
+      const bad = await alice.post(`/admin/${DEMO_TENANT}`, { metadata: '<not-metadata/>' });
+      assert.equal(bad.status, 400);
+      assert.match(textOf(bad.body, 'admin-error') ?? '', /METADATA_INVALID|MALFORMED_XML/);
+
+      const next = await createTestIdp({ preset: 'generic', ssoUrl: `${demo.baseUrl}/test-idp/sso` });
+      const saved = await alice.post(`/admin/${DEMO_TENANT}`, { metadata: next.metadata() });
+      assert.equal(saved.status, 303);
+      const tenant = await demo.tenants.get(DEMO_TENANT);
+      assert.deepEqual(tenant?.idp.certificates.map(fingerprint), [fingerprint(next.certificate)]);
+      const shown = await alice.get(saved.location ?? '');
+      assert.equal(textOf(shown.body, 'certificate-fingerprint'), fingerprint(next.certificate));
+    });
+  });
+}
