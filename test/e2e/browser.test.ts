@@ -1,0 +1,160 @@
+/**
+ * A real browser (headless Chromium, driven by playwright-core) signs in to the Express example:
+ * through SimpleSAMLphp's login page, then through the demo's test IdP. Screenshots of the
+ * signed-in pages go to test-output/e2e/.
+ *
+ * Skipped without /usr/bin/chromium (and the SimpleSAMLphp case without SimpleSAMLphp), except
+ * under CI=true, where that fails.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { parseIdpMetadata } from 'samlkit';
+import { fetchIdpMetadata } from 'samlkit/fetch';
+import { createTestIdp } from 'samlkit/testing';
+import { tenantUrls } from '../../examples/express/app.js';
+import { startExpressExample, type RunningApp } from './app.js';
+import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const INSTALL = 'bash .ci/install-system-deps.sh (as root)';
+const OUTPUT = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
+const skip = existsSync(CHROMIUM) || process.env.CI === 'true' ? false : `chromium not installed: ${INSTALL}`;
+const { alice } = SIMPLESAMLPHP_USERS;
+const roles = { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' };
+
+/** On the app's home page: types the email and submits, as a user does. */
+async function enterEmail(page: Page, baseUrl: string, email: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByTestId('email').fill(email);
+  await page.getByTestId('email').press('Enter');
+}
+
+/** Waits for /me and checks who it shows; saves a screenshot of it. */
+async function assertSignedIn(page: Page, baseUrl: string, screenshot: string): Promise<void> {
+  await page.waitForURL(`${baseUrl}/me`);
+  assert.equal(await page.getByTestId('signed-in-name').textContent(), 'Alice Liddell');
+  assert.equal(await page.getByTestId('signed-in-email').textContent(), 'alice@example.com');
+  assert.equal(await page.getByTestId('signed-in-roles').textContent(), 'admin');
+  mkdirSync(OUTPUT, { recursive: true });
+  await page.screenshot({ path: join(OUTPUT, screenshot), fullPage: true });
+}
+
+describe('signing in with a real browser', { skip }, () => {
+  let browser: Browser | undefined;
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `chromium is required when CI=true: ${INSTALL}`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  /** A fresh profile (no cookies) with short timeouts: every step here takes milliseconds. */
+  async function newPage(): Promise<Page> {
+    assert.ok(browser, 'chromium did not start');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    return page;
+  }
+
+  describe('through SimpleSAMLphp', { skip: simpleSamlPhpSkip() }, () => {
+    let idp: SimpleSamlPhp;
+    let app: RunningApp;
+    const cleanup: (() => Promise<void>)[] = [];
+
+    before(async () => {
+      app = await startExpressExample();
+      cleanup.push(() => app.close());
+      idp = await startSimpleSamlPhp();
+      cleanup.push(() => idp.stop());
+      const { entityId, acsUrl } = tenantUrls(app.baseUrl, 'acme');
+      idp.registerSps([{ entityId, acsUrl }]);
+      const fetched = await fetchIdpMetadata(idp.metadataUrl, {
+        allowHttp: true,
+        allowPrivateAddresses: true,
+      });
+      assert.equal(fetched.status, 'updated');
+      await app.store.put({
+        id: 'acme',
+        emailDomains: ['example.com'],
+        sp: { entityId, acsUrl },
+        idp: fetched.metadata.idp,
+        roles,
+      });
+    });
+    after(async () => {
+      for (const step of cleanup.reverse()) await step();
+    });
+
+    it('alice enters her email, signs in on SimpleSAMLphp’s page and lands on /me', async () => {
+      const page = await newPage();
+      try {
+        await enterEmail(page, app.baseUrl, alice.username);
+        await page.waitForURL((url) =>
+          url.href.startsWith(`${idp.baseUrl}module.php/core/loginuserpass.php`),
+        );
+        await page.locator('input[name="username"]').fill(alice.username);
+        await page.locator('input[name="password"]').fill(alice.password);
+        await page.locator('input[name="password"]').press('Enter');
+        // SimpleSAMLphp's answer submits itself to the ACS, which redirects to /me.
+        await assertSignedIn(page, app.baseUrl, 'signed-in-simplesamlphp.png');
+      } finally {
+        await page.context().close();
+      }
+    });
+  });
+
+  describe('through the demo’s test IdP', () => {
+    let app: RunningApp | undefined;
+
+    before(async () => {
+      // The test IdP is served by the app itself: its SSO URL is on the app's port.
+      app = await startExpressExample({
+        testIdp: (baseUrl) => createTestIdp({ preset: 'generic', ssoUrl: `${baseUrl}/test-idp/sso` }),
+      });
+      assert.ok(app.testIdp);
+      const { entityId, acsUrl } = tenantUrls(app.baseUrl, 'example');
+      await app.store.put({
+        id: 'example',
+        emailDomains: ['example.com'],
+        sp: { entityId, acsUrl },
+        idp: parseIdpMetadata(app.testIdp.metadata()).idp,
+        roles,
+      });
+    });
+    after(async () => {
+      await app?.close();
+    });
+
+    it('alice enters her email, clicks Sign in at the test IdP and lands on /me', async () => {
+      assert.ok(app);
+      const { baseUrl } = app;
+      const page = await newPage();
+      try {
+        await enterEmail(page, baseUrl, alice.username);
+        await page.waitForURL((url) => url.pathname === '/test-idp/sso');
+        await page.getByTestId('sign-in').click();
+        await assertSignedIn(page, baseUrl, 'signed-in-test-idp.png');
+      } finally {
+        await page.context().close();
+      }
+    });
+  });
+});

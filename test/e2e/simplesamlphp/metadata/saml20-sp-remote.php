@@ -1,0 +1,36 @@
+<?php
+/*
+ * The SPs under test, configured by hand (the others come from their metadata XML; see
+ * ../config.php). test/e2e/idp.ts writes them to IDP_STATE_DIR/sps.json, read on every request,
+ * so SPs can be added while the IdP runs. Each entry:
+ *
+ *   entityId, acsUrl                  the SP's entity ID and its HTTP-POST ACS URL
+ *   certificate                       optional PEM: the key the SP signs its AuthnRequests with
+ *   signResponse, signAssertion       what this IdP signs (default both)
+ *   requireSignedAuthnRequests        refuse AuthnRequests not signed with `certificate` (default no)
+ */
+$file = rtrim((string) getenv('IDP_STATE_DIR'), '/') . '/sps.json';
+$sps = is_file($file) ? json_decode((string) file_get_contents($file), true, 16, JSON_THROW_ON_ERROR) : [];
+
+foreach ($sps as $sp) {
+    $entry = [
+        'AssertionConsumerService' => [
+            [
+                'Binding' => 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST',
+                'Location' => $sp['acsUrl'],
+                'index' => 0,
+            ],
+        ],
+        'NameIDFormat' => 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+        'simplesaml.nameidattribute' => 'email',
+        'attributes.NameFormat' => 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic',
+        'signature.algorithm' => 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+        'saml20.sign.response' => $sp['signResponse'] ?? true,
+        'saml20.sign.assertion' => $sp['signAssertion'] ?? true,
+        'validate.authnrequest' => $sp['requireSignedAuthnRequests'] ?? false,
+    ];
+    if (isset($sp['certificate'])) {
+        $entry['certData'] = preg_replace('/-----[^-]+-----|\s+/', '', $sp['certificate']);
+    }
+    $metadata[$sp['entityId']] = $entry;
+}
