@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { verifyResponse} from '../../src/index.js';
+import type { verifyResponse } from '../../src/index.js';
 import { SamlError, type defineTenant } from '../../src/index.js';
 import { verifyAgreeing } from './agreement.js';
 import { NOW, REQUEST_ID, tenant, toForm } from './idp.js';
