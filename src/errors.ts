@@ -36,9 +36,13 @@ export type SamlErrorCode =
   | 'ASSERTION_MISSING'
   /** An ID value is malformed or used by more than one element. */
   | 'DUPLICATE_ID'
+  /** The Response's or the assertion's Issuer is not the tenant's IdP entity ID. */
   | 'ISSUER_MISMATCH'
+  /** The Response's Destination is not this tenant's ACS URL, or is absent on a signed Response. */
   | 'DESTINATION_MISMATCH'
+  /** The bearer SubjectConfirmationData's Recipient is not this tenant's ACS URL. */
   | 'RECIPIENT_MISMATCH'
+  /** No Audience of the assertion's AudienceRestriction is the tenant's SP entity ID. */
   | 'AUDIENCE_MISMATCH'
   /** No bearer SubjectConfirmation satisfies the Web Browser SSO profile. */
   | 'SUBJECT_CONFIRMATION_INVALID'
@@ -46,15 +50,34 @@ export type SamlErrorCode =
   | 'CONDITIONS_INVALID'
   /** The assertion has no AuthnStatement, so it does not say the user authenticated. */
   | 'AUTHN_STATEMENT_MISSING'
+  /** A NotBefore (Conditions or SubjectConfirmationData) is still in the future, beyond the clock skew. */
   | 'NOT_YET_VALID'
+  /** A NotOnOrAfter (Conditions, SubjectConfirmationData or SessionNotOnOrAfter) has passed, beyond the clock skew. */
   | 'EXPIRED'
+  /** The response answers another request than the pending one, or a request when none is pending. */
   | 'IN_RESPONSE_TO_MISMATCH'
+  /** An IdP-initiated response (no InResponseTo) for a tenant that does not allow them. */
   | 'UNSOLICITED_RESPONSE'
+  /** The assertion was already accepted once (replay cache). */
   | 'REPLAY'
+  /** The assertion has no Subject, or not exactly one non-empty NameID. */
   | 'NAMEID_MISSING'
+  /** The email source (the NameID, or the named attribute) does not hold one email address. */
   | 'NAMEID_NOT_EMAIL'
+  /** The user's email domain is not one of the tenant's `emailDomains`. */
   | 'EMAIL_DOMAIN_NOT_ALLOWED'
+  /**
+   * Something is encrypted that samlkit does not decrypt: an `EncryptedID` instead of the NameID.
+   * (Encrypted assertions are decrypted; an undecryptable one is `DECRYPTION_FAILED`.)
+   */
   | 'ENCRYPTED_ASSERTION_UNSUPPORTED'
+  /**
+   * An encrypted assertion does not decrypt: no or another decryption key, a broken structure, a
+   * wrong tag or padding. One code and one message whatever went wrong, so that it is no oracle.
+   */
+  | 'DECRYPTION_FAILED'
+  /** The tenant requires encrypted assertions (`requireEncryptedAssertion`) and got a plain one. */
+  | 'ENCRYPTION_REQUIRED'
   /** A store (replay cache, request state) failed; the login fails closed. */
   | 'STORE_UNAVAILABLE'
   /** IdP metadata is not usable: no IdP entity, no signing certificate, expired, ambiguous. */
@@ -82,7 +105,9 @@ export interface SamlErrorDetails {
   readonly received?: string;
   /** Set for values that identify a person (NameID, email): they stay out of `JSON.stringify`. */
   readonly receivedIsPersonal?: boolean;
+  /** The tenant the message was checked for. */
   readonly tenantId?: string;
+  /** The underlying error, e.g. the store driver's; becomes the error's `cause`. */
   readonly cause?: unknown;
 }
 
@@ -104,11 +129,17 @@ export interface SamlErrorDetails {
  * ```
  */
 export class SamlError extends Error {
+  /** Always `'SamlError'`. */
   override readonly name = 'SamlError';
+  /** Which check failed; stable, never renamed. See `docs/errors.md`. */
   readonly code: SamlErrorCode;
+  /** What an admin can change to fix this, written for the person configuring the IdP. */
   readonly hint: string;
+  /** The value samlkit expected (a URL, an entity ID, fingerprints), when that helps. */
   readonly expected?: string | readonly string[];
+  /** The value the message carried. Not enumerable when it is personal data (a NameID, an email). */
   declare readonly received?: string;
+  /** The tenant the message was checked for. */
   readonly tenantId?: string;
 
   constructor(code: SamlErrorCode, message: string, details: SamlErrorDetails) {

@@ -58,6 +58,7 @@ export {
   createServiceProvider,
   type LoginOptions,
   type LoginResult,
+  type LoginTarget,
   type ServiceProvider,
   type ServiceProviderOptions,
   type StartedLogin,

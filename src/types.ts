@@ -14,6 +14,12 @@
  * - `'both'`: both must.
  *
  * Whatever the policy, a signature that is present must be valid.
+ *
+ * An encrypted assertion is held to the same policy: encryption never counts as a signature. A
+ * Response signature is verified over the encrypted form, before anything is decrypted, and then
+ * covers the decrypted assertion too (AES-GCM and AES-CBC alike): it fixes the ciphertext, the
+ * algorithms and the wrapped key, and decryption with our own key is a function of those alone. The
+ * assertion's own signature is read from the decrypted assertion, parsed as its own document.
  */
 export type SigningPolicy = 'covered' | 'assertion' | 'response' | 'both';
 
@@ -29,9 +35,22 @@ export type SigningPolicy = 'covered' | 'assertion' | 'response' | 'both';
  *   allowed together with `emailDomains`.
  */
 export type EmailSource =
-  | { readonly from: 'nameId'; readonly format?: 'emailAddress' | 'any' }
-  | { readonly from: 'attribute'; readonly name?: string }
-  | { readonly from: 'none' };
+  | {
+      /** The NameID. */
+      readonly from: 'nameId';
+      /** The NameID Format required: `'emailAddress'` (default), or `'any'` (the value must still be an address). */
+      readonly format?: 'emailAddress' | 'any';
+    }
+  | {
+      /** An attribute with exactly one value. */
+      readonly from: 'attribute';
+      /** The attribute's Name. Default: `attributeNames.email`, else the preset's email claim. */
+      readonly name?: string;
+    }
+  | {
+      /** No email: `profile.email` stays absent. */
+      readonly from: 'none';
+    };
 
 /** The identity providers samlkit knows the claim names and console fields of. */
 export type IdpPresetName =
@@ -40,7 +59,12 @@ export type IdpPresetName =
 /** Maps IdP groups to the app's roles (exact, case-sensitive group names). */
 export interface RoleMapping {
   /** Each rule grants `role` to members of `group`. */
-  readonly rules: readonly { readonly group: string; readonly role: string }[];
+  readonly rules: readonly {
+    /** A group as the IdP sends it (a name, or an ID for Entra ID), matched exactly. */
+    readonly group: string;
+    /** The app role its members get. */
+    readonly role: string;
+  }[];
   /** The role of a user no rule matches. Without it, such a user has no role. */
   readonly defaultRole?: string;
 }
@@ -54,7 +78,9 @@ export interface AttributeNames {
   readonly email?: string;
   /** Attribute whose values are the user's groups. */
   readonly groups?: string;
+  /** Attribute whose first value is the user's given name. */
   readonly firstName?: string;
+  /** Attribute whose first value is the user's family name. */
   readonly lastName?: string;
 }
 
@@ -79,11 +105,25 @@ export interface ServiceProviderConfig {
    * before we sign with it. See docs/certificates.md.
    */
   readonly nextSigning?: SpKeyPair;
+  /**
+   * Our decryption keys: the IdP encrypts assertions to the certificate of one of them (XML
+   * Encryption, SAML core §6), and any of them may decrypt. List the current key first and, during
+   * a rollover, the next one after it: `buildSpMetadata` publishes every certificate as
+   * `use="encryption"` in this order (IdPs that pick one take the first). Without it, an encrypted
+   * assertion is refused (`DECRYPTION_FAILED`). RSA only, at least 2048 bits (1024 with
+   * `allowRsa1024`). Make one with `generateSpKeyPair`; a key used for `signing` may be reused.
+   *
+   * Encryption hides the assertion from the browser and from logs on the way; it never replaces a
+   * signature: a decrypted assertion must be covered by a valid signature like a plain one.
+   */
+  readonly decryption?: readonly SpKeyPair[];
 }
 
 /** IdP endpoints by SAML binding (SAML bindings §3.4, §3.5). */
 export interface BindingUrls {
+  /** The endpoint for the HTTP-Redirect binding. */
   readonly redirect?: string;
+  /** The endpoint for the HTTP-POST binding. */
   readonly post?: string;
 }
 
@@ -111,7 +151,9 @@ export interface IdentityProviderConfig {
 export interface TenantConfig {
   /** Your identifier for the tenant; used for replay-cache isolation and in errors. */
   readonly id: string;
+  /** Our side: entity ID, ACS URL and optional signing keys. */
   readonly sp: ServiceProviderConfig;
+  /** The tenant's IdP: entity ID, SSO URL and pinned signing certificates. */
   readonly idp: IdentityProviderConfig;
   /**
    * When set, the user's email must be in one of these domains (exact match, case-insensitive;
@@ -126,8 +168,9 @@ export interface TenantConfig {
    */
   readonly allowSha1?: boolean;
   /**
-   * **Weakens security.** Accept IdP certificates with 1024-bit RSA keys. Default `false`. Only for
-   * legacy IdPs that cannot rotate to a 2048-bit key.
+   * **Weakens security.** Accept IdP certificates with 1024-bit RSA keys, and 1024-bit
+   * `sp.decryption` keys. Default `false`. Only for legacy IdPs that cannot rotate to a 2048-bit
+   * key, or an SP key that cannot be replaced yet.
    */
   readonly allowRsa1024?: boolean;
   /**
@@ -135,6 +178,22 @@ export interface TenantConfig {
    * development tunnel). Default `false`: over http, the response can be read and replayed.
    */
   readonly allowHttp?: boolean;
+  /**
+   * **Weakens security.** Accept assertions encrypted with AES-CBC (`xmlenc#aes128-cbc`,
+   * `aes192-cbc`, `aes256-cbc`) besides AES-GCM. Default `false`. CBC has no integrity: a changed
+   * ciphertext decrypts to changed plaintext, and answering differently to a bad padding and to bad
+   * XML turns the SP into a decryption oracle (Jager and Somorovsky, 2011). samlkit therefore never
+   * lets encryption stand in for a signature, and when the ciphertext is not covered by a verified
+   * Response signature, reports every failure up to the assertion's own verified signature as the
+   * one `DECRYPTION_FAILED`. Needs `sp.decryption`. Turn it on only for an IdP that cannot use
+   * AES-GCM (SimpleSAMLphp 1.x, ADFS, Okta, older Shibboleth).
+   */
+  readonly allowAesCbc?: boolean;
+  /**
+   * Refuse assertions that arrive unencrypted (`ENCRYPTION_REQUIRED`). Default `false`. Needs
+   * `sp.decryption`. Use it when the assertion carries data the browser must not read.
+   */
+  readonly requireEncryptedAssertion?: boolean;
   /** Tolerance for clock differences with the IdP, in seconds. Default 120, at most 300. */
   readonly clockSkewSeconds?: number;
   /** Which signatures must be present. Default `'covered'`. */
@@ -165,23 +224,31 @@ export interface TenantConfig {
 
 /** The identity a verified Response asserts. Every field was read from signed content. */
 export interface SamlProfile {
+  /** The tenant whose configuration verified the response. */
   readonly tenantId: string;
   /** The assertion's Issuer (equal to the tenant's IdP entity ID). */
   readonly issuer: string;
+  /** The Subject's NameID value. */
   readonly nameId: string;
   /** The NameID Format; `…:unspecified` when the IdP sent none (SAML core §8.3.1). */
   readonly nameIdFormat: string;
   /** The user's address (domain lower-cased); absent only with `email: { from: 'none' }`. */
   readonly email?: string;
+  /** The given name: the first value of `attributeNames.firstName` (the tenant's, else the preset's), else of the first well-known claim present. */
   readonly firstName?: string;
+  /** The family name, found like `firstName`. */
   readonly lastName?: string;
+  /** The values of the groups attribute (empty values dropped); `[]` when there is none. */
   readonly groups: readonly string[];
   /** Every attribute by Name, each with all its values in document order. */
   readonly attributes: Readonly<Record<string, readonly string[]>>;
+  /** The assertion's ID, which the replay cache remembers. */
   readonly assertionId: string;
+  /** The AuthnStatement's SessionIndex, for Single Logout. */
   readonly sessionIndex?: string;
   /** The request this response answers; absent for IdP-initiated logins. */
   readonly inResponseTo?: string;
+  /** When the IdP authenticated the user (AuthnStatement `AuthnInstant`). */
   readonly authnInstant?: Date;
   /** When the assertion stops being acceptable (the earliest NotOnOrAfter that applies). */
   readonly notOnOrAfter: Date;
@@ -192,12 +259,18 @@ export interface SamlProfile {
  * `remember` inserts atomically if absent and returns `false` when the ID was already there.
  */
 export interface ReplayCache {
+  /**
+   * Records the assertion ID for the tenant until `expiresAt`, atomically: `true` when this call
+   * stored it, `false` when it was already there (a replay). A rejection fails the login closed.
+   */
   remember(tenantId: string, assertionId: string, expiresAt: Date): Promise<boolean>;
 }
 
 /** The fields of the HTTP-POST form the IdP made the browser submit to the ACS URL. */
 export interface ResponseForm {
+  /** The base64-encoded Response (SAML bindings §3.5.4); checked, so any value may be passed. */
   readonly SAMLResponse?: unknown;
+  /** The RelayState the IdP returned, if any. */
   readonly RelayState?: unknown;
 }
 

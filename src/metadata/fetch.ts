@@ -23,7 +23,12 @@ const DAY_MS = 86_400_000;
 /** Options of {@link fetchIdpMetadata}; the parse options apply to the downloaded document. */
 export interface FetchIdpMetadataOptions extends ParseIdpMetadataOptions {
   /** Validators of the copy you hold: the request becomes conditional (RFC 9110 §13.1). */
-  readonly previous?: { readonly etag?: string; readonly lastModified?: string };
+  readonly previous?: {
+    /** The `etag` of the last result (sent as `If-None-Match`). */
+    readonly etag?: string;
+    /** The `lastModified` of the last result (sent as `If-Modified-Since`). */
+    readonly lastModified?: string;
+  };
   /** Deadline for the whole download, redirects included, in milliseconds. Default 10000. */
   readonly timeoutMs?: number;
   /** Redirects followed, each checked like the first URL. Default 3, at most 10. */
@@ -45,12 +50,18 @@ export interface FetchIdpMetadataOptions extends ParseIdpMetadataOptions {
 
 /** The outcome of {@link fetchIdpMetadata}. */
 export type FetchIdpMetadataResult =
-  | { readonly status: 'not-modified' }
   | {
+      /** The server answered 304: the copy you hold is current. */
+      readonly status: 'not-modified';
+    }
+  | {
+      /** A document was downloaded and parsed. */
       readonly status: 'updated';
+      /** The parsed metadata; `metadata.idp` is ready for `TenantConfig.idp`. */
       readonly metadata: IdpMetadata;
       /** Keep these and pass them as `previous` next time. */
       readonly etag?: string;
+      /** The `Last-Modified` header; keep it with `etag`. */
       readonly lastModified?: string;
       /** Signing certificates that expire within `warnDays` (or already have). */
       readonly expiringCertificates: readonly IdpSigningCertificate[];

@@ -27,9 +27,11 @@ export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 
 /** A signing certificate published in the IdP's metadata. */
 export interface IdpSigningCertificate {
+  /** The certificate as PEM, ready for `TenantConfig.idp.certificates`. */
   readonly pem: string;
   /** SHA-256 fingerprint, colon-separated upper-case hex (as IdP consoles show it). */
   readonly fingerprint: string;
+  /** When the certificate expires: show it to the admin, who must roll it over before then. */
   readonly notAfter: Date;
 }
 
@@ -50,13 +52,17 @@ export interface ParseIdpMetadataOptions {
 
 /** What an IdP's metadata says, ready to configure a tenant with. */
 export interface IdpMetadata {
+  /** The IdP's entity ID (`entityID` of its `EntityDescriptor`), the Issuer of its responses. */
   readonly entityId: string;
   /** SingleSignOnService locations by binding. */
   readonly ssoUrls: BindingUrls;
   /** SingleLogoutService locations by binding. */
   readonly sloUrls: BindingUrls;
+  /** The signing certificates (KeyDescriptors with `use="signing"` or no `use`), in document order. */
   readonly signingCertificates: readonly IdpSigningCertificate[];
+  /** The NameID formats the IdP lists (`md:NameIDFormat`), in document order. */
   readonly nameIdFormats: readonly string[];
+  /** The IdP requires signed AuthnRequests (`WantAuthnRequestsSigned`, metadata §2.4.3). */
   readonly wantAuthnRequestsSigned: boolean;
   /** The earliest `validUntil` of the entity, its IDPSSODescriptor and enclosing EntitiesDescriptors. */
   readonly validUntil?: Date;
@@ -66,10 +72,15 @@ export interface IdpMetadata {
   readonly signatureVerified: boolean;
   /** Ready to put into `TenantConfig.idp` (ssoUrl: the Redirect endpoint if offered, else POST). */
   readonly idp: {
+    /** See {@link IdentityProviderConfig.entityId}. */
     readonly entityId: string;
+    /** The signing certificates as PEM; see {@link IdentityProviderConfig.certificates}. */
     readonly certificates: readonly string[];
+    /** See {@link IdentityProviderConfig.ssoUrl}. */
     readonly ssoUrl?: string;
+    /** See {@link IdentityProviderConfig.ssoUrls}. */
     readonly ssoUrls?: BindingUrls;
+    /** See {@link IdentityProviderConfig.wantAuthnRequestsSigned}. */
     readonly wantAuthnRequestsSigned: boolean;
   };
 }

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DOMImplementation, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import { CONTENT_ALGORITHMS, KEY_TRANSPORT } from '../crypto/xmlenc.js';
 import { signEnveloped } from '../crypto/sign.js';
 import { currentTime } from '../internal/time.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
@@ -52,9 +53,14 @@ export interface SpMetadataCommonOptions {
    */
   readonly nameIdFormats?: readonly string[];
   /**
-   * Also publish the signing certificates as `use="encryption"` KeyDescriptors, which invites
-   * the IdP to encrypt assertions. Default `false`: samlkit does not decrypt assertions yet, and
-   * refuses an encrypted one (`ENCRYPTED_ASSERTION_UNSUPPORTED`).
+   * Publish the `use="encryption"` KeyDescriptors of the tenant's `sp.decryption` keys. Default:
+   * `true`, so that a tenant with decryption keys advertises them (and with them invites the IdP to
+   * encrypt); a tenant without any publishes none. `false` leaves them out even when the tenant has
+   * decryption keys, e.g. to configure the IdP's encryption by hand.
+   *
+   * Before samlkit decrypted, `true` published the *signing* certificates for encryption. It no
+   * longer does: samlkit decrypts only with `sp.decryption`, so only those certificates are
+   * published, and `true` without them publishes none.
    */
   readonly includeEncryptionKeys?: boolean;
   /** Our Single Logout URL for the HTTP-Redirect binding (`md:SingleLogoutService`). */
@@ -88,11 +94,13 @@ export type SpMetadataOptions = SpMetadataCommonOptions &
     | {
         /** When the metadata expires (`validUntil`, SAML metadata §2.3.2); must be after `now`. */
         readonly validUntil?: Date;
+        /** Give `validUntil` or `validDays`, not both. */
         readonly validDays?: never;
       }
     | {
         /** The metadata expires this many whole days after `now`. */
         readonly validDays?: number;
+        /** Give `validUntil` or `validDays`, not both. */
         readonly validUntil?: never;
       }
   );
@@ -110,8 +118,13 @@ export type SpMetadataOptions = SpMetadataCommonOptions &
  *   (SAML profiles §4.1.4.5). Under the `'response'` and `'both'` policies the IdP must also sign
  *   the Response, which metadata cannot express: configure that at the IdP;
  * - a `use="signing"` KeyDescriptor for `sp.signing` and one for `sp.nextSigning`, so that during
- *   a rollover the IdP trusts the next key before samlkit signs with it (and `use="encryption"`
- *   ones only with `includeEncryptionKeys`);
+ *   a rollover the IdP trusts the next key before samlkit signs with it;
+ * - a `use="encryption"` KeyDescriptor for each `sp.decryption` certificate, in the tenant's order
+ *   (the current key first: IdPs that encrypt to one key take the first), each listing as
+ *   `md:EncryptionMethod` what samlkit decrypts (SAML metadata §2.4.1.1), preferred first:
+ *   AES-256/192/128-GCM, then AES-256/192/128-CBC only when the tenant sets `allowAesCbc`, then
+ *   RSA-OAEP (`xmlenc11#rsa-oaep`, `xmlenc#rsa-oaep-mgf1p`) for the key. `includeEncryptionKeys:
+ *   false` leaves them out;
  * - `SingleLogoutService` (HTTP-Redirect) when `sloUrl` is given, the NameID formats, and one
  *   `AssertionConsumerService` (HTTP-POST, index 0, default) at `sp.acsUrl`;
  * - `md:Organization` and `md:ContactPerson` when given.
@@ -168,14 +181,25 @@ export function buildSpMetadata(tenant: TenantConfig | Tenant, options: SpMetada
     AuthnRequestsSigned: String(signer !== undefined),
     WantAssertionsSigned: 'true',
   });
-  const certificates = [
+  const signingCertificates = [
     ...new Set([resolved.spSigning, resolved.spNextSigning].map((key) => key?.certificateBase64)),
   ].filter((certificate) => certificate !== undefined);
-  const uses = options.includeEncryptionKeys === true ? ['signing', 'encryption'] : ['signing'];
-  for (const use of uses) {
-    for (const certificate of certificates) {
-      const keyInfo = add(add(sp, 'KeyDescriptor', { use }), 'ds:KeyInfo');
-      add(add(keyInfo, 'ds:X509Data'), 'ds:X509Certificate', {}, certificate);
+  const keyDescriptor = (use: 'signing' | 'encryption', certificate: string): Element => {
+    const descriptor = add(sp, 'KeyDescriptor', { use });
+    const keyInfo = add(descriptor, 'ds:KeyInfo');
+    add(add(keyInfo, 'ds:X509Data'), 'ds:X509Certificate', {}, certificate);
+    return descriptor;
+  };
+  for (const certificate of signingCertificates) keyDescriptor('signing', certificate);
+  if (options.includeEncryptionKeys !== false) {
+    const accepted = [
+      ...[...CONTENT_ALGORITHMS].filter(([, { mode }]) => mode === 'gcm' || resolved.allowAesCbc),
+    ].map(([algorithm]) => algorithm);
+    for (const key of resolved.decryptionKeys) {
+      const descriptor = keyDescriptor('encryption', key.certificateBase64);
+      for (const algorithm of [...accepted, KEY_TRANSPORT.rsaOaep, KEY_TRANSPORT.rsaOaepMgf1p]) {
+        add(descriptor, 'EncryptionMethod', { Algorithm: algorithm });
+      }
     }
   }
   if (options.sloUrl !== undefined) {

@@ -29,7 +29,9 @@ export interface AuthnRequestOptions {
   readonly allowCreate?: boolean;
   /** Authentication context classes to ask for (core §3.3.2.2.1), e.g. MFA. */
   readonly requestedAuthnContext?: {
+    /** `AuthnContextClassRef` URIs, e.g. `urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport`; at least one. */
     readonly classes: readonly string[];
+    /** How the IdP compares its authentication with `classes` (core §3.3.2.2.1). Default `'exact'`. */
     readonly comparison?: 'exact' | 'minimum' | 'maximum' | 'better';
   };
   /** For the POST binding page: a CSP nonce for its script (or allow `POST_FORM_SCRIPT_HASH`). */
@@ -40,14 +42,20 @@ export interface AuthnRequestOptions {
 
 /** A request sent with the HTTP-Redirect binding: send the browser to `url`. */
 export interface RedirectAuthnRequest {
+  /** Tells the two kinds of request apart. */
   readonly binding: 'redirect';
   /** The request ID: keep it with the login state and pass it as `inResponseTo` to `verifyResponse`. */
   readonly id: string;
+  /**
+   * The IdP's SSO URL with `SAMLRequest`, `RelayState` and, when signed, `SigAlg` and `Signature`
+   * in its query (SAML bindings §3.4.4): redirect the browser to it.
+   */
   readonly url: string;
 }
 
 /** A request sent with the HTTP-POST binding: render `html`, or your own form from `action` and `fields`. */
 export interface PostAuthnRequest extends PostForm {
+  /** Tells the two kinds of request apart. */
   readonly binding: 'post';
   /** The request ID: keep it with the login state and pass it as `inResponseTo` to `verifyResponse`. */
   readonly id: string;

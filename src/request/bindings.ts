@@ -6,7 +6,13 @@ import { signQueryString, RSA_SHA256, type SignerKey } from '../crypto/sign.js';
 export interface PostForm {
   /** The URL the form posts to (the IdP's SSO URL). */
   readonly action: string;
-  readonly fields: { readonly SAMLRequest: string; readonly RelayState?: string };
+  /** The form's fields, unescaped: post them as hidden inputs to `action`. */
+  readonly fields: {
+    /** The base64-encoded AuthnRequest (SAML bindings §3.5.4). */
+    readonly SAMLRequest: string;
+    /** The RelayState given to `createAuthnRequest`, when there was one. */
+    readonly RelayState?: string;
+  };
   /** A complete page that submits the form itself, with a button for browsers without JavaScript. */
   readonly html: string;
 }

@@ -5,6 +5,7 @@ import type { ResolvedTenant } from '../tenant/validate.js';
 import { attributeOf, childrenNamed, descendantsNamed, textOf } from '../xml/dom.js';
 import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import type { ParsedXml } from '../xml/parse.js';
+import { asDecryptionFailure, failuresAreSafe, openDecrypted, readEncrypted } from './encrypted.js';
 import { NO_TRACE, type CheckDetail, type Trace } from './trace.js';
 
 declare const verified: unique symbol;
@@ -30,6 +31,15 @@ const malformedHint =
 /**
  * Checks the Response envelope (SAML core §3.2.2, profiles §4.1.4.2) and its signatures, and returns
  * the one assertion, proven to be covered by a valid signature as the tenant's policy requires.
+ *
+ * An encrypted assertion (SAML core §2.3.4, §6) is decrypted between the two signatures: the
+ * Response signature is verified first, over the encrypted form; the decrypted assertion is a
+ * document of its own (`parseXml`), whose signature is verified there. "Covered" then means: by
+ * the assertion's own signature, or by a verified Response signature, which fixes the ciphertext,
+ * the algorithms and the wrapped key, so that decrypting with our own key can yield only what the
+ * IdP encrypted (AES-GCM and AES-CBC alike). AES-CBC that no verified signature covers is
+ * malleable: until the assertion's own signature holds, every failure is the one
+ * `DECRYPTION_FAILED` (see `response/encrypted.ts`).
  */
 export function openResponse(
   parsed: ParsedXml,
@@ -53,28 +63,71 @@ export function openResponse(
   trace.check('status');
   checkStatus(response, tenantId);
   trace.check('assertion');
-  const assertion = theAssertion(response, tenantId);
+  const found = theAssertion(response, tenant);
+  const encrypted = found.localName === 'EncryptedAssertion';
+  trace.detail({ note: encrypted ? 'EncryptedAssertion' : 'Assertion, not encrypted' });
   trace.check('signature-placement');
-  checkSignaturePlacement(response, assertion, tenantId);
+  // An EncryptedAssertion carries no signature of its own: its signature is inside, encrypted.
+  checkSignaturePlacement(response, encrypted ? response : found, tenantId);
   trace.check('response-issuer');
   checkIssuer(response, tenant, false, trace);
 
   trace.check('signature-policy');
   const responseSignature = signatureOf(response, tenantId);
-  const assertionSignature = signatureOf(assertion, tenantId);
-  requireSignatures(tenant, responseSignature !== undefined, assertionSignature !== undefined);
-  trace.detail({ expected: tenant.signing, received: signedParts(responseSignature, assertionSignature) });
+  const plainSignature = encrypted ? undefined : signatureOf(found, tenantId);
+  // The signature of an encrypted assertion is read after decryption; its part of the policy then.
+  requireSignatures(tenant, responseSignature !== undefined, encrypted || plainSignature !== undefined);
+  trace.detail({
+    expected: tenant.signing,
+    received: encrypted
+      ? `${responseSignature ? 'response' : 'response unsigned'}; the assertion is encrypted (its own signature is checked after decryption)`
+      : signedParts(responseSignature, plainSignature),
+  });
 
-  // The Response first: its canonical form includes the assertion, untouched.
+  // The Response first: its canonical form includes the assertion, untouched (still encrypted).
   const policy = { keys: tenant.keys, allowSha1: tenant.allowSha1, tenantId };
   const pinned = tenant.keys.map((key) => key.fingerprint);
   trace.check('response-signature');
   const verifiedResponse =
     responseSignature && verifyEnvelopedSignature(response, responseSignature, parsed.ids, policy);
   trace.detail(describeSignature(verifiedResponse, pinned));
+
+  trace.check('decryption');
+  /** The assertion's own signature; for an encrypted one, also its part of the signing policy. */
+  const checkAssertionSignature = (
+    element: Element,
+    ids: ReadonlyMap<string, Element>,
+  ): VerifiedSignature | undefined => {
+    const signature = encrypted ? signatureOf(element, tenantId) : plainSignature;
+    if (encrypted) requireSignatures(tenant, verifiedResponse !== undefined, signature !== undefined);
+    return signature && verifyEnvelopedSignature(element, signature, ids, policy);
+  };
+  let assertion = found;
+  let ids = parsed.ids;
+  let verifiedAssertion: VerifiedSignature | undefined;
+  let signatureChecked = false;
+  if (!encrypted) trace.detail({ skipped: true, note: 'the assertion is not encrypted' });
+  else {
+    const parts = readEncrypted(found, tenant);
+    const safe = failuresAreSafe(parts, verifiedResponse !== undefined);
+    // Malleable ciphertext (AES-CBC that no verified signature covers): every failure stays one
+    // DECRYPTION_FAILED until the assertion's own signature holds.
+    const guarded = <T>(step: () => T): T => (safe ? step() : asDecryptionFailure(tenant, step));
+    const opened = guarded(() => openDecrypted(parts, parsed.ids, tenant));
+    assertion = opened.element;
+    ids = opened.ids;
+    if (!safe) {
+      verifiedAssertion = guarded(() => checkAssertionSignature(opened.element, opened.ids));
+      signatureChecked = true;
+    }
+    trace.detail({
+      expected: tenant.decryptionKeys.map((key) => key.fingerprint),
+      received: opened.key.fingerprint,
+      note: `${parts.summary}, decrypted with the key ${opened.key.fingerprint}${safe ? '' : '; AES-CBC without a verified Response signature, so the assertion signature was checked within this step'}`,
+    });
+  }
   trace.check('assertion-signature');
-  const verifiedAssertion =
-    assertionSignature && verifyEnvelopedSignature(assertion, assertionSignature, parsed.ids, policy);
+  if (!signatureChecked) verifiedAssertion = checkAssertionSignature(assertion, ids);
   trace.detail(describeSignature(verifiedAssertion, pinned));
 
   trace.check('destination');
@@ -148,8 +201,12 @@ function statusHint(subCode: string | undefined): string {
   }
 }
 
-/** Exactly one assertion, as a direct child of the Response, and none anywhere else (SECURITY rule 6). */
-function theAssertion(response: Element, tenantId: string): Element {
+/**
+ * Exactly one assertion, plain or encrypted, as a direct child of the Response, and none anywhere
+ * else (SECURITY rule 6); encrypted when the tenant requires it.
+ */
+function theAssertion(response: Element, tenant: ResolvedTenant): Element {
+  const tenantId = tenant.config.id;
   const all = [
     ...descendantsNamed(response, NS.assertion, 'Assertion'),
     ...descendantsNamed(response, NS.assertion, 'EncryptedAssertion'),
@@ -167,20 +224,16 @@ function theAssertion(response: Element, tenantId: string): Element {
       tenantId,
     });
   }
-  if (only.localName === 'EncryptedAssertion') {
-    fail(
-      'ENCRYPTED_ASSERTION_UNSUPPORTED',
-      'The assertion is encrypted, which this version does not decrypt',
-      {
-        hint: 'Turn off assertion encryption for this application in the IdP (Okta: Assertion Encryption = Unencrypted; Entra ID: Token encryption inactive).',
-        tenantId,
-      },
-    );
+  if (only.localName === 'Assertion' && tenant.requireEncryptedAssertion) {
+    fail('ENCRYPTION_REQUIRED', 'The assertion arrived unencrypted, and this tenant requires encryption', {
+      hint: 'Turn on assertion encryption for this application in the IdP, with the encryption certificate from the SP metadata (Okta: Assertion Encryption = Encrypted; Entra ID: Token encryption; ADFS: relying party Encryption tab), or unset requireEncryptedAssertion on the tenant.',
+      tenantId,
+    });
   }
   return only;
 }
 
-/** A ds:Signature anywhere but directly in the Response or the assertion is never ours to accept. */
+/** A ds:Signature anywhere but directly in the Response or the (plain) assertion is never ours to accept. */
 function checkSignaturePlacement(response: Element, assertion: Element, tenantId: string): void {
   for (const signature of descendantsNamed(response, NS.dsig, 'Signature')) {
     if (signature.parentNode !== response && signature.parentNode !== assertion) {

@@ -6,12 +6,17 @@ import { runChecks } from './verify.js';
 
 /** One check of the report. */
 export interface CheckResult {
+  /** The check's stable name, e.g. `'audience'`. */
   readonly name: CheckName;
+  /** What the check makes sure of, in English, for a report. */
   readonly title: string;
   /** `skipped`: it did not apply (no Response signature), or an earlier check failed. */
   readonly status: 'pass' | 'fail' | 'skipped';
+  /** The value (or the values, e.g. pinned fingerprints) the check compared against. */
   readonly expected?: string | readonly string[];
+  /** The value the response carried; personal data is redacted unless `showPersonalData`. */
   readonly received?: string;
+  /** More about the check: the algorithms and key of a signature, or, for a failed check, its message. */
   readonly note?: string;
   /** For a failed check: what the admin can change. */
   readonly hint?: string;
@@ -21,9 +26,17 @@ export interface CheckResult {
 export interface ResponseReport {
   /** Exactly what `verifyResponse` decides with the same arguments. */
   readonly accepted: boolean;
+  /** Every check of `verifyResponse`, in the order it runs them; at most one has status `'fail'`. */
   readonly checks: readonly CheckResult[];
   /** The failure `verifyResponse` would throw. */
-  readonly error?: { readonly code: SamlErrorCode; readonly message: string; readonly hint: string };
+  readonly error?: {
+    /** The {@link SamlError.code}. */
+    readonly code: SamlErrorCode;
+    /** The {@link SamlError.message}: which check failed, for logs. */
+    readonly message: string;
+    /** The {@link SamlError.hint}: what the admin can change. */
+    readonly hint: string;
+  };
   /**
    * The verified identity. Unless `showPersonalData`, the NameID, email, names and attribute values
    * are redacted (`a***@example.com`); claim names and groups stay readable.

@@ -7,11 +7,15 @@ export const CHECKS = [
   ['parse', 'Well-formed XML, no DOCTYPE, within limits, unique IDs'],
   ['envelope', 'A SAML 2.0 samlp:Response'],
   ['status', 'Status is Success'],
-  ['assertion', 'Exactly one assertion, directly in the Response'],
+  ['assertion', 'Exactly one assertion, directly in the Response (encrypted if the tenant requires it)'],
   ['signature-placement', 'Signatures only on the Response and the assertion'],
   ['response-issuer', 'Response Issuer is the tenant’s IdP'],
   ['signature-policy', 'The signatures the tenant requires are present'],
   ['response-signature', 'Response signature (shape, algorithms, pinned key, digest)'],
+  [
+    'decryption',
+    'Encrypted assertion decrypts with this tenant’s key (RSA-OAEP; AES-GCM, or AES-CBC if allowed)',
+  ],
   ['assertion-signature', 'Assertion signature (shape, algorithms, pinned key, digest)'],
   ['destination', 'Destination is this ACS URL'],
   ['assertion-issuer', 'Assertion Issuer is the tenant’s IdP'],
@@ -26,7 +30,12 @@ export const CHECKS = [
   ['replay', 'First use of this assertion'],
 ] as const;
 
-/** The name of one check. */
+/**
+ * The name of one check of `verifyResponse`, as `CheckResult.name` reports it; the checks run in
+ * the order of this list.
+ *
+ * @useDeclaredType
+ */
 export type CheckName = (typeof CHECKS)[number][0];
 
 /** What a check saw, for the report. */

@@ -15,7 +15,10 @@ import { NO_TRACE, type Trace } from './trace.js';
  *
  * Decodes with size caps, parses strictly once, checks the signature shape and then the signatures
  * against the tenant's pinned keys, and reads every identity field from the verified assertion
- * only. Then: issuer, destination, recipient, audience, validity window, InResponseTo, email rules,
+ * only. An `EncryptedAssertion` (SAML core §2.3.4) is decrypted with the tenant's `sp.decryption`
+ * keys after the Response signature is verified over its encrypted form, parsed as a document of
+ * its own, and held to the same signing policy as a plain assertion: encryption is never taken for
+ * a signature. Then: issuer, destination, recipient, audience, validity window, InResponseTo, email rules,
  * and the replay cache. Throws a {@link SamlError} for any problem with the message, a `TypeError`
  * for a mistake in the arguments.
  *

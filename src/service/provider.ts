@@ -19,6 +19,7 @@ import { safeReturnTo } from './return-to.js';
 
 /** Options of {@link createServiceProvider}. */
 export interface ServiceProviderOptions {
+  /** Where tenant configurations are looked up (by ID, email domain and issuer). */
   readonly tenants: TenantStore;
   /** Pending logins and the replay cache. Share it between instances (Redis, PostgreSQL). */
   readonly state: StateStore;
@@ -39,10 +40,19 @@ export interface StartLoginOptions extends Omit<AuthnRequestOptions, 'relayState
 }
 
 /** Whom a login is for: a tenant by ID, or whichever tenant claims the email's domain. */
-export type LoginTarget = { readonly tenantId: string } | { readonly email: string };
+export type LoginTarget =
+  | {
+      /** The tenant's ID, e.g. from a per-tenant login URL. */
+      readonly tenantId: string;
+    }
+  | {
+      /** The address the user typed; the tenant that claims its domain (`emailDomains`) signs them in. */
+      readonly email: string;
+    };
 
 /** A started login: the AuthnRequest to send, and the tenant it goes to. */
 export type StartedLogin = (RedirectAuthnRequest | PostAuthnRequest) & {
+  /** The tenant the login goes to (the one whose email domain matched, for `{ email }`). */
   readonly tenantId: string;
   /** The `returnTo` kept for this login, after the same-origin check. */
   readonly returnTo?: string;
@@ -50,7 +60,9 @@ export type StartedLogin = (RedirectAuthnRequest | PostAuthnRequest) & {
 
 /** A finished login. */
 export interface LoginResult {
+  /** The tenant the response was verified against. */
   readonly tenant: Tenant;
+  /** The verified identity. */
   readonly profile: SamlProfile;
   /** The app roles the tenant's role mapping grants. */
   readonly roles: readonly string[];
@@ -66,23 +78,56 @@ export interface LoginResult {
 /** What a login page should offer for an address. */
 export interface LoginOptions {
   /** The tenant whose IdP signs this user in, or `null` when none handles the domain. */
-  readonly sso: { readonly tenantId: string } | null;
+  readonly sso: {
+    /** Pass it to `startLogin({ tenantId })`. */
+    readonly tenantId: string;
+  } | null;
   /** Whether password login stays available (off under `requireSso`, except break-glass addresses). */
   readonly password: boolean;
 }
 
 /** The multi-tenant facade: routes logins to tenants and ties requests, responses and stores together. */
 export interface ServiceProvider {
+  /**
+   * Starts an SP-initiated login with the HTTP-POST binding: send `html` (or a form of your own
+   * from `action` and `fields`). See the redirect overload.
+   */
   startLogin(
     target: LoginTarget,
     options: StartLoginOptions & { readonly binding: 'post' },
   ): Promise<Extract<StartedLogin, { binding: 'post' }>>;
+  /**
+   * Starts an SP-initiated login: finds the tenant (by ID, or by the email's domain), builds the
+   * AuthnRequest with a random RelayState handle, and saves the pending login until
+   * `requestTtlSeconds` have passed. Redirect the browser to `url`.
+   *
+   * @throws SamlError `TENANT_NOT_FOUND` (no tenant for the ID or domain), `SAML_DISABLED`,
+   *   `STORE_UNAVAILABLE`; a `TypeError` for invalid options.
+   */
   startLogin(
     target: LoginTarget,
     options?: StartLoginOptions & { readonly binding?: 'redirect' },
   ): Promise<Extract<StartedLogin, { binding: 'redirect' }>>;
+  /** Starts a login with the binding `options.binding` chooses at run time. */
   startLogin(target: LoginTarget, options?: StartLoginOptions): Promise<StartedLogin>;
+  /**
+   * Finishes a login at the ACS URL: finds the pending login (or, for an IdP-initiated response,
+   * the tenant), checks the RelayState, verifies the response against that tenant, consumes the
+   * pending login once and maps the roles.
+   *
+   * @param form - The posted form (`SAMLResponse`, `RelayState`), e.g. `req.body`.
+   * @param options - `tenantId` when the ACS URL is per tenant (`/saml/:tenantId/acs`).
+   * @throws SamlError for anything wrong with the response, and `IN_RESPONSE_TO_MISMATCH`,
+   *   `RELAY_STATE_MISMATCH`, `TENANT_NOT_FOUND`, `TENANT_AMBIGUOUS`, `SAML_DISABLED`,
+   *   `STORE_UNAVAILABLE`.
+   */
   finishLogin(form: ResponseForm, options?: { readonly tenantId?: string }): Promise<LoginResult>;
+  /**
+   * What a login page should offer for the address the user typed: SSO through the tenant that
+   * claims its domain, password login, or both (`requireSso`, `breakGlassEmails`).
+   *
+   * @throws SamlError `STORE_UNAVAILABLE`.
+   */
   loginOptions(email: string): Promise<LoginOptions>;
 }
 

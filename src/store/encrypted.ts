@@ -21,8 +21,8 @@ export interface SealingOptions {
   readonly keys: readonly SealingKey[];
 }
 
-/** The SP key pairs a tenant may hold, by their path in the configuration. */
-const SECRET_FIELDS = ['signing', 'nextSigning'] as const;
+/** Where a tenant holds SP private keys: `sp.signing`, `sp.nextSigning` (pairs), `sp.decryption` (a list). */
+const SECRET_FIELDS = ['signing', 'nextSigning', 'decryption'] as const;
 type SecretField = (typeof SECRET_FIELDS)[number];
 
 const FORMAT = 'samlkit-sealed:v1';
@@ -31,7 +31,7 @@ const TAG_BYTES = 16;
 
 /**
  * Wraps any {@link TenantStore} so that the SP private keys in tenant configurations
- * (`sp.signing`, `sp.nextSigning`) are stored encrypted with AES-256-GCM under a key the app
+ * (`sp.signing`, `sp.nextSigning`, `sp.decryption`) are stored encrypted with AES-256-GCM under a key the app
  * supplies, never in clear. The rest of the configuration (domains, issuer) stays readable, so the
  * store's lookups keep working.
  *
@@ -125,7 +125,7 @@ function openField(
   tenantId: string,
   field: SecretField,
   keys: readonly SealingKey[],
-): SpKeyPair {
+): SpKeyPair | readonly SpKeyPair[] {
   const [format, version, keyId, payload] = value.split(':');
   const key = keys.find((candidate) => candidate.id === keyId);
   try {
@@ -140,7 +140,7 @@ function openField(
       decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
       decipher.final(),
     ]);
-    return JSON.parse(plain.toString('utf8')) as SpKeyPair;
+    return JSON.parse(plain.toString('utf8')) as SpKeyPair | readonly SpKeyPair[];
   } catch (cause) {
     fail('STORE_UNAVAILABLE', `The sealed sp.${field} of tenant ${tenantId} does not open`, {
       hint: `It was sealed with key "${keyId ?? ''}": pass that key to sealTenantSecrets (keys may list the old and the new one during a rotation).`,

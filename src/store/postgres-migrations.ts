@@ -10,7 +10,9 @@ import { fail } from '../internal/fail.js';
 
 /** What the store needs of a query result; `pg`'s `QueryResult` has it. */
 export interface PostgresQueryResult {
+  /** The rows returned. */
   readonly rows: readonly unknown[];
+  /** The rows the statement affected (`null` for statements without a count). */
   readonly rowCount: number | null;
 }
 
@@ -20,6 +22,7 @@ export interface PostgresQueryResult {
  * store operation is one statement, so no transaction ever spans two calls.
  */
 export interface PostgresQueryable {
+  /** Runs one parameterised statement (`$1`, `$2`, … bound to `values`). */
   query(text: string, values?: unknown[]): Promise<PostgresQueryResult>;
 }
 

@@ -48,6 +48,7 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 5_000;
  * others): use the store's `keyPrefix`. node-redis's `sendCommand` never adds one.
  */
 export interface RedisCommandClient {
+  /** Sends one command with its arguments (`['GET', key]`) and resolves to Redis's reply. */
   sendCommand(args: readonly [command: string, ...args: string[]]): Promise<unknown>;
 }
 

@@ -2,6 +2,7 @@ import type { ReplayCache, TenantConfig } from '../types.js';
 
 /** A login in progress: what `startLogin` saved and `finishLogin` consumes. */
 export interface PendingRequest {
+  /** The tenant the request was sent for; the response must be verified against it. */
   readonly tenantId: string;
   /** The AuthnRequest ID; the response must answer it (InResponseTo). */
   readonly requestId: string;
@@ -17,6 +18,7 @@ export interface PendingRequest {
  * another tenant already claims (`DOMAIN_ALREADY_CLAIMED`), atomically.
  */
 export interface TenantStore {
+  /** The tenant with this ID, or `undefined` when there is none. */
   get(id: string): Promise<TenantConfig | undefined>;
   /**
    * Validates with `defineTenant` (a `TypeError` listing the problems when invalid) and stores the

@@ -9,7 +9,10 @@ const RESOLVED: unique symbol = Symbol('samlkit.tenant');
  * A validated, frozen {@link TenantConfig} whose certificates are already parsed. Make one with
  * {@link defineTenant} and keep it: verifying with it skips all per-call parsing.
  */
-export type Tenant = TenantConfig & { readonly [RESOLVED]: ResolvedTenant };
+export type Tenant = TenantConfig & {
+  /** @internal The parsed view the verifier uses; not part of the API. */
+  readonly [RESOLVED]: ResolvedTenant;
+};
 
 /** Options of {@link validateTenantConfig}. */
 export interface TenantValidationOptions {
@@ -77,7 +80,10 @@ export function resolvedTenant(tenant: TenantConfig): ResolvedTenant {
 }
 
 /** A tenant configuration before the admin has the IdP's values: `idp` may be missing. */
-export type TenantDraft = Omit<TenantConfig, 'idp'> & { readonly idp?: TenantConfig['idp'] };
+export type TenantDraft = Omit<TenantConfig, 'idp'> & {
+  /** The IdP's values, once the admin has sent them. */
+  readonly idp?: TenantConfig['idp'];
+};
 
 /**
  * The resolved view of a draft, for setup instructions only: without `idp` it trusts no key, so

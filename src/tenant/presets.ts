@@ -4,6 +4,7 @@ import { NAMEID_FORMAT } from '../xml/namespaces.js';
 
 /** What samlkit knows of one IdP product: the claims it sends and how it signs by default. */
 export interface IdpPreset {
+  /** The value of `TenantConfig.preset` that selects it. */
   readonly name: IdpPresetName;
   /** The product's name as admins know it. */
   readonly label: string;

@@ -22,6 +22,7 @@ import {
 export interface SetupField {
   /** The field's label in that console. */
   readonly field: string;
+  /** What to enter: one of our values (a URL, our certificate as PEM) or a choice of that console. */
   readonly value: string;
   /** Where the field is, or what to watch out for. */
   readonly note?: string;
@@ -37,6 +38,7 @@ export interface SetupReturnField {
    * into the whole `idp` object.
    */
   readonly tenantPath: string;
+  /** Where the value is in that console, or what it looks like. */
   readonly note?: string;
 }
 
@@ -50,7 +52,9 @@ export interface SetupClaim {
 
 /** What {@link setupInstructions} returns: data for an admin UI, and the same as plain text. */
 export interface SetupInstructions {
+  /** The console described: the `preset` argument, or the tenant's preset. */
   readonly preset: IdpPresetName;
+  /** That product's name as admins know it, e.g. `'Okta'`. */
   readonly idpLabel: string;
   /** Short ordered steps. */
   readonly steps: readonly string[];

@@ -1,3 +1,4 @@
+import { parseDecryptionKey, type DecryptionKey } from '../crypto/decrypt.js';
 import { parseCertificate, parseKeyPair, type TrustedKey } from '../crypto/keys.js';
 import type { SignerKey } from '../crypto/sign.js';
 import { parseEmail } from '../internal/email.js';
@@ -19,7 +20,9 @@ export const CERTIFICATE_WARNING_DAYS = 30;
 
 /** One problem found in a tenant configuration, with the path of the offending field. */
 export interface TenantProblem {
+  /** The offending field, e.g. `idp.certificates[1]` or `emailDomains[0]`; `''` for the whole configuration. */
   readonly path: string;
+  /** What is wrong with it, for the admin, e.g. `must be a domain name such as example.com`. */
   readonly message: string;
   /** Errors make the configuration unusable; warnings (a certificate about to expire) do not. */
   readonly severity: 'error' | 'warning';
@@ -48,6 +51,10 @@ export interface ResolvedTenant {
   readonly spSigning?: SignerKey;
   /** Our next signing key (`sp.nextSigning`), published in metadata only. */
   readonly spNextSigning?: SignerKey;
+  /** Our decryption keys (`sp.decryption`), in order; empty when encrypted assertions are refused. */
+  readonly decryptionKeys: readonly DecryptionKey[];
+  readonly allowAesCbc: boolean;
+  readonly requireEncryptedAssertion: boolean;
 }
 
 const SIGNING_POLICIES: readonly SigningPolicy[] = ['covered', 'assertion', 'response', 'both'];
@@ -89,6 +96,14 @@ export function resolveTenantConfig(
   const spSigning = sp && keyPair(sp, 'signing', problem);
   const spNextSigning = sp && keyPair(sp, 'nextSigning', problem);
   const allowRsa1024 = optionalBoolean(config, 'allowRsa1024', problem) ?? false;
+  const decryptionKeys = sp === undefined ? [] : decryption(sp.decryption, allowRsa1024, problem);
+  const allowAesCbc = optionalBoolean(config, 'allowAesCbc', problem) ?? false;
+  const requireEncryptedAssertion = optionalBoolean(config, 'requireEncryptedAssertion', problem) ?? false;
+  if (decryptionKeys.length === 0) {
+    if (allowAesCbc) problem('allowAesCbc', 'needs sp.decryption: without a key nothing is decrypted');
+    if (requireEncryptedAssertion)
+      problem('requireEncryptedAssertion', 'needs sp.decryption: without a key every assertion is refused');
+  }
   // Setup instructions are read before the admin has the IdP's values; nothing verifies with those.
   const skipIdp = options.idpOptional === true && config.idp === undefined;
   const keys = skipIdp ? [] : identityProvider(config.idp, { allowRsa1024, now }, requireUrl, problem);
@@ -160,6 +175,9 @@ export function resolveTenantConfig(
       ...(roles !== undefined && { roles }),
       ...(spSigning !== undefined && { spSigning }),
       ...(spNextSigning !== undefined && { spNextSigning }),
+      decryptionKeys: Object.freeze(decryptionKeys),
+      allowAesCbc,
+      requireEncryptedAssertion,
     },
   };
 }
@@ -288,6 +306,34 @@ function keyPair(
     return undefined;
   }
   return parsed;
+}
+
+/** `sp.decryption`: a non-empty list of RSA key pairs, each private key matching its certificate. */
+function decryption(value: unknown, allowRsa1024: boolean, problem: Problem): DecryptionKey[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length === 0) {
+    problem(
+      'sp.decryption',
+      'must be a non-empty array of { privateKey, certificate } (leave it out for none)',
+    );
+    return [];
+  }
+  const keys: DecryptionKey[] = [];
+  value.forEach((entry: unknown, index) => {
+    const pair = record(entry);
+    const parsed =
+      pair === undefined
+        ? 'must be { privateKey, certificate }'
+        : parseDecryptionKey(
+            { privateKey: pair.privateKey, certificate: pair.certificate },
+            { allowRsa1024 },
+          );
+    if (typeof parsed === 'string') problem(`sp.decryption[${index}]`, parsed);
+    else if (keys.some((key) => key.fingerprint === parsed.fingerprint))
+      problem(`sp.decryption[${index}]`, 'repeats an earlier certificate');
+    else keys.push(parsed);
+  });
+  return keys;
 }
 
 function attributeNames(value: unknown, problem: Problem): AttributeNames {

@@ -32,7 +32,12 @@ export interface TestIdpOptions {
   /** The SSO URL published in metadata for both bindings. Default `https://idp.test/<preset>/sso`. */
   readonly ssoUrl?: string;
   /** The SP that IdP-initiated (unsolicited) responses go to: its Audience and ACS URL. */
-  readonly sp?: { readonly entityId: string; readonly acsUrl: string };
+  readonly sp?: {
+    /** The SP's entity ID: the Audience of unsolicited responses. */
+    readonly entityId: string;
+    /** The SP's ACS URL: where unsolicited responses are posted (Destination and Recipient). */
+    readonly acsUrl: string;
+  };
   /** The clock, read once per response (and for the start of a generated certificate). Default: the system clock. */
   readonly now?: () => Date;
 }
@@ -41,7 +46,9 @@ export interface TestIdpOptions {
 export interface TestIdpUser {
   /** The email claim, and the NameID unless `nameId` is given. */
   readonly email: string;
+  /** Sent under the preset's first-name claim. */
   readonly firstName?: string;
+  /** Sent under the preset's last-name claim. */
   readonly lastName?: string;
   /** Sent as one multi-valued attribute under the preset's groups claim. */
   readonly groups?: readonly string[];
@@ -112,6 +119,7 @@ export interface RespondInput extends RespondOverrides {
   readonly RelayState?: string;
   /** How `SAMLRequest` is encoded. Default: detected (base64 of XML is POST, anything else Redirect). */
   readonly binding?: 'redirect' | 'post';
+  /** The user the response asserts. */
   readonly user: TestIdpUser;
 }
 
@@ -121,15 +129,19 @@ export interface TestIdpResponse {
   readonly action: string;
   /** The base64-encoded Response. */
   readonly SAMLResponse: string;
+  /** The request's RelayState, returned unchanged; absent when there was none. */
   readonly RelayState?: string;
 }
 
 /** A test IdP made by {@link createTestIdp}. */
 export interface TestIdp {
+  /** The IdP product it imitates. */
   readonly preset: IdpPresetName;
+  /** Its entity ID: the Issuer of every response, for `TenantConfig.idp.entityId`. */
   readonly entityId: string;
   /** The signing certificate (PEM). Trust it in test tenants only. */
   readonly certificate: string;
+  /** Its SSO URL (both bindings), for `TenantConfig.idp.ssoUrl`; nothing listens there. */
   readonly ssoUrl: string;
   /** The IdP's SAML metadata (EntityDescriptor with an IDPSSODescriptor), for `parseIdpMetadata`. */
   metadata(): string;

@@ -45,6 +45,22 @@ const ROLLOVER: TenantConfig = {
   sp: { ...PLAIN.sp, signing: signing(KEYS.idp), nextSigning: signing(KEYS.rollover) },
 };
 
+const XENC = 'http://www.w3.org/2001/04/xmlenc#';
+const XENC11 = 'http://www.w3.org/2009/xmlenc11#';
+/** What samlkit decrypts without allowAesCbc, preferred first. */
+const GCM_AND_OAEP = [
+  `${XENC11}aes256-gcm`,
+  `${XENC11}aes192-gcm`,
+  `${XENC11}aes128-gcm`,
+  `${XENC11}rsa-oaep`,
+  `${XENC}rsa-oaep-mgf1p`,
+];
+/** Decryption keys: the current one first, the next one after it. */
+const DECRYPTING: TenantConfig = {
+  ...ROLLOVER,
+  sp: { ...ROLLOVER.sp, decryption: [signing(KEYS.rollover), signing(KEYS.attacker)] },
+};
+
 /** Parses strictly (xmldom errors are fatal) and returns the root element. */
 function rootOf(xml: string): Element {
   assert.ok(xml.startsWith(`${DECLARATION}\n<`), xml.slice(0, 80));
@@ -93,16 +109,26 @@ function spDescriptor(root: Element): Element {
   return only(root, MD, 'SPSSODescriptor');
 }
 
-/** The `use` and certificate of every KeyDescriptor, in order. */
+/** The `use` and certificate of every KeyDescriptor, in order (see {@link encryptionMethods} for the rest). */
 function keyDescriptors(root: Element): { use: string; certificate: string }[] {
   return children(spDescriptor(root), MD, 'KeyDescriptor').map((descriptor) => {
-    assert.deepEqual(childNames(descriptor), [`{${DS}}KeyInfo`]);
+    const methods = encryptionMethods(descriptor).map(() => `{${MD}}EncryptionMethod`);
+    assert.deepEqual(childNames(descriptor), [`{${DS}}KeyInfo`, ...methods]);
     const x509Data = only(only(descriptor, DS, 'KeyInfo'), DS, 'X509Data');
     assert.deepEqual(childNames(x509Data), [`{${DS}}X509Certificate`]);
     return {
       use: descriptor.getAttribute('use') ?? '',
       certificate: only(x509Data, DS, 'X509Certificate').textContent ?? '',
     };
+  });
+}
+
+/** The Algorithm of every md:EncryptionMethod of a KeyDescriptor, in order; each has no other content. */
+function encryptionMethods(descriptor: Element): string[] {
+  return children(descriptor, MD, 'EncryptionMethod').map((method) => {
+    assert.deepEqual(Object.keys(attributes(method)), ['Algorithm']);
+    assert.equal(method.firstChild, null);
+    return method.getAttribute('Algorithm') ?? '';
   });
 }
 
@@ -189,19 +215,68 @@ describe('buildSpMetadata: unsigned document', () => {
     assert.equal(keyDescriptors(rootOf(buildSpMetadata(same))).length, 1);
   });
 
-  it('publishes encryption keys only with includeEncryptionKeys', () => {
-    assert.deepEqual(
-      keyDescriptors(rootOf(buildSpMetadata(ROLLOVER, { includeEncryptionKeys: false }))).map(
-        (key) => key.use,
-      ),
-      ['signing', 'signing'],
-    );
-    assert.deepEqual(keyDescriptors(rootOf(buildSpMetadata(ROLLOVER, { includeEncryptionKeys: true }))), [
+  it('publishes the sp.decryption certificates for encryption, in order, with what samlkit decrypts', () => {
+    const root = rootOf(buildSpMetadata(DECRYPTING));
+    assert.deepEqual(keyDescriptors(root), [
       { use: 'signing', certificate: base64Of(KEYS.idp.cert) },
       { use: 'signing', certificate: base64Of(KEYS.rollover.cert) },
-      { use: 'encryption', certificate: base64Of(KEYS.idp.cert) },
       { use: 'encryption', certificate: base64Of(KEYS.rollover.cert) },
+      { use: 'encryption', certificate: base64Of(KEYS.attacker.cert) },
     ]);
+    const encryption = children(spDescriptor(root), MD, 'KeyDescriptor').filter(
+      (descriptor) => descriptor.getAttribute('use') === 'encryption',
+    );
+    for (const descriptor of encryption) assert.deepEqual(encryptionMethods(descriptor), GCM_AND_OAEP);
+    const signingDescriptors = children(spDescriptor(root), MD, 'KeyDescriptor').filter(
+      (descriptor) => descriptor.getAttribute('use') === 'signing',
+    );
+    for (const descriptor of signingDescriptors) assert.deepEqual(encryptionMethods(descriptor), []);
+  });
+
+  it('lists AES-CBC only when the tenant allows it, after AES-GCM', () => {
+    const root = rootOf(buildSpMetadata({ ...DECRYPTING, allowAesCbc: true }));
+    const [encryption] = children(spDescriptor(root), MD, 'KeyDescriptor').filter(
+      (descriptor) => descriptor.getAttribute('use') === 'encryption',
+    );
+    assert.ok(encryption !== undefined);
+    assert.deepEqual(encryptionMethods(encryption), [
+      `${XENC11}aes256-gcm`,
+      `${XENC11}aes192-gcm`,
+      `${XENC11}aes128-gcm`,
+      `${XENC}aes256-cbc`,
+      `${XENC}aes192-cbc`,
+      `${XENC}aes128-cbc`,
+      `${XENC11}rsa-oaep`,
+      `${XENC}rsa-oaep-mgf1p`,
+    ]);
+  });
+
+  it('includeEncryptionKeys: false leaves the encryption keys out; without sp.decryption none are published', () => {
+    const uses = (xml: string): string[] => keyDescriptors(rootOf(xml)).map((key) => key.use);
+    assert.deepEqual(uses(buildSpMetadata(DECRYPTING, { includeEncryptionKeys: false })), [
+      'signing',
+      'signing',
+    ]);
+    assert.deepEqual(uses(buildSpMetadata(DECRYPTING, { includeEncryptionKeys: true })), [
+      'signing',
+      'signing',
+      'encryption',
+      'encryption',
+    ]);
+    // Before samlkit decrypted, `true` published the signing certificates for encryption: no longer.
+    assert.deepEqual(uses(buildSpMetadata(ROLLOVER, { includeEncryptionKeys: true })), [
+      'signing',
+      'signing',
+    ]);
+    assert.deepEqual(uses(buildSpMetadata(ROLLOVER)), ['signing', 'signing']);
+  });
+
+  it('signs metadata that carries encryption keys, and the signature covers them', () => {
+    const xml = buildSpMetadata(DECRYPTING, { sign: true, validDays: 7, now: NOW });
+    assert.equal(verifyMetadata(xml, KEYS.idp.cert).fingerprint, trusted(KEYS.idp.cert).fingerprint);
+    const swapped = xml.replace(base64Of(KEYS.attacker.cert), base64Of(KEYS.lookalike.cert));
+    assert.notEqual(swapped, xml);
+    assert.throws(() => verifyMetadata(swapped, KEYS.idp.cert), SamlError);
   });
 
   it('asks for signed assertions under every signing policy', () => {

@@ -17,6 +17,7 @@ function tenant(id = 'acme'): TenantConfig {
       acsUrl: `https://app.example.com/saml/${id}/acs`,
       signing: { privateKey: KEYS.rollover.key, certificate: KEYS.rollover.cert },
       nextSigning: { privateKey: KEYS.attacker.key, certificate: KEYS.attacker.cert },
+      decryption: [{ privateKey: KEYS.idp.key, certificate: KEYS.idp.cert }],
     },
     idp: { entityId: 'https://idp.example.com', certificates: [KEYS.idp.cert] },
     emailDomains: [`${id}.com`],
@@ -40,6 +41,7 @@ describe('sealTenantSecrets', () => {
     ]) {
       assert.equal(read?.sp.signing?.privateKey, KEYS.rollover.key);
       assert.equal(read.sp.nextSigning?.privateKey, KEYS.attacker.key);
+      assert.equal(read.sp.decryption?.[0]?.privateKey, KEYS.idp.key);
       assert.equal(read.sealed, undefined);
     }
   });

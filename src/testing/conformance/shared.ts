@@ -5,6 +5,7 @@ import type { PendingRequest } from '../../store/types.js';
 
 /** One conformance check: register it with your test runner, e.g. `it(c.name, () => c.run())`. */
 export interface ConformanceCase {
+  /** What the case checks, e.g. `50 concurrent consumeRequest calls: exactly one gets the request`. */
   readonly name: string;
   /** Creates a fresh store, runs the check, destroys the store; rejects when the check fails. */
   run(): Promise<void>;

@@ -15,6 +15,18 @@ import {
   rejectsWithCode,
 } from './shared.js';
 
+/**
+ * The conformance cases every {@link StateStore} must pass: saving, finding and consuming pending
+ * requests (50 concurrent consumes, exactly one winner), `remember` (50 concurrent calls, exactly
+ * one `true`), expiry in real time and deadlines already past, tenant isolation, awkward keys, and
+ * `close`. Run them against a real server, not a mock.
+ *
+ * @example
+ * ```ts
+ * const factory = { create: async () => createMyStore(), destroy: async (store) => store.close() };
+ * for (const c of stateStoreConformance(factory)) it(c.name, () => c.run());
+ * ```
+ */
 export function stateStoreConformance(factory: StoreFactory<StateStore>): ConformanceCase[] {
   return toCases(factory, [
     [

@@ -14,6 +14,16 @@ import {
   rejectsWithCode,
 } from './shared.js';
 
+/**
+ * The conformance cases every {@link TenantStore} must pass: round trips, lookups by email domain
+ * and by issuer, one domain per tenant (`DOMAIN_ALREADY_CLAIMED`, also under concurrent `put`s),
+ * replacing and deleting, awkward IDs, and `close`.
+ *
+ * @example
+ * ```ts
+ * for (const c of tenantStoreConformance(factory, { certificate: idpCertificatePem })) it(c.name, () => c.run());
+ * ```
+ */
 export function tenantStoreConformance(
   factory: StoreFactory<TenantStore>,
   options: TenantStoreConformanceOptions,
