@@ -82,6 +82,8 @@ export interface RemoteSp {
   readonly signAssertion?: boolean;
   /** The IdP refuses AuthnRequests not signed with `certificate` (`validate.authnrequest`). Default `false`. */
   readonly requireSignedAuthnRequests?: boolean;
+  /** The IdP encrypts the assertion to `certificate` (`assertion.encryption`). Default `false`. */
+  readonly encryptAssertion?: boolean;
 }
 
 /** Options of {@link startSimpleSamlPhp}. */

@@ -99,6 +99,7 @@ describe('logins through SimpleSAMLphp into the Express example', { skip: simple
   let signingKey: SpKeyPair;
   let metadataKey: SpKeyPair;
   let otherKey: SpKeyPair;
+  let decryptionKey: SpKeyPair;
 
   /** A user's browser that starts a login in the app and arrives at SimpleSAMLphp. */
   async function startAt(
@@ -139,13 +140,13 @@ describe('logins through SimpleSAMLphp into the Express example', { skip: simple
   before(async () => {
     const key = (name: string): Promise<SpKeyPair> =>
       generateSpKeyPair({ commonName: `${name}.samlkit.test` });
-    const keys = Promise.all([key('signed'), key('from-metadata'), key('other')]);
+    const keys = Promise.all([key('signed'), key('from-metadata'), key('other'), key('encrypted')]);
     app = await startExpressExample();
     cleanup.push(() => app.close());
     baseUrl = app.baseUrl;
     idp = await startSimpleSamlPhp();
     cleanup.push(() => idp.stop());
-    [signingKey, metadataKey, otherKey] = await keys;
+    [signingKey, metadataKey, otherKey, decryptionKey] = await keys;
 
     // Every tenant's IdP comes from SimpleSAMLphp's own metadata, the way an admin would add it.
     const fetched = await fetchIdpMetadata(idp.metadataUrl, { allowHttp: true, allowPrivateAddresses: true });
@@ -180,6 +181,15 @@ describe('logins through SimpleSAMLphp into the Express example', { skip: simple
         roles,
         signing: 'response',
       },
+      // SimpleSAMLphp encrypts its assertions to this tenant's key, with AES-128-CBC (all SSP 1.19 offers).
+      {
+        id: 'encrypted',
+        sp: { ...sp('encrypted'), decryption: [decryptionKey] },
+        idp: idpConfig,
+        roles,
+        allowAesCbc: true,
+        requireEncryptedAssertion: true,
+      },
       // Registered at SimpleSAMLphp from its metadata (GET /saml/from-metadata/metadata), not by hand.
       { id: 'from-metadata', sp: { ...sp('from-metadata'), signing: metadataKey }, idp: idpConfig, roles },
     ];
@@ -196,6 +206,7 @@ describe('logins through SimpleSAMLphp into the Express example', { skip: simple
       remote('portal'),
       remote('assertion-signed', { signResponse: false }),
       remote('wants-response-signed', { signResponse: false }),
+      remote('encrypted', { certificate: decryptionKey.certificate, encryptAssertion: true }),
     ]);
     const metadata = await fetch(tenantUrls(baseUrl, 'from-metadata').metadataUrl);
     assert.equal(metadata.status, 200);
@@ -311,6 +322,15 @@ describe('logins through SimpleSAMLphp into the Express example', { skip: simple
     const { response, xml } = responseOf(outcome);
     assert.deepEqual(signedElements(xml), ['Assertion']);
     assertSignedIn(await postToAcs(browser, response), alice, 'assertion-signed');
+  });
+
+  it('encrypted assertions (aes128-cbc, rsa-oaep-mgf1p): decrypted with the tenant key, verified, signed in', async () => {
+    const { browser, outcome } = await loginAt('/login/encrypted');
+    const { response, xml } = responseOf(outcome);
+    assert.match(xml, /EncryptedAssertion/);
+    assert.match(xml, /xmlenc#aes128-cbc/);
+    assert.doesNotMatch(xml, /alice@example\.com/, 'the identity travels encrypted');
+    assertSignedIn(await postToAcs(browser, response), alice, 'encrypted');
   });
 
   it('assertion-only signing: refused (SIGNATURE_MISSING) by a tenant that wants the Response signed', async () => {

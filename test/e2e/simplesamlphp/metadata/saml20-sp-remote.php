@@ -8,6 +8,8 @@
  *   certificate                       optional PEM: the key the SP signs its AuthnRequests with
  *   signResponse, signAssertion       what this IdP signs (default both)
  *   requireSignedAuthnRequests        refuse AuthnRequests not signed with `certificate` (default no)
+ *   encryptAssertion                  encrypt the assertion to `certificate` (SSP 1.19: aes128-cbc,
+ *                                     rsa-oaep-mgf1p; default no)
  */
 $file = rtrim((string) getenv('IDP_STATE_DIR'), '/') . '/sps.json';
 $sps = is_file($file) ? json_decode((string) file_get_contents($file), true, 16, JSON_THROW_ON_ERROR) : [];
@@ -28,6 +30,7 @@ foreach ($sps as $sp) {
         'saml20.sign.response' => $sp['signResponse'] ?? true,
         'saml20.sign.assertion' => $sp['signAssertion'] ?? true,
         'validate.authnrequest' => $sp['requireSignedAuthnRequests'] ?? false,
+        'assertion.encryption' => $sp['encryptAssertion'] ?? false,
     ];
     if (isset($sp['certificate'])) {
         $entry['certData'] = preg_replace('/-----[^-]+-----|\s+/', '', $sp['certificate']);
