@@ -10,7 +10,7 @@ export {
   type ExplainOptions,
   type ResponseReport,
 } from './response/explain.js';
-export type { CheckName } from './response/trace.js';
+export { CHECKS as RESPONSE_CHECKS, type CheckName } from './response/trace.js';
 export {
   createAuthnRequest,
   MAX_RELAY_STATE_BYTES,

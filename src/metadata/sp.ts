@@ -9,8 +9,7 @@ import { DOMImplementation, XMLSerializer, type Document, type Element } from '@
 import { CONTENT_ALGORITHMS, KEY_TRANSPORT } from '../crypto/xmlenc.js';
 import { signEnveloped } from '../crypto/sign.js';
 import { currentTime } from '../internal/time.js';
-import { resolvedTenant, type Tenant } from '../tenant/define.js';
-import type { TenantConfig } from '../types.js';
+import { resolvedDraft, type Tenant, type TenantDraft } from '../tenant/define.js';
 import { BINDINGS, NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 
 const MD = NS.metadata;
@@ -151,8 +150,9 @@ export type SpMetadataOptions = SpMetadataCommonOptions &
  * });
  * ```
  */
-export function buildSpMetadata(tenant: TenantConfig | Tenant, options: SpMetadataOptions = {}): string {
-  const resolved = resolvedTenant(tenant);
+export function buildSpMetadata(tenant: TenantDraft | Tenant, options: SpMetadataOptions = {}): string {
+  // A draft will do: admins need our metadata before they have the IdP's values.
+  const resolved = resolvedDraft(tenant);
   const config = resolved.config;
   const signer = resolved.spSigning;
   if (options.sign === true && signer === undefined) {

@@ -50,6 +50,7 @@ describe('public contract (built package)', () => {
       'MAX_RELAY_STATE_BYTES',
       'MemoryStore',
       'POST_FORM_SCRIPT_HASH',
+      'RESPONSE_CHECKS',
       'SamlError',
       'buildSpMetadata',
       'createAuthnRequest',

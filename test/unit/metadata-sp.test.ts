@@ -535,3 +535,15 @@ describe('buildSpMetadata: argument checks', () => {
     );
   });
 });
+
+describe('buildSpMetadata: before the IdP exists', () => {
+  it('works for a draft without idp, as setupInstructions does', () => {
+    const draft = Object.fromEntries(Object.entries(PLAIN).filter(([key]) => key !== 'idp'));
+    const xml = buildSpMetadata(draft as Omit<TenantConfig, 'idp'>);
+    assert.match(xml, /entityID="[^"]+"/);
+    assert.throws(
+      () => buildSpMetadata({ ...draft, sp: { entityId: '', acsUrl: 'x' } } as Omit<TenantConfig, 'idp'>),
+      TypeError,
+    );
+  });
+});
