@@ -9,6 +9,7 @@ import { defineTenant, type Tenant } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import type { PendingRequest, StateStore, TenantStore } from './types.js';
+import { asciiLowerCase, checkRequest, compare, requireString, timeOf } from './arguments.js';
 
 /** How many request states and replay entries a {@link MemoryStore} holds by default, together. */
 export const DEFAULT_MAX_ENTRIES = 100_000;
@@ -335,34 +336,4 @@ function replayKey(tenantId: string, assertionId: string): string {
 
 function domainsOf(tenant: TenantConfig): Set<string> {
   return new Set((tenant.emailDomains ?? []).map(asciiLowerCase));
-}
-
-function asciiLowerCase(value: string): string {
-  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
-}
-
-/** Code-unit order: the same in every locale. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function requireString(value: unknown, parameter: string): asserts value is string {
-  if (typeof value !== 'string') throw new TypeError(`${parameter} must be a string`);
-}
-
-function timeOf(date: unknown, parameter: string): number {
-  if (!(date instanceof Date) || Number.isNaN(date.getTime()))
-    throw new TypeError(`${parameter} must be a valid Date`);
-  return date.getTime();
-}
-
-function checkRequest(request: unknown): asserts request is PendingRequest {
-  const fields = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
-  for (const key of ['tenantId', 'requestId', 'relayState']) {
-    const value = fields[key];
-    if (typeof value !== 'string' || value === '')
-      throw new TypeError(`request.${key} must be a non-empty string`);
-  }
-  if (fields.returnTo !== undefined && typeof fields.returnTo !== 'string')
-    throw new TypeError('request.returnTo must be a string when present');
 }

@@ -21,6 +21,7 @@ import {
   type PostgresQueryResult,
 } from './postgres-migrations.js';
 import type { PendingRequest, StateStore, TenantStore } from './types.js';
+import { asciiLowerCase, checkRequest, compare, requireString, timeOf } from './arguments.js';
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -487,36 +488,4 @@ function storableJson(value: unknown): boolean {
   if (typeof value === 'object' && value !== null)
     return Object.entries(value).every(([key, item]) => storable(key) && storableJson(item));
   return true;
-}
-
-function asciiLowerCase(value: string): string {
-  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
-}
-
-/** Code-unit order: the same in every locale, and the same as the memory store's. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function requireString(value: unknown, parameter: string): asserts value is string {
-  if (typeof value !== 'string') throw new TypeError(`${parameter} must be a string`);
-}
-
-function timeOf(date: unknown, parameter: string): number {
-  if (!(date instanceof Date) || Number.isNaN(date.getTime()))
-    throw new TypeError(`${parameter} must be a valid Date`);
-  return date.getTime();
-}
-
-function checkRequest(request: unknown): asserts request is PendingRequest {
-  const fields = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
-  for (const key of ['tenantId', 'requestId', 'relayState']) {
-    const value = fields[key];
-    if (typeof value !== 'string' || value === '')
-      throw new TypeError(`request.${key} must be a non-empty string`);
-    if (!storable(value)) throw new TypeError(`request.${key} must not hold NUL or lone surrogates`);
-  }
-  const returnTo = fields.returnTo;
-  if (returnTo !== undefined && (typeof returnTo !== 'string' || !storable(returnTo)))
-    throw new TypeError('request.returnTo must be a string without NUL or lone surrogates when present');
 }

@@ -21,6 +21,7 @@ import {
   TENANTS_IN_SET,
   TENANT_OF_DOMAIN,
 } from './redis-scripts.js';
+import { asciiLowerCase, checkRequest, compare, requireString, timeOf } from './arguments.js';
 
 /** The key prefix of {@link createRedisStore} when none is given. */
 export const DEFAULT_REDIS_KEY_PREFIX = 'samlkit:';
@@ -431,34 +432,4 @@ function wellFormed(value: string): boolean {
 function requireWellFormed(value: string, parameter: string): void {
   if (!wellFormed(value))
     throw new TypeError(`${parameter} must be well-formed Unicode (no lone surrogates) to be a Redis key`);
-}
-
-function asciiLowerCase(value: string): string {
-  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
-}
-
-/** Code-unit order: the same in every locale, and the same as MemoryStore. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function requireString(value: unknown, parameter: string): asserts value is string {
-  if (typeof value !== 'string') throw new TypeError(`${parameter} must be a string`);
-}
-
-function timeOf(date: unknown, parameter: string): number {
-  if (!(date instanceof Date) || Number.isNaN(date.getTime()))
-    throw new TypeError(`${parameter} must be a valid Date`);
-  return date.getTime();
-}
-
-function checkRequest(request: unknown): asserts request is PendingRequest {
-  const fields = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
-  for (const key of ['tenantId', 'requestId', 'relayState']) {
-    const value = fields[key];
-    if (typeof value !== 'string' || value === '')
-      throw new TypeError(`request.${key} must be a non-empty string`);
-  }
-  if (fields.returnTo !== undefined && typeof fields.returnTo !== 'string')
-    throw new TypeError('request.returnTo must be a string when present');
 }
