@@ -21,7 +21,13 @@ import {
   type PostgresQueryResult,
 } from './postgres-migrations.js';
 import type { PendingRequest, StateStore, TenantStore } from './types.js';
-import { asciiLowerCase, checkRequest, compare, requireString, timeOf } from './arguments.js';
+import {
+  asciiLowerCase,
+  checkRequest as checkRequestShape,
+  compare,
+  requireString,
+  timeOf,
+} from './arguments.js';
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -488,4 +494,14 @@ function storableJson(value: unknown): boolean {
   if (typeof value === 'object' && value !== null)
     return Object.entries(value).every(([key, item]) => storable(key) && storableJson(item));
   return true;
+}
+
+/** The checks every store makes, and text PostgreSQL can hold (no NUL, no lone surrogates). */
+function checkRequest(request: unknown): asserts request is PendingRequest {
+  checkRequestShape(request);
+  for (const key of ['tenantId', 'requestId', 'relayState', 'returnTo'] as const) {
+    const value = request[key];
+    if (value !== undefined && !storable(value))
+      throw new TypeError(`request.${key} must not hold NUL or lone surrogates`);
+  }
 }
