@@ -28,6 +28,7 @@ export interface VerifiedSignature {
   readonly digestAlgorithm: string;
 }
 
+const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
 const INCLUSIVE_NAMESPACES = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 
@@ -38,10 +39,15 @@ const INCLUSIVE_NAMESPACES = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 export function signatureOf(element: Element, tenantId: string): Element | undefined {
   // The schema puts it right after the Issuer (SAML core §2.3.3, §3.2.1), but Auth0 appends it to
   // the Response. Its place does not matter: it must reference its own parent, checked below.
-  const signatures = elementChildren(element).filter((child) => isElement(child, NS.dsig, 'Signature'));
-  const [signature, ...more] = signatures;
-  if (more.length > 0)
-    structure(`${element.localName ?? 'element'} carries ${signatures.length} signatures`, tenantId);
+  let signature: Element | undefined;
+  let count = 0;
+  for (let child: Node | null = element.firstChild; child !== null; child = child.nextSibling) {
+    if (isElement(child, NS.dsig, 'Signature')) {
+      signature ??= child;
+      count++;
+    }
+  }
+  if (count > 1) structure(`${element.localName ?? 'element'} carries ${count} signatures`, tenantId);
   return signature;
 }
 
@@ -76,7 +82,7 @@ export function verifyEnvelopedSignature(
   if (digestValue.length !== DIGEST_LENGTH[digestHash])
     invalid('The DigestValue has the wrong length', tenantId);
 
-  const signedInfo = canonicalize(shape.signedInfo, shape.signedInfoPrefixes);
+  const signedInfo = Buffer.from(canonicalize(shape.signedInfo, shape.signedInfoPrefixes), 'utf8');
   const key = policy.keys.find((candidate) =>
     verifiesWith(candidate.key, signatureAlgorithm, signedInfo, signatureValue),
   );
@@ -122,7 +128,7 @@ function readShape(signature: Element, tenantId: string): SignatureShape {
     structure('The signature has elements beyond SignedInfo, SignatureValue and KeyInfo', tenantId);
   rejectMarkupInside(signedInfo, tenantId);
   rejectMarkupInside(signatureValue, tenantId);
-  if (elementChildren(signatureValue).length > 0) structure('SignatureValue contains elements', tenantId);
+  if (hasElementChild(signatureValue)) structure('SignatureValue contains elements', tenantId);
 
   const [c14nMethod, signatureMethod, reference, ...extraInfo] = dsigChildren(signedInfo, tenantId);
   expect(c14nMethod, 'CanonicalizationMethod', tenantId);
@@ -130,17 +136,13 @@ function readShape(signature: Element, tenantId: string): SignatureShape {
   expect(reference, 'Reference', tenantId);
   if (extraInfo.length > 0) structure('SignedInfo must hold exactly one Reference', tenantId);
   const signedInfoPrefixes = exclusiveC14nPrefixes(c14nMethod, tenantId);
-  if (elementChildren(signatureMethod).length > 0) structure('SignatureMethod has parameters', tenantId);
+  if (hasElementChild(signatureMethod)) structure('SignatureMethod has parameters', tenantId);
 
   const [transforms, digestMethod, digestValue, ...extraReference] = dsigChildren(reference, tenantId);
   expect(transforms, 'Transforms', tenantId);
   expect(digestMethod, 'DigestMethod', tenantId);
   expect(digestValue, 'DigestValue', tenantId);
-  if (
-    extraReference.length > 0 ||
-    elementChildren(digestMethod).length > 0 ||
-    elementChildren(digestValue).length > 0
-  ) {
+  if (extraReference.length > 0 || hasElementChild(digestMethod) || hasElementChild(digestValue)) {
     structure('The Reference has unexpected content', tenantId);
   }
   const [enveloped, exclusive, ...extraTransforms] = dsigChildren(transforms, tenantId);
@@ -149,8 +151,7 @@ function readShape(signature: Element, tenantId: string): SignatureShape {
   if (extraTransforms.length > 0 || attributeOf(enveloped, 'Algorithm') !== ENVELOPED_SIGNATURE) {
     structure('The transforms must be exactly enveloped-signature followed by exclusive c14n', tenantId);
   }
-  if (elementChildren(enveloped).length > 0)
-    structure('The enveloped-signature transform has parameters', tenantId);
+  if (hasElementChild(enveloped)) structure('The enveloped-signature transform has parameters', tenantId);
   const referencePrefixes = exclusiveC14nPrefixes(exclusive, tenantId);
 
   return {
@@ -167,22 +168,37 @@ function readShape(signature: Element, tenantId: string): SignatureShape {
 
 /** The element children of a dsig element; any other element, or non-blank text, is refused. */
 function dsigChildren(parent: Element, tenantId: string): Element[] {
+  const children: Element[] = [];
   for (let child: Node | null = parent.firstChild; child !== null; child = child.nextSibling) {
-    if (child.nodeType === TEXT_NODE && (child.nodeValue ?? '').trim() !== '') {
+    if (child.nodeType === ELEMENT_NODE) children.push(child as Element);
+    else if (child.nodeType === TEXT_NODE && (child.nodeValue ?? '').trim() !== '') {
       structure(`${parent.localName ?? 'element'} contains text`, tenantId);
     }
   }
-  return elementChildren(parent);
+  return children;
+}
+
+function hasElementChild(parent: Element): boolean {
+  for (let child: Node | null = parent.firstChild; child !== null; child = child.nextSibling) {
+    if (child.nodeType === ELEMENT_NODE) return true;
+  }
+  return false;
 }
 
 /** Comments, CDATA and processing instructions inside SignedInfo make two readings possible. */
 function rejectMarkupInside(root: Element, tenantId: string): void {
-  const stack: Node[] = [root];
-  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
-    if (node.nodeType !== 1 && node.nodeType !== TEXT_NODE) {
+  // Pre-order over the sibling and parent links; `root` itself is an element.
+  let node: Node | null = root.firstChild;
+  while (node !== null) {
+    if (node.nodeType !== ELEMENT_NODE && node.nodeType !== TEXT_NODE) {
       structure('The signature contains comments or CDATA', tenantId);
     }
-    for (let child = node.firstChild; child !== null; child = child.nextSibling) stack.push(child);
+    if (node.firstChild !== null) {
+      node = node.firstChild;
+      continue;
+    }
+    while (node !== null && node !== root && node.nextSibling === null) node = node.parentNode;
+    node = node === null || node === root ? null : node.nextSibling;
   }
 }
 
@@ -250,15 +266,14 @@ function decodeBase64Value(text: string, what: string, tenantId: string): Buffer
 function verifiesWith(
   key: KeyObject,
   algorithm: SignatureAlgorithm,
-  data: string,
+  data: Buffer,
   signature: Buffer,
 ): boolean {
   if (key.asymmetricKeyType !== algorithm.keyType) return false;
   try {
-    const input = Buffer.from(data, 'utf8');
     return algorithm.keyType === 'ec'
-      ? verify(algorithm.hash, input, { key, dsaEncoding: 'ieee-p1363' }, signature)
-      : verify(algorithm.hash, input, key, signature);
+      ? verify(algorithm.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature)
+      : verify(algorithm.hash, data, key, signature);
   } catch {
     return false;
   }
@@ -270,14 +285,13 @@ function verifiesWith(
  * what it added so the document is unchanged.
  */
 function canonicalize(element: Element, prefixes: readonly string[]): string {
-  const added = prefixes.filter(
-    (prefix) =>
-      element.getAttributeNodeNS(NS.xmlns, prefix) === null && element.lookupNamespaceURI(prefix) !== null,
-  );
-  const ancestorNamespaces = added.map((prefix) => ({
-    prefix,
-    namespaceURI: element.lookupNamespaceURI(prefix) ?? '',
-  }));
+  // Each listed prefix that an ancestor declares (looked up once); usually there is none.
+  const ancestorNamespaces: { prefix: string; namespaceURI: string }[] = [];
+  for (const prefix of prefixes) {
+    if (element.getAttributeNodeNS(NS.xmlns, prefix) !== null) continue;
+    const namespaceURI = element.lookupNamespaceURI(prefix);
+    if (namespaceURI !== null) ancestorNamespaces.push({ prefix, namespaceURI });
+  }
   try {
     const output = new ExclusiveCanonicalization().process(element, {
       inclusiveNamespacesPrefixList: [...prefixes],
@@ -286,7 +300,7 @@ function canonicalize(element: Element, prefixes: readonly string[]): string {
     if (output === '') fail('SIGNATURE_INVALID', 'The canonical form is empty', { hint: tamperedHint });
     return output;
   } finally {
-    for (const prefix of added) element.removeAttributeNS(NS.xmlns, prefix);
+    for (const { prefix } of ancestorNamespaces) element.removeAttributeNS(NS.xmlns, prefix);
   }
 }
 
@@ -309,7 +323,7 @@ function envelopedCanonicalForm(element: Element, signature: Element, prefixes: 
 function untrustedOrInvalid(
   signature: Element,
   algorithm: SignatureAlgorithm,
-  signedInfo: string,
+  signedInfo: Buffer,
   signatureValue: Buffer,
   policy: SignaturePolicy,
 ): never {

@@ -52,7 +52,9 @@ export function parseXml(input: string): ParsedXml {
     document = new DOMParser({
       // XML 1.0 §2.11 normalises CR and CRLF only; xmldom's default also maps U+0085 and U+2028
       // (XML 1.1), which would change signed text.
-      normalizeLineEndings: (source) => source.replace(/\r\n?/g, '\n'),
+      normalizeLineEndings: (source) => (source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source),
+      // No line and column bookkeeping on every node: the message of a failure carries none anyway.
+      locator: false,
       onError: (level, message) => {
         throw new Error(`${level}: ${message}`);
       },
@@ -60,7 +62,8 @@ export function parseXml(input: string): ParsedXml {
   } catch (cause) {
     fail('MALFORMED_XML', `The document is not well-formed XML: ${describe(cause)}`, { hint, cause });
   }
-  return inspectTree(document);
+  // Without an `&`, no reference was decoded: every value is a piece of the text checked above.
+  return inspectTree(document, text.includes('&'));
 }
 
 function describe(cause: unknown): string {
@@ -68,8 +71,11 @@ function describe(cause: unknown): string {
   return message.split('\n', 1)[0] ?? message;
 }
 
-/** One iterative walk: shape of the document node, tree caps, node kinds, ID uniqueness. */
-function inspectTree(document: Document): ParsedXml {
+/**
+ * One iterative walk: shape of the document node, tree caps, node kinds, ID uniqueness.
+ * `decoded`: the text had references, so node values must be checked again for forbidden characters.
+ */
+function inspectTree(document: Document, decoded: boolean): ParsedXml {
   let root: Element | undefined;
   for (let child = document.firstChild; child !== null; child = child.nextSibling) {
     if (child.nodeType === NODE.element) {
@@ -89,9 +95,10 @@ function inspectTree(document: Document): ParsedXml {
 
   const ids = new Map<string, Element>();
   let nodes = 0;
-  const stack: [Node, number][] = [[root, 1]];
-  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
-    const [node, depth] = entry;
+  let depth = 1;
+  // Pre-order, in document order, over the sibling and parent links (no stack to allocate).
+  let node: Node | null = root;
+  while (node !== null) {
     if (++nodes > TREE_LIMITS.maxNodes) {
       fail('SIZE_LIMIT', `The document has more than ${TREE_LIMITS.maxNodes} nodes`, { hint: sizeHint });
     }
@@ -102,16 +109,18 @@ function inspectTree(document: Document): ParsedXml {
     }
     switch (node.nodeType) {
       case NODE.element:
-        inspectAttributes(node as Element, ids);
-        for (let child = node.lastChild; child !== null; child = child.previousSibling) {
-          stack.push([child, depth + 1]);
+        inspectAttributes(node as Element, ids, decoded);
+        if (node.firstChild !== null) {
+          node = node.firstChild;
+          depth++;
+          continue;
         }
         break;
       case NODE.text:
       case NODE.cdata:
       case NODE.comment:
         // Character references (`&#0;`) reach here decoded, past the scan of the raw text.
-        if (FORBIDDEN_CHARS.test(node.nodeValue ?? '')) {
+        if (decoded && FORBIDDEN_CHARS.test(node.nodeValue ?? '')) {
           fail('MALFORMED_XML', 'The document contains a forbidden character', { hint });
         }
         break;
@@ -121,6 +130,12 @@ function inspectTree(document: Document): ParsedXml {
       default:
         fail('MALFORMED_XML', `The document contains an unexpected node of type ${node.nodeType}`, { hint });
     }
+    // No child to enter: the next sibling, or that of the nearest ancestor that has one.
+    while (node !== null && node !== root && node.nextSibling === null) {
+      node = node.parentNode;
+      depth--;
+    }
+    node = node === null || node === root ? null : node.nextSibling;
   }
   return { root, ids };
 }
@@ -140,23 +155,42 @@ function isLegalBinding(declaration: string, uri: string): boolean {
 
 const ID_TOKEN = /^[A-Za-z0-9_][\w.-]*$/;
 
-function inspectAttributes(element: Element, ids: Map<string, Element>): void {
+/** Below this many attributes, duplicates are found by comparing pairs rather than with a Set. */
+const FEW_ATTRIBUTES = 8;
+
+function inspectAttributes(element: Element, ids: Map<string, Element>, decoded: boolean): void {
   const attributes = element.attributes;
-  if (attributes.length > TREE_LIMITS.maxAttributesPerElement) {
+  const count = attributes.length;
+  if (count > TREE_LIMITS.maxAttributesPerElement) {
     fail('SIZE_LIMIT', `An element has more than ${TREE_LIMITS.maxAttributesPerElement} attributes`, {
       hint: sizeHint,
     });
   }
-  const expandedNames = new Set<string>();
-  for (let i = 0; i < attributes.length; i++) {
+  const expandedNames = count > FEW_ATTRIBUTES ? new Set<string>() : undefined;
+  for (let i = 0; i < count; i++) {
     const attribute = attributes.item(i);
     if (attribute === null) continue;
     const name = attribute.name;
+    const namespace = attribute.namespaceURI ?? '';
+    const local = attribute.localName ?? name;
     // Namespaces in XML §6.3: no two attributes with the same expanded name (a:x and b:x, one URI).
-    const expanded = `${attribute.namespaceURI ?? ''}\u0000${attribute.localName ?? name}`;
-    if (expandedNames.has(expanded)) fail('MALFORMED_XML', `The attribute ${name} is repeated`, { hint });
-    expandedNames.add(expanded);
-    if (FORBIDDEN_CHARS.test(attribute.value)) {
+    if (expandedNames === undefined) {
+      for (let j = 0; j < i; j++) {
+        const other = attributes.item(j);
+        if (
+          other !== null &&
+          (other.localName ?? other.name) === local &&
+          (other.namespaceURI ?? '') === namespace
+        ) {
+          fail('MALFORMED_XML', `The attribute ${name} is repeated`, { hint });
+        }
+      }
+    } else {
+      const expanded = `${namespace}\u0000${local}`;
+      if (expandedNames.has(expanded)) fail('MALFORMED_XML', `The attribute ${name} is repeated`, { hint });
+      expandedNames.add(expanded);
+    }
+    if (decoded && FORBIDDEN_CHARS.test(attribute.value)) {
       fail('MALFORMED_XML', 'The document contains a forbidden character', { hint });
     }
     if (attribute.namespaceURI === NS.xmlns && !isLegalBinding(name, attribute.value)) {
@@ -167,7 +201,6 @@ function inspectAttributes(element: Element, ids: Map<string, Element>): void {
     if (name.startsWith('xmlns') && name !== 'xmlns' && !name.startsWith('xmlns:')) {
       fail('MALFORMED_XML', `The attribute name ${name} is reserved`, { hint });
     }
-    const local = attribute.localName ?? name;
     if (local === 'ID' || local === 'Id' || local === 'id') {
       const value = attribute.value;
       if (!ID_TOKEN.test(value)) {
