@@ -6,13 +6,12 @@
  * @module
  * @internal
  */
-import { parseArgs } from 'node:util';
 import type { Document, Element } from '@xmldom/xmldom';
 import { decodeInput, MAX_INPUT_CHARS, type DecodedMessage } from './decode-input.js';
 import { fields, timeAndRelative, type Row } from './format.js';
 import { metadataLines } from './inspect-metadata.js';
 import { certificateLines, signatureLines, signedParts, weak } from './inspect-signatures.js';
-import { checkPositionals, EXIT, parseOrUsage, readInput, type CliIo, type ExitCode } from './io.js';
+import { EXIT, parseCommand, readInput, type CliIo, type ExitCode } from './io.js';
 import {
   ancestors,
   attributeOf,
@@ -62,19 +61,9 @@ const NAMESPACE_LABELS: Readonly<Record<string, string>> = {
  * ```
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseOrUsage(() =>
-    parseArgs({
-      args: [...argv],
-      options: { xml: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    }),
-  );
-  if (values.help === true) {
-    io.stdout(HELP);
-    return EXIT.ok;
-  }
-  checkPositionals(positionals, 1);
+  const command = parseCommand(argv, { xml: { type: 'boolean' } }, 1, HELP, io);
+  if (command === undefined) return EXIT.ok;
+  const { values, positionals } = command;
   const message = decodeInput(await readInput(io, positionals[0] ?? '-'));
   const parsed = parseForDisplay(message.xml);
   if (values.xml === true) {

@@ -5,6 +5,7 @@
  * @module
  * @internal
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { fetchIdpMetadata } from '../fetch.js';
 
 /**
@@ -60,7 +61,7 @@ export function inputError(message: string): CliError {
  * Runs `node:util` `parseArgs` and turns its argument errors (unknown option, missing value…)
  * into usage errors.
  */
-export function parseOrUsage<T>(parse: () => T): T {
+function parseOrUsage<T>(parse: () => T): T {
   try {
     return parse();
   } catch (error) {
@@ -76,8 +77,41 @@ export function parseOrUsage<T>(parse: () => T): T {
   }
 }
 
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O & typeof HELP_OPTION; allowPositionals: true; strict: true }>
+>;
+
+/**
+ * The prologue of every command: parses `argv` strictly with `options` and `--help`, prints `help`
+ * and returns `undefined` when asked for it, refuses more than `maxPositionals` positionals.
+ */
+export function parseCommand<const O extends Options>(
+  argv: readonly string[],
+  options: O,
+  maxPositionals: number,
+  help: string,
+  io: CliIo,
+): Parsed<O> | undefined {
+  const parsed = parseOrUsage(() =>
+    parseArgs({
+      args: [...argv],
+      options: { ...options, ...HELP_OPTION },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  if ((parsed.values as { readonly help?: boolean }).help === true) {
+    io.stdout(help);
+    return undefined;
+  }
+  checkPositionals(parsed.positionals, maxPositionals);
+  return parsed;
+}
+
 /** At most `max` positional arguments. */
-export function checkPositionals(positionals: readonly string[], max: number): void {
+function checkPositionals(positionals: readonly string[], max: number): void {
   if (positionals.length > max) {
     const extra = positionals.slice(max).join(' ');
     throw usageError(`unexpected argument${positionals.length - max > 1 ? 's' : ''}: ${extra}`);

@@ -4,16 +4,14 @@
  * @module
  * @internal
  */
-import { parseArgs } from 'node:util';
 import { generateSpKeyPair, type SpKeyPair } from '../index.js';
 import { expiryOf, summarizeCertificate } from './format.js';
 import {
-  checkPositionals,
   CliError,
   EXIT,
   inputError,
   messageOf,
-  parseOrUsage,
+  parseCommand,
   usageError,
   wholeNumber,
   type CliIo,
@@ -50,25 +48,20 @@ Exit codes: 0 generated, 2 bad arguments or the files cannot be written.
  * ```
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseOrUsage(() =>
-    parseArgs({
-      args: [...argv],
-      options: {
-        cn: { type: 'string' },
-        days: { type: 'string' },
-        'key-size': { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }),
+  const parsed = parseCommand(
+    argv,
+    {
+      cn: { type: 'string' },
+      days: { type: 'string' },
+      'key-size': { type: 'string' },
+      out: { type: 'string' },
+    },
+    0,
+    HELP,
+    io,
   );
-  if (values.help === true) {
-    io.stdout(HELP);
-    return EXIT.ok;
-  }
-  checkPositionals(positionals, 0);
+  if (parsed === undefined) return EXIT.ok;
+  const { values } = parsed;
   if (values.cn === undefined) throw usageError('--cn NAME is required');
   if (values.out === '') throw usageError('--out needs a file name prefix');
   const validDays = values.days === undefined ? undefined : wholeNumber(values.days, '--days', 1, 36_500);

@@ -5,14 +5,12 @@
  * @module
  * @internal
  */
-import { parseArgs } from 'node:util';
 import { fetchIdpMetadata as defaultFetch } from '../fetch.js';
 import { buildSpMetadata, parseIdpMetadata, type IdpMetadata } from '../index.js';
 import { expiryOf } from './format.js';
 import {
-  checkPositionals,
   EXIT,
-  parseOrUsage,
+  parseCommand,
   readInput,
   timeOption,
   usageError,
@@ -75,24 +73,19 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
 }
 
 async function sp(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseOrUsage(() =>
-    parseArgs({
-      args: [...argv],
-      options: {
-        tenant: { type: 'string' },
-        sign: { type: 'boolean' },
-        'valid-days': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }),
+  const parsed = parseCommand(
+    argv,
+    {
+      tenant: { type: 'string' },
+      sign: { type: 'boolean' },
+      'valid-days': { type: 'string' },
+    },
+    0,
+    HELP,
+    io,
   );
-  if (values.help === true) {
-    io.stdout(HELP);
-    return EXIT.ok;
-  }
-  checkPositionals(positionals, 0);
+  if (parsed === undefined) return EXIT.ok;
+  const { values } = parsed;
   const path = tenantPath(values.tenant);
   const validDays =
     values['valid-days'] === undefined
@@ -110,25 +103,20 @@ async function sp(argv: readonly string[], io: CliIo): Promise<ExitCode> {
 }
 
 async function idp(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseOrUsage(() =>
-    parseArgs({
-      args: [...argv],
-      options: {
-        'entity-id': { type: 'string' },
-        now: { type: 'string' },
-        'allow-http': { type: 'boolean' },
-        'allow-private-addresses': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }),
+  const parsed = parseCommand(
+    argv,
+    {
+      'entity-id': { type: 'string' },
+      now: { type: 'string' },
+      'allow-http': { type: 'boolean' },
+      'allow-private-addresses': { type: 'boolean' },
+    },
+    1,
+    HELP,
+    io,
   );
-  if (values.help === true) {
-    io.stdout(HELP);
-    return EXIT.ok;
-  }
-  checkPositionals(positionals, 1);
+  if (parsed === undefined) return EXIT.ok;
+  const { values, positionals } = parsed;
   const source = positionals[0];
   if (source === undefined) throw usageError('give the metadata as a file, - for standard input, or a URL');
   const now = timeOption(values.now, '--now') ?? io.now();

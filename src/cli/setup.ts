@@ -4,17 +4,8 @@
  * @module
  * @internal
  */
-import { parseArgs } from 'node:util';
 import { IDP_PRESETS, setupInstructions, type IdpPresetName, type SetupInstructions } from '../index.js';
-import {
-  checkPositionals,
-  EXIT,
-  inputError,
-  parseOrUsage,
-  usageError,
-  type CliIo,
-  type ExitCode,
-} from './io.js';
+import { EXIT, inputError, parseCommand, usageError, type CliIo, type ExitCode } from './io.js';
 import { loadDraft, tenantPath } from './tenant-file.js';
 
 const PRESETS = Object.keys(IDP_PRESETS);
@@ -49,25 +40,20 @@ const isPreset = (name: string): name is IdpPresetName => PRESETS.includes(name)
  * ```
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseOrUsage(() =>
-    parseArgs({
-      args: [...argv],
-      options: {
-        tenant: { type: 'string' },
-        idp: { type: 'string' },
-        'login-url': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }),
+  const parsed = parseCommand(
+    argv,
+    {
+      tenant: { type: 'string' },
+      idp: { type: 'string' },
+      'login-url': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    0,
+    HELP,
+    io,
   );
-  if (values.help === true) {
-    io.stdout(HELP);
-    return EXIT.ok;
-  }
-  checkPositionals(positionals, 0);
+  if (parsed === undefined) return EXIT.ok;
+  const { values } = parsed;
   const path = tenantPath(values.tenant);
   const preset = values.idp;
   if (preset !== undefined && !isPreset(preset)) {

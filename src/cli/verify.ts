@@ -5,20 +5,10 @@
  * @module
  * @internal
  */
-import { parseArgs } from 'node:util';
 import { explainResponse, type CheckResult, type ResponseForm, type ResponseReport } from '../index.js';
 import { findMessage } from './decode-input.js';
 import { fields, isoSeconds } from './format.js';
-import {
-  checkPositionals,
-  EXIT,
-  inputError,
-  parseOrUsage,
-  readInput,
-  timeOption,
-  type CliIo,
-  type ExitCode,
-} from './io.js';
+import { EXIT, inputError, parseCommand, readInput, timeOption, type CliIo, type ExitCode } from './io.js';
 import { loadTenant, tenantPath } from './tenant-file.js';
 
 /** The help text of `samlkit verify`. */
@@ -57,26 +47,21 @@ const MARK: Readonly<Record<CheckResult['status'], string>> = { pass: '✔', fai
  * ```
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseOrUsage(() =>
-    parseArgs({
-      args: [...argv],
-      options: {
-        tenant: { type: 'string' },
-        'in-response-to': { type: 'string' },
-        now: { type: 'string' },
-        json: { type: 'boolean' },
-        'show-personal-data': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }),
+  const parsed = parseCommand(
+    argv,
+    {
+      tenant: { type: 'string' },
+      'in-response-to': { type: 'string' },
+      now: { type: 'string' },
+      json: { type: 'boolean' },
+      'show-personal-data': { type: 'boolean' },
+    },
+    1,
+    HELP,
+    io,
   );
-  if (values.help === true) {
-    io.stdout(HELP);
-    return EXIT.ok;
-  }
-  checkPositionals(positionals, 1);
+  if (parsed === undefined) return EXIT.ok;
+  const { values, positionals } = parsed;
   const path = tenantPath(values.tenant);
   const given = timeOption(values.now, '--now');
   const now = given ?? io.now();
