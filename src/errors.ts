@@ -93,7 +93,15 @@ export type SamlErrorCode =
   /** Another tenant already claims one of the email domains. */
   | 'DOMAIN_ALREADY_CLAIMED'
   /** The RelayState the IdP returned is not the one sent with the request. */
-  | 'RELAY_STATE_MISMATCH';
+  | 'RELAY_STATE_MISMATCH'
+  /** The address typed at login is not an email address samlkit can bring into its normal form. */
+  | 'EMAIL_INVALID'
+  /** The tenant's stored configuration no longer validates, or lacks what this step needs. */
+  | 'TENANT_CONFIG_INVALID'
+  /** The login was finished by another browser than the one that started it (login CSRF), or without its cookie. */
+  | 'BROWSER_MISMATCH'
+  /** The assertion could be accepted for longer than the tenant's ceiling (`maxAssertionLifetimeSeconds`). */
+  | 'ASSERTION_LIFETIME_TOO_LONG';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {
@@ -143,17 +151,41 @@ export class SamlError extends Error {
   readonly tenantId?: string;
 
   constructor(code: SamlErrorCode, message: string, details: SamlErrorDetails) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(loggable(message), details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
-    this.hint = details.hint;
-    if (details.expected !== undefined) this.expected = details.expected;
+    this.hint = loggable(details.hint);
+    if (details.expected !== undefined) {
+      this.expected =
+        typeof details.expected === 'string'
+          ? loggable(details.expected)
+          : Object.freeze(details.expected.map(loggable));
+    }
     if (details.received !== undefined) {
       Object.defineProperty(this, 'received', {
-        value: details.received,
+        value: loggable(details.received),
         enumerable: details.receivedIsPersonal !== true,
         writable: false,
       });
     }
     if (details.tenantId !== undefined) this.tenantId = details.tenantId;
   }
+}
+
+/** What a message or a field of an error may hold: a line of log text, not a terminal or a second line. */
+const MAX_LOGGABLE = 2048;
+
+// C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional controls that
+// reorder what a person reads (Trojan Source): any of them in a log line can forge another entry or
+// drive a terminal (SECURITY rule 30).
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_LOGS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text for a log line: unsafe characters as `\u{…}` escapes, and at most 2048 characters. Errors
+ * carry text from unsigned parts of a message (StatusMessage, codes, URLs) and from tenant
+ * configurations, so every string field of a {@link SamlError} goes through it.
+ */
+function loggable(text: string): string {
+  const escaped = text.replace(UNSAFE_IN_LOGS, (char) => `\\u{${char.codePointAt(0)?.toString(16) ?? ''}}`);
+  return escaped.length > MAX_LOGGABLE ? `${escaped.slice(0, MAX_LOGGABLE)}…` : escaped;
 }

@@ -7,6 +7,7 @@ export { verifyResponse } from './response/verify.js';
 export {
   explainResponse,
   type CheckResult,
+  type ExplainChecks,
   type ExplainOptions,
   type ResponseReport,
 } from './response/explain.js';
@@ -54,8 +55,11 @@ export {
 export { DEFAULT_MAX_ENTRIES, MemoryStore, type MemoryStoreOptions } from './store/memory.js';
 export { sealTenantSecrets, type SealingKey, type SealingOptions } from './store/encrypted.js';
 export type { PendingRequest, StateStore, TenantStore } from './store/types.js';
+export { sameSiteStep, type SameSiteStepOptions } from './service/browser-binding.js';
+export { type PublicSpKey, type PublicTenantConfig } from './service/public-tenant.js';
 export {
   createServiceProvider,
+  type FinishLoginOptions,
   type LoginOptions,
   type LoginResult,
   type LoginTarget,
@@ -82,3 +86,4 @@ export type {
   TenantConfig,
   VerifyChecks,
 } from './types.js';
+export { skipReplayCheck } from './types.js';

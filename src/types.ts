@@ -196,6 +196,18 @@ export interface TenantConfig {
   readonly requireEncryptedAssertion?: boolean;
   /** Tolerance for clock differences with the IdP, in seconds. Default 120, at most 300. */
   readonly clockSkewSeconds?: number;
+  /**
+   * How long, from now, an assertion may stay acceptable, in seconds: one whose NotOnOrAfter lies
+   * further ahead is refused (`ASSERTION_LIFETIME_TOO_LONG`), so that no IdP can make the replay
+   * cache keep its entries for years. Default 86400 (24 hours), at most 2592000 (30 days).
+   */
+  readonly maxAssertionLifetimeSeconds?: number;
+  /**
+   * **Weakens conformance**: accept `ID` attributes that start with a digit, which are not xs:ID
+   * NCNames (SAML core §1.3.4). SecureWorks sends such UUIDs. They are still unique and can never
+   * be fragment syntax. Default `false`.
+   */
+  readonly allowIdsStartingWithDigit?: boolean;
   /** Which signatures must be present. Default `'covered'`. */
   readonly signing?: SigningPolicy;
   /** Where the user's email comes from. Default `{ from: 'nameId' }`. */
@@ -266,6 +278,14 @@ export interface ReplayCache {
   remember(tenantId: string, assertionId: string, expiresAt: Date): Promise<boolean>;
 }
 
+/**
+ * **Turns off replay protection.** Pass it as `checks.replayCache` only where something else
+ * guarantees that each assertion is used once, or for a diagnosis that logs nobody in: without a
+ * replay cache, whoever copies a response (from a proxy log, a shared computer's history) can sign
+ * in with it again until it expires.
+ */
+export const skipReplayCheck: unique symbol = Symbol('samlkit.skipReplayCheck');
+
 /** The fields of the HTTP-POST form the IdP made the browser submit to the ACS URL. */
 export interface ResponseForm {
   /** The base64-encoded Response (SAML bindings §3.5.4); checked, so any value may be passed. */
@@ -283,8 +303,12 @@ export interface VerifyChecks {
   readonly inResponseTo?: string;
   /** The current time. Default: the system clock. */
   readonly now?: Date;
-  /** Rejects a second use of the same assertion. Strongly recommended. */
-  readonly replayCache?: ReplayCache;
+  /**
+   * Rejects a second use of the same assertion (SAML profiles §4.1.4.5): a shared store when the
+   * app runs on several instances. Required; leave replay protection out only with
+   * {@link skipReplayCheck}.
+   */
+  readonly replayCache: ReplayCache | typeof skipReplayCheck;
   /** Largest decoded response accepted, in bytes. Default 262144 (256 KiB), at most 4 MiB. */
   readonly maxResponseBytes?: number;
 }

@@ -57,5 +57,8 @@ export async function createFastifyApp(
 }
 
 function send(reply: FastifyReply, response: ExampleResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(response.body);
+  for (const [name, value] of Object.entries(response.headers)) {
+    reply.header(name, typeof value === 'string' ? value : [...value]);
+  }
+  return reply.code(response.status).send(response.body);
 }

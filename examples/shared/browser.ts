@@ -58,7 +58,17 @@ export function createBrowser(baseUrl: string, timeoutMs = 5000): Browser {
 
   return {
     get: (url) => request('GET', url),
-    post: (url, fields) => request('POST', url, new URLSearchParams(fields)),
+    post: async (url, fields) => {
+      const response = await request('POST', url, new URLSearchParams(fields));
+      // samlkit's same-site step submits itself, as a browser with JavaScript would (sameSiteStep).
+      if (response.status !== 200 || !response.body.includes('name="samlkit_same_site"')) return response;
+      const again = readForm(response.body);
+      return request(
+        'POST',
+        new URL(again.action, url.startsWith('http') ? url : new URL(url, baseUrl)).href,
+        new URLSearchParams(again.fields),
+      );
+    },
     cookies,
   };
 }

@@ -23,7 +23,8 @@ export interface ExampleRequest {
 
 export interface ExampleResponse {
   readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Header values; `set-cookie` may be several. */
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
   readonly body: string;
 }
 
@@ -113,7 +114,7 @@ const PAGE_HEADERS = {
 export function page(
   markup: Html | string,
   status = 200,
-  headers: Readonly<Record<string, string>> = {},
+  headers: ExampleResponse['headers'] = {},
 ): ExampleResponse {
   return {
     status,
@@ -123,7 +124,7 @@ export function page(
 }
 
 /** 303 See Other: after a POST the browser follows with a GET. */
-export function redirect(location: string, headers: Readonly<Record<string, string>> = {}): ExampleResponse {
+export function redirect(location: string, headers: ExampleResponse['headers'] = {}): ExampleResponse {
   return { status: 303, headers: { location, 'cache-control': 'no-store', ...headers }, body: '' };
 }
 

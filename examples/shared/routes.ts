@@ -7,6 +7,7 @@ import {
   buildSpMetadata,
   createServiceProvider,
   SamlError,
+  sameSiteStep,
   type LoginResult,
   type ServiceProvider,
   type StartedLogin,
@@ -29,21 +30,29 @@ import { testIdpRoutes } from './test-idp.js';
 export function createExampleRoutes(options: ExampleAppOptions): readonly ExampleRoute[] {
   const { tenants, state, baseUrl } = options;
   const sp = createServiceProvider({ tenants, state });
-  const sessions = createSessionStore(baseUrl.startsWith('https:'));
-  const start = startLogin(sp, tenants);
+  const secure = baseUrl.startsWith('https:');
+  const sessions = createSessionStore(secure);
+  const start = startLogin(sp, tenants, secure);
 
   async function finish(request: ExampleRequest, tenantId: string | undefined): Promise<ExampleResponse> {
-    const form = { SAMLResponse: request.form.SAMLResponse, RelayState: request.form.RelayState };
+    // The IdP's post is cross-site, so the SameSite=Lax login cookie is not sent with it: post the
+    // same form again from this origin, where it is (login CSRF protection, see docs/service.md).
+    const browserSecret = request.cookies[LOGIN_COOKIE];
+    const step = sameSiteStep(request.form, browserSecret, { action: request.path });
+    if (step !== undefined) return page(step);
     let result: LoginResult;
     try {
-      result = await sp.finishLogin(form, tenantId === undefined ? {} : { tenantId });
+      result = await sp.finishLogin(request.form, {
+        browserSecret,
+        ...(tenantId !== undefined && { tenantId }),
+      });
     } catch (error) {
       if (error instanceof SamlError) return refused(error, 401);
       throw error;
     }
     sessions.destroy(request.cookies); // a session from before the login is never carried over
     const cookie = sessions.create(sessionOf(result));
-    return redirect(result.returnTo ?? '/me', { 'set-cookie': cookie });
+    return redirect(result.returnTo ?? '/me', { 'set-cookie': [cookie, loginCookie('', 0, secure)] });
   }
 
   return [
@@ -54,7 +63,17 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
       handler: async ({ form }) => {
         const email = (form.email ?? '').trim();
         if (email === '') return page(homePage({ error: 'Enter your work email.' }), 400);
-        const { sso, password } = await sp.loginOptions(email);
+        let options: Awaited<ReturnType<ServiceProvider['loginOptions']>>;
+        try {
+          options = await sp.loginOptions(email);
+        } catch (error) {
+          // Not an address samlkit can judge: refuse it rather than fall back to password login.
+          if (error instanceof SamlError && error.code === 'EMAIL_INVALID') {
+            return page(homePage({ email, error: `${email} is not an email address we can sign in.` }), 400);
+          }
+          throw error;
+        }
+        const { sso, password } = options;
         if (sso !== null) return start({ email }, sso.tenantId);
         // requireSso: no password for this address, and (here) no SSO to offer either.
         if (!password) return messagePage('Single sign-on required', 'Your organisation requires SSO.', 403);
@@ -120,8 +139,16 @@ type Start = (
   options?: { readonly binding?: 'post'; readonly returnTo?: string },
 ) => Promise<ExampleResponse>;
 
+/** The cookie that binds a started login to this browser (`StartedLogin.browserSecret`). */
+const LOGIN_COOKIE = 'samlkit_login';
+
+/** The login cookie: HttpOnly, SameSite=Lax (the ACS takes the same-site step), Secure over https. */
+function loginCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${LOGIN_COOKIE}=${value}; Max-Age=${maxAgeSeconds}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
 /** Starts an SP-initiated login: a redirect to the IdP, or samlkit's auto-submitting page for POST. */
-function startLogin(sp: ServiceProvider, tenants: TenantStore): Start {
+function startLogin(sp: ServiceProvider, tenants: TenantStore, secure: boolean): Start {
   return async (target, tenantId, options = {}) => {
     let login: StartedLogin;
     try {
@@ -136,7 +163,9 @@ function startLogin(sp: ServiceProvider, tenants: TenantStore): Start {
       if (error instanceof SamlError) return refused(error, error.code === 'TENANT_NOT_FOUND' ? 404 : 400);
       throw error;
     }
-    return login.binding === 'post' ? page(login.html) : redirect(login.url);
+    // As long as the login may take at the IdP (requestTtlSeconds), for this browser only.
+    const cookie = { 'set-cookie': loginCookie(login.browserSecret, 600, secure) };
+    return login.binding === 'post' ? page(login.html, 200, cookie) : redirect(login.url, cookie);
   };
 }
 

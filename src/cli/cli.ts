@@ -56,7 +56,8 @@ Exit codes: 0 success, 1 the thing checked failed (e.g. the response is not acce
  * process.exitCode = await runCli(process.argv.slice(2), nodeIo());
  * ```
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], given: CliIo): Promise<ExitCode> {
+  const io = terminalSafe(given);
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.stderr(HELP);
@@ -82,6 +83,31 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   } catch (error) {
     return report(error, prefix, io);
   }
+}
+
+// What a message can carry to a terminal: C0 controls but tab and newline (ESC starts colour, OSC
+// and cursor sequences; CR overwrites a line), DEL, C1 (CSI), and the bidirectional controls that
+// reorder what a reader sees (SECURITY rule 30).
+// eslint-disable-next-line no-control-regex
+const TERMINAL_UNSAFE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * Every byte the CLI prints, escaped as `\uXXXX`: the form JSON reads back as the same character, so
+ * `--json` output stays valid, and a terminal shows it rather than obeying it.
+ */
+function terminalSafe(io: CliIo): CliIo {
+  const escape = (text: string): string =>
+    text.replace(TERMINAL_UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return {
+    ...io,
+    stdout: (text) => {
+      io.stdout(escape(text));
+    },
+    stderr: (text) => {
+      io.stderr(escape(text));
+    },
+  };
 }
 
 function report(error: unknown, prefix: string, io: CliIo): ExitCode {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DOMImplementation, XMLSerializer, type Element } from '@xmldom/xmldom';
 import { signEnveloped } from '../crypto/sign.js';
+import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
@@ -95,12 +96,21 @@ export function createAuthnRequest(
   const binding = options.binding ?? 'redirect';
   if (!Object.hasOwn(BINDINGS, binding)) throw new TypeError("options.binding must be 'redirect' or 'post'");
   const destination = config.idp.ssoUrls?.[binding] ?? config.idp.ssoUrl;
+  // A stored configuration can lack what a login needs: the admin fixes it (SECURITY rule 32).
   if (destination === undefined) {
-    throw new TypeError(`Tenant ${config.id} has no IdP SSO URL (idp.ssoUrl) for the ${binding} binding`);
+    fail('TENANT_CONFIG_INVALID', `The tenant has no IdP SSO URL (idp.ssoUrl) for the ${binding} binding`, {
+      hint: "Paste the IdP's sign-on URL (Entra ID: Login URL; Okta: Identity Provider Single Sign-On URL) into the SSO settings, or import the IdP's metadata.",
+      tenantId: config.id,
+    });
   }
   if (config.idp.wantAuthnRequestsSigned === true && resolved.spSigning === undefined) {
-    throw new TypeError(
-      `Tenant ${config.id}: the IdP wants signed AuthnRequests, but sp.signing is not configured`,
+    fail(
+      'TENANT_CONFIG_INVALID',
+      'The IdP wants signed AuthnRequests, but the tenant has no SP signing key',
+      {
+        hint: 'Generate an SP signing key for the tenant (sp.signing) and give its certificate to the IdP, or turn off signed requests in the IdP.',
+        tenantId: config.id,
+      },
     );
   }
   const relayState = checkRelayState(options.relayState);

@@ -57,11 +57,23 @@ export function postForm(
     SAMLRequest: Buffer.from(xml, 'utf8').toString('base64'),
     ...(relayState !== undefined && { RelayState: relayState }),
   };
+  return { action: destination, fields, html: selfSubmittingPage(destination, fields, cspNonce) };
+}
+
+/**
+ * A page that posts `fields` to `action` by itself, with a button for browsers without JavaScript.
+ * Its one script is the one {@link POST_FORM_SCRIPT_HASH} allows.
+ */
+export function selfSubmittingPage(
+  action: string,
+  fields: Readonly<Record<string, string>>,
+  cspNonce: string | undefined,
+): string {
   const inputs = Object.entries(fields)
-    .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
     .join('\n');
   const nonce = cspNonce === undefined ? '' : ` nonce="${escapeHtml(cspNonce)}"`;
-  const html = `<!DOCTYPE html>
+  return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -70,7 +82,7 @@ export function postForm(
 <title>Continue to sign in</title>
 </head>
 <body>
-<form method="post" action="${escapeHtml(destination)}">
+<form method="post" action="${escapeHtml(action)}">
 ${inputs}
 <noscript><p>JavaScript is turned off. Press Continue to go on signing in.</p></noscript>
 <button type="submit">Continue</button>
@@ -79,7 +91,6 @@ ${inputs}
 </body>
 </html>
 `;
-  return { action: destination, fields, html };
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {

@@ -22,6 +22,13 @@ export interface AssertionContent {
   readonly authnInstant?: Date;
   /** The earliest NotOnOrAfter that applies to this assertion. */
   readonly notOnOrAfter: Date;
+  /**
+   * The last moment any part of the assertion could still be accepted, before clock skew: the
+   * latest NotOnOrAfter of its bearer confirmations (another one may hold once the first has
+   * expired), bounded by the Conditions and the IdP session. The replay cache keeps its ID until
+   * then (SECURITY rule 24).
+   */
+  readonly acceptableUntil: Date;
 }
 
 /** Inputs of the time and request checks. */
@@ -68,6 +75,7 @@ export function readAssertion(
   const conditionsEnd = checkConditions(element, tenant, checks.now, trace);
   trace.check('authn-statement');
   const authn = readAuthnStatement(element, tenant, checks.now);
+  const ends = [latestBearerEnd(subject, confirmation.notOnOrAfter), conditionsEnd, authn.sessionEnd];
 
   return {
     assertionId,
@@ -82,7 +90,26 @@ export function readAssertion(
       conditionsEnd !== undefined && conditionsEnd < confirmation.notOnOrAfter
         ? conditionsEnd
         : confirmation.notOnOrAfter,
+    acceptableUntil: new Date(Math.min(...ends.map((end) => end?.getTime() ?? Infinity))),
   };
+}
+
+/**
+ * The latest NotOnOrAfter of every bearer confirmation, whether it holds now or not: one that is
+ * not valid yet (NotBefore ahead) may hold after the one accepted now has expired.
+ */
+function latestBearerEnd(subject: Element, accepted: Date): Date {
+  let latest = accepted.getTime();
+  for (const confirmation of childrenNamed(subject, NS.assertion, 'SubjectConfirmation')) {
+    if (attributeOf(confirmation, 'Method') !== BEARER) continue;
+    for (const data of childrenNamed(confirmation, NS.assertion, 'SubjectConfirmationData')) {
+      const text = attributeOf(data, 'NotOnOrAfter');
+      const end = text === undefined ? Number.NaN : Date.parse(text);
+      // An unparsable time can never hold (parseSamlTime refuses it), so it extends nothing.
+      if (text !== undefined && /^\d{4}-/.test(text) && end > latest) latest = end;
+    }
+  }
+  return new Date(latest);
 }
 
 /**
@@ -359,7 +386,7 @@ function readAuthnStatement(
   assertion: Element,
   tenant: ResolvedTenant,
   now: Date,
-): { sessionIndex?: string; authnInstant?: Date } {
+): { sessionIndex?: string; authnInstant?: Date; sessionEnd?: Date } {
   const [statement] = childrenNamed(assertion, NS.assertion, 'AuthnStatement');
   if (statement === undefined) {
     fail('AUTHN_STATEMENT_MISSING', 'The assertion does not say how the user authenticated', {
@@ -374,6 +401,7 @@ function readAuthnStatement(
   return {
     ...(sessionIndex !== undefined && { sessionIndex }),
     ...(authnInstant !== undefined && { authnInstant }),
+    ...(sessionEnd !== undefined && { sessionEnd }),
   };
 }
 

@@ -1,6 +1,12 @@
 import { SamlError, type SamlErrorCode } from '../errors.js';
 import type { Tenant } from '../tenant/define.js';
-import type { ResponseForm, SamlProfile, TenantConfig, VerifyChecks } from '../types.js';
+import {
+  skipReplayCheck,
+  type ResponseForm,
+  type SamlProfile,
+  type TenantConfig,
+  type VerifyChecks,
+} from '../types.js';
 import { CHECKS, type CheckDetail, type CheckName, type Trace } from './trace.js';
 import { runChecks } from './verify.js';
 
@@ -44,6 +50,12 @@ export interface ResponseReport {
   readonly profile?: SamlProfile;
 }
 
+/** The checks of {@link explainResponse}: those of `verifyResponse`, the replay cache optional. */
+export type ExplainChecks = Omit<VerifyChecks, 'replayCache'> & {
+  /** Checks for a replay, as `verifyResponse` does; without it the replay check is skipped. */
+  readonly replayCache?: VerifyChecks['replayCache'];
+};
+
 /** Options of {@link explainResponse}. */
 export interface ExplainOptions {
   /** Show NameIDs and email addresses in clear. Default `false`: `a***@example.com`. */
@@ -69,7 +81,7 @@ export interface ExplainOptions {
 export async function explainResponse(
   tenant: TenantConfig | Tenant,
   form: ResponseForm,
-  checks: VerifyChecks = {},
+  checks: ExplainChecks = {},
   options: ExplainOptions = {},
 ): Promise<ResponseReport> {
   const recorded = new Map<CheckName, CheckDetail & { readonly entered: true }>();
@@ -88,7 +100,13 @@ export async function explainResponse(
   let profile: SamlProfile | undefined;
   let error: SamlError | undefined;
   try {
-    profile = await runChecks(tenant, form, checks, trace);
+    // A diagnosis logs nobody in: without a replay cache, the replay check is reported as skipped.
+    profile = await runChecks(
+      tenant,
+      form,
+      { ...checks, replayCache: checks.replayCache ?? skipReplayCheck },
+      trace,
+    );
   } catch (caught) {
     if (!(caught instanceof SamlError)) throw caught;
     error = caught;

@@ -1,7 +1,13 @@
 import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
-import type { ResponseForm, SamlProfile, TenantConfig, VerifyChecks } from '../types.js';
+import {
+  skipReplayCheck,
+  type ResponseForm,
+  type SamlProfile,
+  type TenantConfig,
+  type VerifyChecks,
+} from '../types.js';
 import { parseXml } from '../xml/parse.js';
 import { readAssertion } from './assertion.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES, decodePostedResponse } from './decode.js';
@@ -26,7 +32,7 @@ import { NO_TRACE, type Trace } from './trace.js';
  *   re-validating the configuration and re-parsing its certificates on every call.
  * @param form The POSTed form fields (`SAMLResponse`, optional `RelayState`).
  * @param checks The expected values: `inResponseTo` (the pending request ID; leave out only for an
- *   IdP-initiated login), `now`, `replayCache`.
+ *   IdP-initiated login), `now`, and the `replayCache` (required: {@link skipReplayCheck} opts out).
  *
  * @example
  * ```ts
@@ -39,7 +45,7 @@ import { NO_TRACE, type Trace } from './trace.js';
 export async function verifyResponse(
   tenant: TenantConfig | Tenant,
   form: ResponseForm,
-  checks: VerifyChecks = {},
+  checks: VerifyChecks,
 ): Promise<SamlProfile> {
   return runChecks(tenant, form, checks, NO_TRACE);
 }
@@ -51,6 +57,12 @@ export async function runChecks(
   checks: VerifyChecks,
   trace: Trace,
 ): Promise<SamlProfile> {
+  if (typeof checks !== 'object' || (checks as Partial<VerifyChecks> | null)?.replayCache === undefined) {
+    // SECURITY rule 31: replay protection is not dropped by leaving an argument out.
+    throw new TypeError(
+      'checks.replayCache is required: pass a ReplayCache (MemoryStore, samlkit/redis, samlkit/postgres), or skipReplayCheck to turn replay protection off',
+    );
+  }
   const now = currentTime(checks.now, 'checks.now');
   const resolved = resolvedTenant(tenant);
   const maxBytes = checks.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -70,16 +82,25 @@ export async function runChecks(
   const xml = decodePostedResponse(form, maxBytes);
   trace.check('parse');
   const parsed = parseXml(xml);
+  if (!resolved.allowIdsStartingWithDigit) requireNcNameIds(parsed.ids.keys(), resolved.config.id);
   const assertion = openResponse(parsed, resolved, trace);
   const content = readAssertion(assertion, resolved, { now, inResponseTo: checks.inResponseTo }, trace);
   const profile = buildProfile(content, resolved, trace);
 
   trace.check('replay');
-  if (checks.replayCache === undefined) trace.detail({ skipped: true, note: 'no replay cache given' });
+  // Remember until no part of the assertion can be accepted anywhere (SECURITY rules 16, 24).
+  const expiresAt = new Date(content.acceptableUntil.getTime() + resolved.skewMs);
+  if (expiresAt.getTime() - now.getTime() > resolved.maxAssertionLifetimeMs) {
+    fail('ASSERTION_LIFETIME_TOO_LONG', 'The assertion stays acceptable for longer than this tenant allows', {
+      hint: `Shorten the assertion lifetime in the IdP (SubjectConfirmationData and Conditions NotOnOrAfter: a few minutes is usual), or raise maxAssertionLifetimeSeconds (now ${resolved.maxAssertionLifetimeMs / 1000} s).`,
+      expected: `at most ${resolved.maxAssertionLifetimeMs / 1000} s from now`,
+      received: content.acceptableUntil.toISOString(),
+      tenantId: resolved.config.id,
+    });
+  }
+  if (checks.replayCache === skipReplayCheck) trace.detail({ skipped: true, note: 'skipReplayCheck' });
   else {
-    // Remember until the assertion can no longer be accepted anywhere (SECURITY rule 16).
-    const expiresAt = new Date(content.notOnOrAfter.getTime() + resolved.skewMs);
-    let firstUse: boolean;
+    let firstUse: unknown;
     try {
       firstUse = await checks.replayCache.remember(resolved.config.id, content.assertionId, expiresAt);
     } catch (cause) {
@@ -89,7 +110,8 @@ export async function runChecks(
         cause,
       });
     }
-    if (!firstUse) {
+    // Only `true` is a first use: a store that answers anything else fails closed.
+    if (firstUse !== true) {
       fail('REPLAY', 'This assertion was already used', {
         hint: 'Each SAML response can be used once. Ask the user to start the login again.',
         received: content.assertionId,
@@ -98,4 +120,21 @@ export async function runChecks(
     }
   }
   return profile;
+}
+
+// An NCName (XML namespaces §3, xs:ID of SAML core §1.3.4), restricted to ASCII; the parser has
+// already refused anything but letters, digits, `_`, `.` and `-`.
+const NCNAME_START = /^[A-Za-z_]/;
+
+/** Every ID of the document is an NCName, unless the tenant accepts a leading digit. */
+function requireNcNameIds(ids: Iterable<string>, tenantId: string): void {
+  for (const id of ids) {
+    if (!NCNAME_START.test(id)) {
+      fail('DUPLICATE_ID', 'An ID attribute is not an NCName: it starts with a digit', {
+        hint: 'ID values must be XML NCNames (SAML core §1.3.4). If this IdP (SecureWorks, for one) sends IDs starting with a digit, set allowIdsStartingWithDigit on the tenant.',
+        received: id,
+        tenantId,
+      });
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SamlError } from '../errors.js';
-import { domainOf, parseEmail } from '../internal/email.js';
+import { normalizeTypedEmail, type EmailAddress } from '../internal/email.js';
 import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
 import {
@@ -15,6 +15,8 @@ import type { PendingRequest, StateStore, TenantStore } from '../store/types.js'
 import { defineTenant, resolvedTenant, type Tenant } from '../tenant/define.js';
 import { mapRoles } from '../tenant/roles.js';
 import type { ResponseForm, SamlProfile, TenantConfig } from '../types.js';
+import { isSameBrowser, newBrowserSecret } from './browser-binding.js';
+import { publicTenant, type PublicTenantConfig } from './public-tenant.js';
 import { safeReturnTo } from './return-to.js';
 
 /** Options of {@link createServiceProvider}. */
@@ -54,14 +56,21 @@ export type LoginTarget =
 export type StartedLogin = (RedirectAuthnRequest | PostAuthnRequest) & {
   /** The tenant the login goes to (the one whose email domain matched, for `{ email }`). */
   readonly tenantId: string;
+  /**
+   * Binds the login to this browser (login CSRF, SECURITY rule 23): set it as a cookie, e.g.
+   * `samlkit_login=<secret>; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=600`, and give its
+   * value back to `finishLogin` as `browserSecret`. Only its hash is stored. See `sameSiteStep` for
+   * the ACS, where the IdP's cross-site post arrives without a `SameSite=Lax` cookie.
+   */
+  readonly browserSecret: string;
   /** The `returnTo` kept for this login, after the same-origin check. */
   readonly returnTo?: string;
 };
 
 /** A finished login. */
 export interface LoginResult {
-  /** The tenant the response was verified against. */
-  readonly tenant: Tenant;
+  /** The tenant the response was verified against, without its private keys (safe to log). */
+  readonly tenant: PublicTenantConfig;
   /** The verified identity. */
   readonly profile: SamlProfile;
   /** The app roles the tenant's role mapping grants. */
@@ -115,20 +124,35 @@ export interface ServiceProvider {
    * the tenant), checks the RelayState, verifies the response against that tenant, consumes the
    * pending login once and maps the roles.
    *
-   * @param form - The posted form (`SAMLResponse`, `RelayState`), e.g. `req.body`.
-   * @param options - `tenantId` when the ACS URL is per tenant (`/saml/:tenantId/acs`).
+   * @param form - The posted form (`SAMLResponse`, `RelayState`), e.g. `req.body`: any value.
+   * @param options - `browserSecret`: the login cookie's value (see `StartedLogin.browserSecret`);
+   *   `tenantId` when the ACS URL is per tenant (`/saml/:tenantId/acs`). Both come from the request
+   *   and may be any value.
    * @throws SamlError for anything wrong with the response, and `IN_RESPONSE_TO_MISMATCH`,
-   *   `RELAY_STATE_MISMATCH`, `TENANT_NOT_FOUND`, `TENANT_AMBIGUOUS`, `SAML_DISABLED`,
-   *   `STORE_UNAVAILABLE`.
+   *   `RELAY_STATE_MISMATCH`, `BROWSER_MISMATCH`, `TENANT_NOT_FOUND`, `TENANT_AMBIGUOUS`,
+   *   `TENANT_CONFIG_INVALID`, `SAML_DISABLED`, `STORE_UNAVAILABLE`.
    */
-  finishLogin(form: ResponseForm, options?: { readonly tenantId?: string }): Promise<LoginResult>;
+  finishLogin(form: unknown, options?: FinishLoginOptions): Promise<LoginResult>;
   /**
    * What a login page should offer for the address the user typed: SSO through the tenant that
-   * claims its domain, password login, or both (`requireSso`, `breakGlassEmails`).
+   * claims its domain, password login, or both (`requireSso`, `breakGlassEmails`). The address is
+   * judged in its normal form (NFKC, the domain through UTS #46 without a trailing dot), the way
+   * apps compare addresses, so no spelling of a require-SSO address gets password login.
    *
-   * @throws SamlError `STORE_UNAVAILABLE`.
+   * @param email - What the user typed: any value.
+   * @throws SamlError `EMAIL_INVALID` for anything that is not an address in normal form or cannot
+   *   be brought into it (refuse the login: do not fall back to password), `TENANT_CONFIG_INVALID`,
+   *   `STORE_UNAVAILABLE`.
    */
-  loginOptions(email: string): Promise<LoginOptions>;
+  loginOptions(email: unknown): Promise<LoginOptions>;
+}
+
+/** Options of `finishLogin`: values that came with the request, so each may be any value. */
+export interface FinishLoginOptions {
+  /** The login cookie's value: the `browserSecret` of the started login (`undefined` when absent). */
+  readonly browserSecret?: unknown;
+  /** The tenant named by a per-tenant ACS URL (`/saml/:tenantId/acs`). */
+  readonly tenantId?: unknown;
 }
 
 const DEFAULT_REQUEST_TTL_SECONDS = 600;
@@ -160,7 +184,8 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     throw new TypeError(`requestTtlSeconds must be a whole number from 1 to ${MAX_REQUEST_TTL_SECONDS}`);
   }
 
-  async function tenantById(tenantId: string): Promise<Tenant> {
+  async function tenantById(value: unknown): Promise<Tenant> {
+    const tenantId = requestTenantId(value);
     const config = await guard(() => tenants.get(tenantId));
     if (config === undefined) notFound(`No tenant ${tenantId}`);
     return enabledTenant(config);
@@ -170,23 +195,33 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     target: LoginTarget,
     loginOptions: StartLoginOptions = {},
   ): Promise<StartedLogin> {
-    const tenant =
-      'tenantId' in target
-        ? await tenantById(target.tenantId)
-        : enabledTenant(await tenantForEmail(tenants, target.email));
+    // The type says an object; a caller may still pass what a request held.
+    if (typeof (target as unknown) !== 'object' || (target as unknown) === null) {
+      throw new TypeError('target must be { tenantId } or { email }');
+    }
+    const tenant = Object.hasOwn(target, 'tenantId')
+      ? await tenantById((target as { readonly tenantId: unknown }).tenantId)
+      : enabledTenant(await tenantForEmail(tenants, (target as { readonly email?: unknown }).email));
     const { returnTo: requested, ...requestOptions } = loginOptions;
     const returnTo = safeReturnTo(requested);
     const time = now();
     const relayState = randomBytes(16).toString('base64url');
+    const browser = newBrowserSecret();
     const request = createAuthnRequest(tenant, { ...requestOptions, relayState, now: time });
     const pending: PendingRequest = {
       tenantId: tenant.id,
       requestId: request.id,
       relayState,
+      browserBinding: browser.binding,
       ...(returnTo !== undefined && { returnTo }),
     };
     await guard(() => state.saveRequest(pending, new Date(time.getTime() + ttl * 1000)));
-    return { ...request, tenantId: tenant.id, ...(returnTo !== undefined && { returnTo }) };
+    return {
+      ...request,
+      tenantId: tenant.id,
+      browserSecret: browser.secret,
+      ...(returnTo !== undefined && { returnTo }),
+    };
   }
 
   return {
@@ -194,13 +229,13 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     startLogin: startLogin as ServiceProvider['startLogin'],
 
     async finishLogin(form, finishOptions = {}) {
-      const routing = peekRouting(form);
+      const routing = peekRouting(form as ResponseForm);
       // Unverified: only says which tenant and request to verify against.
       const pending =
         routing.inResponseTo === undefined
           ? undefined
           : await guard(() => state.findRequest(routing.inResponseTo ?? ''));
-      const tenantId = finishOptions.tenantId ?? pending?.tenantId;
+      const tenantId = finishOptions.tenantId !== undefined ? finishOptions.tenantId : pending?.tenantId;
       // A response to a request nobody is waiting for is not an IdP-initiated login.
       if (tenantId === undefined && routing.inResponseTo !== undefined) unknownRequest(routing.inResponseTo);
       const tenant =
@@ -209,10 +244,11 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
           : await unsolicitedTenant(tenants, routing.issuer);
       if (routing.inResponseTo !== undefined) {
         if (pending?.tenantId !== tenant.id) unknownRequest(routing.inResponseTo, tenant.id);
-        checkRelayState(form.RelayState, pending.relayState, tenant.id);
+        checkRelayState(fieldOf(form, 'RelayState'), pending.relayState, tenant.id);
+        checkBrowser(finishOptions.browserSecret, pending, tenant.id);
       }
 
-      const profile = await verifyResponse(tenant, form, {
+      const profile = await verifyResponse(tenant, form as ResponseForm, {
         ...(pending !== undefined && { inResponseTo: pending.requestId }),
         now: now(),
         replayCache: state,
@@ -224,7 +260,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       }
       const { roles, groupsOverage } = mapRoles(tenant, profile);
       return {
-        tenant,
+        tenant: publicTenant(tenant),
         profile,
         roles,
         groupsOverage,
@@ -233,24 +269,47 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     },
 
     async loginOptions(email) {
-      const domain = domainOf(email);
-      const config = domain === undefined ? undefined : await guard(() => tenants.findByEmailDomain(domain));
+      const { address, domain } = typedEmail(email);
+      const config = await guard(() => tenants.findByEmailDomain(domain));
       if (config === undefined) return { sso: null, password: true };
-      const resolved = resolvedTenant(config);
+      const resolved = resolvedStored(config);
       if (!resolved.enabled) return { sso: null, password: true };
-      const address = parseEmail(email.trim())?.address.toLowerCase();
-      const breakGlass = resolved.breakGlassEmails.some((entry) => entry.toLowerCase() === address);
+      const typed = address.toLowerCase();
+      const breakGlass = resolved.breakGlassEmails.some(
+        (entry) => normalizeTypedEmail(entry)?.address.toLowerCase() === typed,
+      );
       return { sso: { tenantId: config.id }, password: !resolved.requireSso || breakGlass };
     },
   };
 }
 
-async function tenantForEmail(tenants: TenantStore, email: string): Promise<TenantConfig> {
-  const domain = typeof email === 'string' ? domainOf(email) : undefined;
-  if (domain === undefined) notFound('The sign-in name is not an email address');
+async function tenantForEmail(tenants: TenantStore, email: unknown): Promise<TenantConfig> {
+  const { domain } = typedEmail(email);
   const config = await guard(() => tenants.findByEmailDomain(domain));
   if (config === undefined) notFound(`No tenant signs in users of ${domain}`);
   return config;
+}
+
+/** An address a person typed, in normal form (SECURITY rule 26); anything else is refused. */
+function typedEmail(value: unknown): EmailAddress {
+  const email = typeof value === 'string' ? normalizeTypedEmail(value) : undefined;
+  if (email === undefined) {
+    fail('EMAIL_INVALID', 'The sign-in name is not an email address samlkit can judge', {
+      hint: 'Ask the user to type their work email address (name@company.com). Do not fall back to password login for it.',
+    });
+  }
+  return email;
+}
+
+// eslint-disable-next-line no-control-regex
+const IMPLAUSIBLE_ID = /[\u0000-\u001f\u007f\uD800-\uDFFF]/u;
+
+/** A tenant ID from a path or query: any value; only a plausible ID reaches the store. */
+function requestTenantId(value: unknown): string {
+  if (typeof value !== 'string' || value === '' || value.length > 256 || IMPLAUSIBLE_ID.test(value)) {
+    notFound('No tenant has this ID');
+  }
+  return value;
 }
 
 /** An unsolicited response belongs to the one enabled tenant of its issuer that allows them. */
@@ -259,8 +318,9 @@ async function unsolicitedTenant(tenants: TenantStore, issuer: string | undefine
     issuer === undefined
       ? []
       : (await guard(() => tenants.findByIssuer(issuer))).filter((config) => {
-          const resolved = resolvedTenant(config);
-          return resolved.enabled && resolved.allowIdpInitiated;
+          // A broken configuration of one tenant must not stop another's logins (rule 28).
+          const resolved = tryResolve(config);
+          return resolved?.enabled === true && resolved.allowIdpInitiated;
         });
   const [only, ...more] = candidates;
   if (only === undefined) {
@@ -280,7 +340,7 @@ async function unsolicitedTenant(tenants: TenantStore, issuer: string | undefine
 }
 
 function enabledTenant(config: TenantConfig): Tenant {
-  const tenant = defineTenant(config);
+  const tenant = definedStored(config);
   if (!resolvedTenant(tenant).enabled) {
     fail('SAML_DISABLED', 'SAML login is turned off for this tenant', {
       hint: 'An admin of the organisation can turn SAML login on in its SSO settings.',
@@ -290,11 +350,57 @@ function enabledTenant(config: TenantConfig): Tenant {
   return tenant;
 }
 
+/**
+ * A stored configuration is defined again on its way to a login; one that no longer validates (an
+ * old 1024-bit certificate, a field edited by hand) fails the login with an admin hint (rule 32).
+ */
+function definedStored(config: TenantConfig): Tenant {
+  try {
+    return defineTenant(config);
+  } catch (cause) {
+    const id = (config as { readonly id?: unknown }).id;
+    const problems = cause instanceof Error ? cause.message.replace(/\s*\n\s*/g, '; ') : String(cause);
+    fail('TENANT_CONFIG_INVALID', 'The stored tenant configuration is not valid', {
+      hint: `Open the organisation's SSO settings, fix and save them again: ${problems}`,
+      ...(typeof id === 'string' && { tenantId: id }),
+      cause,
+    });
+  }
+}
+
+function resolvedStored(config: TenantConfig): ReturnType<typeof resolvedTenant> {
+  return resolvedTenant(definedStored(config));
+}
+
+function tryResolve(config: TenantConfig): ReturnType<typeof resolvedTenant> | undefined {
+  try {
+    return resolvedTenant(config);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A field of the posted form, own properties only; `undefined` for anything that is not a form. */
+function fieldOf(form: unknown, name: string): unknown {
+  return typeof form === 'object' && form !== null && Object.hasOwn(form, name)
+    ? (form as Record<string, unknown>)[name]
+    : undefined;
+}
+
+function checkBrowser(secret: unknown, pending: PendingRequest, tenantId: string): void {
+  if (!isSameBrowser(secret, pending.browserBinding)) {
+    fail('BROWSER_MISMATCH', 'The login was not finished in the browser that started it', {
+      hint: 'The login cookie was missing or belongs to another login: the login was started elsewhere (login CSRF), cookies are blocked, or the ACS skipped the same-site step (sameSiteStep). Ask the user to start the login again.',
+      tenantId,
+    });
+  }
+}
+
 function checkRelayState(received: unknown, expected: string, tenantId: string): void {
-  const ok =
-    typeof received === 'string' &&
-    received.length === expected.length &&
-    timingSafeEqual(Buffer.from(received), Buffer.from(expected));
+  // Compared as bytes: a string of the right length in UTF-16 units may be longer in UTF-8.
+  const receivedBytes = typeof received === 'string' ? Buffer.from(received, 'utf8') : undefined;
+  const expectedBytes = Buffer.from(expected, 'utf8');
+  const ok = receivedBytes?.length === expectedBytes.length && timingSafeEqual(receivedBytes, expectedBytes);
   if (!ok) {
     fail('RELAY_STATE_MISMATCH', 'The RelayState does not belong to the pending login', {
       hint: 'The IdP must return the RelayState unchanged (SAML bindings §3.4.3). Ask the user to start the login again.',

@@ -27,7 +27,7 @@ export function timeOf(date: unknown, parameter: string): number {
 
 export function checkRequest(request: unknown): asserts request is PendingRequest {
   const fields = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
-  for (const key of ['tenantId', 'requestId', 'relayState']) {
+  for (const key of ['tenantId', 'requestId', 'relayState', 'browserBinding']) {
     const value = fields[key];
     if (typeof value !== 'string' || value === '')
       throw new TypeError(`request.${key} must be a non-empty string`);

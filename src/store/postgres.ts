@@ -234,8 +234,12 @@ class PgStore implements PostgresStore {
       await this.#query('saveRequest', this.#sql.dropRequest, [key]);
       return;
     }
-    const { tenantId, requestId, relayState, returnTo } = request;
-    const payload = JSON.stringify({ relayState, ...(returnTo !== undefined && { returnTo }) });
+    const { tenantId, requestId, relayState, browserBinding, returnTo } = request;
+    const payload = JSON.stringify({
+      relayState,
+      browserBinding,
+      ...(returnTo !== undefined && { returnTo }),
+    });
     await this.#query('saveRequest', this.#sql.saveRequest, [
       key,
       tenantId,
@@ -406,16 +410,24 @@ class PgStore implements PostgresStore {
     const requestId = field(row, 'request_id');
     const payload = parseJson(field(row, 'payload'));
     const relayState = field(payload, 'relayState');
+    const browserBinding = field(payload, 'browserBinding');
     const returnTo = field(payload, 'returnTo');
     if (
       typeof tenantId !== 'string' ||
       typeof requestId !== 'string' ||
       typeof relayState !== 'string' ||
+      typeof browserBinding !== 'string' ||
       (returnTo !== undefined && typeof returnTo !== 'string')
     ) {
       throw this.#corrupt('pending_requests');
     }
-    return Object.freeze({ tenantId, requestId, relayState, ...(returnTo !== undefined && { returnTo }) });
+    return Object.freeze({
+      tenantId,
+      requestId,
+      relayState,
+      browserBinding,
+      ...(returnTo !== undefined && { returnTo }),
+    });
   }
 
   /** The tenants of `config` rows, defined (validated and frozen), sorted by ID. */
@@ -499,7 +511,7 @@ function storableJson(value: unknown): boolean {
 /** The checks every store makes, and text PostgreSQL can hold (no NUL, no lone surrogates). */
 function checkRequest(request: unknown): asserts request is PendingRequest {
   checkRequestShape(request);
-  for (const key of ['tenantId', 'requestId', 'relayState', 'returnTo'] as const) {
+  for (const key of ['tenantId', 'requestId', 'relayState', 'browserBinding', 'returnTo'] as const) {
     const value = request[key];
     if (value !== undefined && !storable(value))
       throw new TypeError(`request.${key} must not hold NUL or lone surrogates`);

@@ -180,10 +180,10 @@ class RedisStoreImpl implements RedisStore {
     this.#open();
     checkRequest(request);
     const deadline = timeOf(expiresAt, 'expiresAt');
-    const { tenantId, requestId, relayState, returnTo } = request;
+    const { tenantId, requestId, relayState, browserBinding, returnTo } = request;
     requireWellFormed(tenantId, 'request.tenantId');
     requireWellFormed(requestId, 'request.requestId');
-    const json = JSON.stringify({ tenantId, requestId, relayState, returnTo });
+    const json = JSON.stringify({ tenantId, requestId, relayState, browserBinding, returnTo });
     await this.#eval(
       SAVE_REQUEST,
       [this.#requestKey(tenantId, requestId), this.#key('reqid:', requestId)],
@@ -403,8 +403,14 @@ function requestFrom(reply: unknown): PendingRequest | undefined {
   } catch (cause) {
     corrupt('pending request', cause);
   }
-  const { tenantId, requestId, relayState, returnTo } = parsed;
-  return Object.freeze({ tenantId, requestId, relayState, ...(returnTo !== undefined && { returnTo }) });
+  const { tenantId, requestId, relayState, browserBinding, returnTo } = parsed;
+  return Object.freeze({
+    tenantId,
+    requestId,
+    relayState,
+    browserBinding,
+    ...(returnTo !== undefined && { returnTo }),
+  });
 }
 
 function isArray(value: unknown): value is readonly unknown[] {

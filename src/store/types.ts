@@ -8,6 +8,11 @@ export interface PendingRequest {
   readonly requestId: string;
   /** The opaque RelayState handle sent with the request; the response must carry it back. */
   readonly relayState: string;
+  /**
+   * The SHA-256 (base64url) of the browser secret `startLogin` handed out: the response must be
+   * posted by the browser holding that secret (login CSRF, SECURITY rule 23).
+   */
+  readonly browserBinding: string;
   /** Where to send the user after login: a same-origin relative path, validated by `startLogin`. */
   readonly returnTo?: string;
 }

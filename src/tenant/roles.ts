@@ -5,7 +5,7 @@
  * @module
  */
 import type { SamlProfile, TenantConfig } from '../types.js';
-import { resolvedTenant, type Tenant } from './define.js';
+import { checkedRoleMapping } from './validate.js';
 
 /**
  * The claim Microsoft Entra ID sends *instead of* the groups claim when the user is in more groups
@@ -68,18 +68,18 @@ export interface MappedRoles {
  * ```
  * @see SAML 2.0 core §2.7.3 (AttributeStatement), which carries the groups.
  */
-export function mapRoles(tenant: TenantConfig | Tenant, profile: SamlProfile): MappedRoles {
-  const resolved = resolvedTenant(tenant);
+export function mapRoles(tenant: Pick<TenantConfig, 'id' | 'roles'>, profile: SamlProfile): MappedRoles {
+  // Only the roles are read: a tenant without its keys (LoginResult.tenant) maps the same.
+  const mapping = checkedRoleMapping(tenant.roles);
   if (!Array.isArray(profile.groups)) {
     throw new TypeError('profile must be the SamlProfile that verifyResponse returned');
   }
-  if (profile.tenantId !== resolved.config.id) {
+  if (profile.tenantId !== tenant.id) {
     throw new TypeError(
-      `profile belongs to tenant ${JSON.stringify(profile.tenantId)}, not ${JSON.stringify(resolved.config.id)}`,
+      `profile belongs to tenant ${JSON.stringify(profile.tenantId)}, not ${JSON.stringify(tenant.id)}`,
     );
   }
   const groupsOverage = Object.hasOwn(profile.attributes, GROUPS_OVERAGE_CLAIM);
-  const mapping = resolved.roles;
   if (mapping === undefined) return { roles: [], groupsOverage };
   const groups = new Set(profile.groups);
   const roles = new Set<string>();

@@ -15,6 +15,10 @@ import { IDP_PRESETS, isPresetName } from './presets.js';
 /** Default and maximum clock skew (SECURITY rule 16: small and symmetric). */
 export const DEFAULT_CLOCK_SKEW_SECONDS = 120;
 export const MAX_CLOCK_SKEW_SECONDS = 300;
+/** How far ahead an assertion's acceptance may end, by default: 24 hours (SECURITY rule 24). */
+export const DEFAULT_MAX_ASSERTION_LIFETIME_SECONDS = 86_400;
+/** The most `maxAssertionLifetimeSeconds` may raise it to: 30 days. */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 2_592_000;
 /** An IdP certificate this close to expiry gets a warning. */
 export const CERTIFICATE_WARNING_DAYS = 30;
 
@@ -33,6 +37,9 @@ export interface ResolvedTenant {
   readonly config: TenantConfig;
   readonly keys: readonly TrustedKey[];
   readonly skewMs: number;
+  /** The ceiling on how far ahead an assertion's acceptance may end. */
+  readonly maxAssertionLifetimeMs: number;
+  readonly allowIdsStartingWithDigit: boolean;
   readonly signing: SigningPolicy;
   readonly email: EmailSource;
   /** Lower-cased; empty when any domain is allowed. */
@@ -113,6 +120,22 @@ export function resolveTenantConfig(
   if (typeof skew !== 'number' || !Number.isInteger(skew) || skew < 0 || skew > MAX_CLOCK_SKEW_SECONDS) {
     problem('clockSkewSeconds', `must be a whole number of seconds from 0 to ${MAX_CLOCK_SKEW_SECONDS}`);
   }
+  const lifetime =
+    config.maxAssertionLifetimeSeconds === undefined
+      ? DEFAULT_MAX_ASSERTION_LIFETIME_SECONDS
+      : config.maxAssertionLifetimeSeconds;
+  if (
+    typeof lifetime !== 'number' ||
+    !Number.isInteger(lifetime) ||
+    lifetime < 60 ||
+    lifetime > MAX_ASSERTION_LIFETIME_SECONDS
+  ) {
+    problem(
+      'maxAssertionLifetimeSeconds',
+      `must be a whole number of seconds from 60 to ${MAX_ASSERTION_LIFETIME_SECONDS}`,
+    );
+  }
+  const allowIdsStartingWithDigit = optionalBoolean(config, 'allowIdsStartingWithDigit', problem) ?? false;
   const signing = config.signing === undefined ? 'covered' : config.signing;
   if (!SIGNING_POLICIES.includes(signing as SigningPolicy))
     problem('signing', `must be one of ${SIGNING_POLICIES.join(', ')}`);
@@ -162,6 +185,8 @@ export function resolveTenantConfig(
       config: input as TenantConfig,
       keys: Object.freeze(keys),
       skewMs: (skew as number) * 1000,
+      maxAssertionLifetimeMs: (lifetime as number) * 1000,
+      allowIdsStartingWithDigit,
       signing: signing as SigningPolicy,
       email,
       emailDomains: Object.freeze(domains),
@@ -400,6 +425,14 @@ function addresses(value: unknown, path: string, problem: Problem): string[] {
     if (parsed === undefined) problem(`${path}[${index}]`, 'must be an email address');
     return parsed === undefined ? [] : [parsed.address];
   });
+}
+
+/** A tenant's role mapping, checked on its own; a `TypeError` lists what is wrong. */
+export function checkedRoleMapping(value: unknown): RoleMapping | undefined {
+  const problems: string[] = [];
+  const mapping = roleMapping(value, (path, message) => problems.push(`${path}: ${message}`));
+  if (problems.length > 0) throw new TypeError(`Invalid role mapping: ${problems.join('; ')}`);
+  return mapping;
 }
 
 function roleMapping(value: unknown, problem: Problem): RoleMapping | undefined {

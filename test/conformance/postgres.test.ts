@@ -103,16 +103,28 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
         assert.equal(await store.findByEmailDomain('acme.com\0'), undefined);
         assert.deepEqual(await store.findByIssuer('https://idp.example.com/\0'), []);
         assert.equal(await store.findRequest('\0'), undefined);
-        await store.saveRequest({ tenantId: 'acme', requestId: 'r1', relayState: 'x' }, later());
+        await store.saveRequest(
+          { tenantId: 'acme', requestId: 'r1', relayState: 'x', browserBinding: 'binding' },
+          later(),
+        );
         assert.equal(await store.consumeRequest('acme\0', 'r1'), undefined);
         assert.equal(await store.consumeRequest('acme\uD800', 'r1'), undefined);
         await assert.rejects(
-          store.saveRequest({ tenantId: 'acme', requestId: 'r\0', relayState: 'x' }, later()),
+          store.saveRequest(
+            { tenantId: 'acme', requestId: 'r\0', relayState: 'x', browserBinding: 'binding' },
+            later(),
+          ),
           TypeError,
         );
         await assert.rejects(
           store.saveRequest(
-            { tenantId: 'acme', requestId: 'r2', relayState: 'x', returnTo: '/\uDC00' },
+            {
+              tenantId: 'acme',
+              requestId: 'r2',
+              relayState: 'x',
+              browserBinding: 'binding',
+              returnTo: '/\uDC00',
+            },
             later(),
           ),
           TypeError,
@@ -173,7 +185,13 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
         const store = createPostgresStore({ pool: custom, schema });
         await store.put(config('acme', { emailDomains: ['acme.com'] }));
         assert.equal((await store.findByEmailDomain('acme.com'))?.id, 'acme');
-        const request = { tenantId: 'acme', requestId: 'r1', relayState: 'x', returnTo: '/a' };
+        const request = {
+          tenantId: 'acme',
+          requestId: 'r1',
+          relayState: 'x',
+          browserBinding: 'binding',
+          returnTo: '/a',
+        };
         await store.saveRequest(request, later());
         assert.deepEqual(await store.consumeRequest('acme', 'r1'), request);
         assert.equal(await store.remember('acme', '_a1', later()), true);
@@ -204,7 +222,10 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
         await store.put(config('acme', { emailDomains: ['acme.io'] }));
         assert.equal((await store.findByEmailDomain('acme.io'))?.id, 'acme');
         assert.equal((await store.findByIssuer('https://idp.example.com/'))[0]?.id, 'acme');
-        await store.saveRequest({ tenantId: 'acme', requestId: 'r1', relayState: 'x' }, later());
+        await store.saveRequest(
+          { tenantId: 'acme', requestId: 'r1', relayState: 'x', browserBinding: 'binding' },
+          later(),
+        );
         assert.equal((await store.findRequest('r1'))?.tenantId, 'acme');
         assert.equal((await store.consumeRequest('acme', 'r1'))?.requestId, 'r1');
         assert.equal(await store.remember('acme', '_a1', later()), true);

@@ -85,7 +85,10 @@ describe('RedisStore', { skip: redisSkip() }, () => {
       const prefix = `layout:${randomUUID()}:`;
       const store = createRedisStore({ client: connected(), keyPrefix: prefix });
       await store.put(tenant('a:b', ['Example.com']));
-      await store.saveRequest({ tenantId: 'a:b', requestId: '_r1', relayState: 'x' }, later(30_000));
+      await store.saveRequest(
+        { tenantId: 'a:b', requestId: '_r1', relayState: 'x', browserBinding: 'binding' },
+        later(30_000),
+      );
       assert.equal(await store.remember('a:b', '_a1', later(30_000)), true);
       const keys = await keysOf(prefix);
       assert.deepEqual([...keys.keys()].sort(), [
@@ -109,16 +112,26 @@ describe('RedisStore', { skip: redisSkip() }, () => {
 
     it('saving a request ID again for another tenant replaces it there too (as MemoryStore does)', async () => {
       const store = await factory.create();
-      await store.saveRequest({ tenantId: 'tenant-a', requestId: '_r', relayState: 'a' }, later());
-      await store.saveRequest({ tenantId: 'tenant-b', requestId: '_r', relayState: 'b' }, later());
+      await store.saveRequest(
+        { tenantId: 'tenant-a', requestId: '_r', relayState: 'a', browserBinding: 'binding' },
+        later(),
+      );
+      await store.saveRequest(
+        { tenantId: 'tenant-b', requestId: '_r', relayState: 'b', browserBinding: 'binding' },
+        later(),
+      );
       assert.equal(await store.consumeRequest('tenant-a', '_r'), undefined);
       assert.deepEqual(await store.findRequest('_r'), {
         tenantId: 'tenant-b',
         requestId: '_r',
         relayState: 'b',
+        browserBinding: 'binding',
       });
       // A past deadline stores nothing and still drops the request it replaces.
-      await store.saveRequest({ tenantId: 'tenant-a', requestId: '_r', relayState: 'a' }, new Date(0));
+      await store.saveRequest(
+        { tenantId: 'tenant-a', requestId: '_r', relayState: 'a', browserBinding: 'binding' },
+        new Date(0),
+      );
       assert.equal(await store.findRequest('_r'), undefined);
       assert.equal(await store.consumeRequest('tenant-b', '_r'), undefined);
     });
@@ -127,7 +140,7 @@ describe('RedisStore', { skip: redisSkip() }, () => {
       const store = await factory.create();
       await store.put(tenant('acme', ['acme.com']));
       await store.saveRequest(
-        { tenantId: 'acme', requestId: '_r', relayState: 'x', returnTo: '/a' },
+        { tenantId: 'acme', requestId: '_r', relayState: 'x', browserBinding: 'binding', returnTo: '/a' },
         later(),
       );
       const got = await store.get('acme');
@@ -150,7 +163,10 @@ describe('RedisStore', { skip: redisSkip() }, () => {
       const redis = connected();
       const store = createRedisStore({ client: redis, keyPrefix: prefix });
       await store.put(tenant('acme', ['acme.com']));
-      await store.saveRequest({ tenantId: 'acme', requestId: '_r', relayState: 'x' }, later());
+      await store.saveRequest(
+        { tenantId: 'acme', requestId: '_r', relayState: 'x', browserBinding: 'binding' },
+        later(),
+      );
 
       const buffers = createRedisStore({
         client: redis.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }),
@@ -181,16 +197,25 @@ describe('RedisStore', { skip: redisSkip() }, () => {
       const store = await factory.create();
       const lone = 'id-\uD800';
       await assert.rejects(
-        store.saveRequest({ tenantId: lone, requestId: '_r', relayState: 'x' }, later()),
+        store.saveRequest(
+          { tenantId: lone, requestId: '_r', relayState: 'x', browserBinding: 'binding' },
+          later(),
+        ),
         TypeError,
       );
       await assert.rejects(
-        store.saveRequest({ tenantId: 'acme', requestId: lone, relayState: 'x' }, later()),
+        store.saveRequest(
+          { tenantId: 'acme', requestId: lone, relayState: 'x', browserBinding: 'binding' },
+          later(),
+        ),
         TypeError,
       );
       await assert.rejects(store.put(tenant(lone)), TypeError);
       // '\uFFFD' is what a lone surrogate would become in UTF-8: it must not answer for one.
-      await store.saveRequest({ tenantId: 'acme', requestId: 'id-\uFFFD', relayState: 'x' }, later());
+      await store.saveRequest(
+        { tenantId: 'acme', requestId: 'id-\uFFFD', relayState: 'x', browserBinding: 'binding' },
+        later(),
+      );
       assert.equal(await store.findRequest(lone), undefined);
       assert.equal(await store.consumeRequest('acme', lone), undefined);
       assert.equal(await store.remember('acme', lone, later()), false);
@@ -223,7 +248,10 @@ describe('RedisStore', { skip: redisSkip() }, () => {
       await assert.rejects(store.remember('acme', '_a', new Date(Number.NaN)), TypeError);
       await assert.rejects(store.findRequest(42 as never), TypeError);
       await assert.rejects(
-        store.saveRequest({ tenantId: 'acme', requestId: '', relayState: 'x' }, later()),
+        store.saveRequest(
+          { tenantId: 'acme', requestId: '', relayState: 'x', browserBinding: 'binding' },
+          later(),
+        ),
         TypeError,
       );
       await store.close();

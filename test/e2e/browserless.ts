@@ -244,5 +244,9 @@ export async function signInAtSimpleSamlPhp(
 export async function postToAcs(browser: Browserless, response: HtmlForm): Promise<Page> {
   if (response.method !== 'post')
     throw new Error(`The response form's method is ${response.method}, not post`);
-  return browser.submit(response);
+  const page = await browser.submit(response);
+  // The IdP's post is cross-site in a real browser: the app answers with samlkit's same-site step,
+  // a form that posts itself again (sameSiteStep), which a browser with JavaScript submits.
+  const again = formsOf(page).find((form) => 'samlkit_same_site' in form.fields);
+  return again === undefined ? page : browser.submit(again);
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TenantConfig } from '../../src/index.js';
+import { skipReplayCheck } from '../../src/index.js';
 
 const base = new URL('../../fixtures/real/azure/waisaml2-2023-signed-assertion', import.meta.url);
 
@@ -22,5 +23,9 @@ export const ENTRA = {
       certificates: [readFileSync(`${fileURLToPath(base)}.pem`, 'utf8')],
     },
   } satisfies TenantConfig,
-  checks: { inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668', now: new Date('2023-05-09T16:00:00Z') },
+  checks: {
+    inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
+    now: new Date('2023-05-09T16:00:00Z'),
+    replayCache: skipReplayCheck,
+  },
 } as const;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import type { verifyResponse } from '../../src/index.js';
-import { SamlError, type defineTenant } from '../../src/index.js';
+import { SamlError, type defineTenant, type explainResponse } from '../../src/index.js';
 import { verifyAgreeing } from './agreement.js';
 import { NOW, REQUEST_ID, tenant, toForm } from './idp.js';
 
 export type SamlErrorCode = SamlError['code'];
 export type TenantConfig = Parameters<typeof defineTenant>[0];
 export type Tenant = ReturnType<typeof defineTenant>;
-export type Checks = NonNullable<Parameters<typeof verifyResponse>[2]>;
+export type Checks = NonNullable<Parameters<typeof explainResponse>[2]>;
 export type Form = Parameters<typeof verifyResponse>[1];
 export type Profile = Awaited<ReturnType<typeof verifyResponse>>;
 

@@ -113,14 +113,18 @@ for (const backend of backends) {
     it('a login started on process 1 finishes on process 2', async () => {
       const [first, second] = workers;
       assert.ok(first && second);
-      const { url } = await first.ask({ op: 'startLogin', tenantId: 'acme', returnTo: '/projects' });
+      const { url, browserSecret } = await first.ask({
+        op: 'startLogin',
+        tenantId: 'acme',
+        returnTo: '/projects',
+      });
       const query = new URL(url).searchParams;
       const form = idp.respond({
         SAMLRequest: query.get('SAMLRequest') ?? '',
         RelayState: query.get('RelayState') ?? '',
         user: { email: 'ada@acme.com' },
       });
-      const { outcomes } = await second.ask({ op: 'finishLogins', form, times: 1 });
+      const { outcomes } = await second.ask({ op: 'finishLogins', form, times: 1, browserSecret });
       assert.deepEqual(outcomes, [{ ok: true, email: 'ada@acme.com', returnTo: '/projects' }]);
     });
 
@@ -142,7 +146,7 @@ for (const backend of backends) {
       assert.ok(shared);
       const requestId = `_${randomBytes(20).toString('hex')}`;
       await shared.store.saveRequest(
-        { tenantId: 'acme', requestId, relayState: 'handle' },
+        { tenantId: 'acme', requestId, relayState: 'handle', browserBinding: 'binding' },
         new Date(Date.now() + 60_000),
       );
       const perProcess = SUBMISSIONS / workers.length;

@@ -165,13 +165,23 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
 
   it('server down: every operation rejects with STORE_UNAVAILABLE fast; back up: the same store works, and the outage changed nothing', async () => {
     const store = await freshStore();
-    const before: PendingRequest = { tenantId: 'acme', requestId: '_before', relayState: 'relay-1' };
+    const before: PendingRequest = {
+      tenantId: 'acme',
+      requestId: '_before',
+      relayState: 'relay-1',
+      browserBinding: 'binding',
+    };
     await store.put(tenant('acme', 'acme.com'));
     await store.saveRequest(before, inMs(60_000));
     assert.equal(await store.remember('acme', '_seen', inMs(60_000)), true);
 
     await server.stop();
-    const during: PendingRequest = { tenantId: 'acme', requestId: '_during', relayState: 'relay-2' };
+    const during: PendingRequest = {
+      tenantId: 'acme',
+      requestId: '_during',
+      relayState: 'relay-2',
+      browserBinding: 'binding',
+    };
     const calls: [string, () => Promise<unknown>][] = [
       ['saveRequest', () => store.saveRequest(during, inMs(60_000))],
       ['saveRequest (past)', () => store.saveRequest(before, new Date(0))],
@@ -235,7 +245,10 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
     partitioned.on('error', () => undefined);
     try {
       const store = createPostgresStore({ pool: partitioned, schema });
-      await store.saveRequest({ tenantId: 'acme', requestId: '_r', relayState: 'relay' }, inMs(60_000));
+      await store.saveRequest(
+        { tenantId: 'acme', requestId: '_r', relayState: 'relay', browserBinding: 'binding' },
+        inMs(60_000),
+      );
       proxy.freeze(true);
       await rejects(store.consumeRequest('acme', '_r'), 'STORE_UNAVAILABLE', 1500); // pooled connection: query_timeout
       await rejects(store.remember('acme', '_a', inMs(60_000)), 'STORE_UNAVAILABLE', 1500); // new one: connection timeout
@@ -246,6 +259,7 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
         tenantId: 'acme',
         requestId: '_r',
         relayState: 'relay',
+        browserBinding: 'binding',
       });
     } finally {
       await partitioned.end();
@@ -260,23 +274,31 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
 
     const first = await sp.startLogin({ email: 'alice@ACME.com' }, { returnTo: '/home' });
     const form = answer(first);
-    const result = await sp.finishLogin(form);
+    const result = await sp.finishLogin(form, { browserSecret: first.browserSecret });
     assert.equal(result.tenant.id, 'acme');
     assert.equal(result.profile.email, 'alice@acme.com');
     assert.equal(result.returnTo, '/home');
-    await assert.rejects(sp.finishLogin(form), SamlError, 'a used response was accepted again');
+    await assert.rejects(
+      sp.finishLogin(form, { browserSecret: first.browserSecret }),
+      SamlError,
+      'a used response was accepted again',
+    );
 
     const second = await sp.startLogin({ tenantId: 'acme' });
     const pending = answer(second);
     await server.stop();
-    await rejects(sp.finishLogin(pending), 'STORE_UNAVAILABLE');
+    await rejects(sp.finishLogin(pending, { browserSecret: second.browserSecret }), 'STORE_UNAVAILABLE');
     await rejects(sp.startLogin({ email: 'alice@acme.com' }), 'STORE_UNAVAILABLE');
     await rejects(sp.loginOptions('alice@acme.com'), 'STORE_UNAVAILABLE');
     await server.start();
 
-    const finished = await eventually(() => sp.finishLogin(pending));
+    const finished = await eventually(() => sp.finishLogin(pending, { browserSecret: second.browserSecret }));
     assert.equal(finished.profile.email, 'alice@acme.com');
-    await assert.rejects(sp.finishLogin(pending), SamlError, 'a used response was accepted again');
+    await assert.rejects(
+      sp.finishLogin(pending, { browserSecret: second.browserSecret }),
+      SamlError,
+      'a used response was accepted again',
+    );
   });
 
   it('a statement stuck on a lock fails closed at statement_timeout, and is not carried out later', async () => {
@@ -289,7 +311,12 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
     });
     impatient.on('error', () => undefined);
     const stuck = createPostgresStore({ pool: impatient, schema });
-    const saved: PendingRequest = { tenantId: 'acme', requestId: '_locked', relayState: 'relay' };
+    const saved: PendingRequest = {
+      tenantId: 'acme',
+      requestId: '_locked',
+      relayState: 'relay',
+      browserBinding: 'binding',
+    };
     await store.saveRequest(saved, inMs(60_000));
     const locker = await pool.connect();
     try {
@@ -337,14 +364,22 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
       assert.equal(error.tenantId, 'acme');
       assert.ok(error.cause instanceof TypeError);
     }
-    await store.saveRequest({ tenantId: 'acme', requestId: '_r', relayState: 'x' }, inMs(60_000));
+    await store.saveRequest(
+      { tenantId: 'acme', requestId: '_r', relayState: 'x', browserBinding: 'binding' },
+      inMs(60_000),
+    );
     await pool.query(`UPDATE "${schema}".pending_requests SET payload = '{"relayState": 1}'`);
     await rejects(store.findRequest('_r'), 'STORE_UNAVAILABLE');
   });
 
   it('sweepExpired deletes expired rows only, in batches, and leaves live and renewed entries', async () => {
     const store = await freshStore();
-    const request = (requestId: string): PendingRequest => ({ tenantId: 'acme', requestId, relayState: 'r' });
+    const request = (requestId: string): PendingRequest => ({
+      tenantId: 'acme',
+      requestId,
+      relayState: 'r',
+      browserBinding: 'binding',
+    });
     const short = inMs(200);
     for (const id of ['s1', 's2', 's3']) await store.saveRequest(request(id), short);
     for (const id of ['l1', 'l2']) await store.saveRequest(request(id), inMs(60_000));

@@ -113,14 +113,27 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
   it('stopped: every operation rejects with STORE_UNAVAILABLE at once, and nothing is accepted', async () => {
     const s = store();
     await s.put(tenant('acme', 'acme.com'));
-    await s.saveRequest({ tenantId: 'acme', requestId: '_kept', relayState: 'k' }, later());
-    await s.saveRequest({ tenantId: 'acme', requestId: '_used', relayState: 'u' }, later());
+    await s.saveRequest(
+      { tenantId: 'acme', requestId: '_kept', relayState: 'k', browserBinding: 'binding' },
+      later(),
+    );
+    await s.saveRequest(
+      { tenantId: 'acme', requestId: '_used', relayState: 'u', browserBinding: 'binding' },
+      later(),
+    );
     assert.ok((await s.consumeRequest('acme', '_used')) !== undefined);
     assert.equal(await s.remember('acme', '_seen', later()), true);
 
     await server.stop();
     const operations: [string, () => Promise<unknown>][] = [
-      ['saveRequest', () => s.saveRequest({ tenantId: 'acme', requestId: '_new', relayState: 'n' }, later())],
+      [
+        'saveRequest',
+        () =>
+          s.saveRequest(
+            { tenantId: 'acme', requestId: '_new', relayState: 'n', browserBinding: 'binding' },
+            later(),
+          ),
+      ],
       ['findRequest', () => s.findRequest('_kept')],
       ['consumeRequest', () => s.consumeRequest('acme', '_kept')],
       ['consumeRequest (consumed before)', () => s.consumeRequest('acme', '_used')],
@@ -162,6 +175,7 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
       tenantId: 'acme',
       requestId: '_kept',
       relayState: 'k',
+      browserBinding: 'binding',
     });
     assert.equal(await s.consumeRequest('acme', '_kept'), undefined);
     assert.equal(await s.findRequest('_new'), undefined);
@@ -178,7 +192,10 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
 
   it('paused (SIGSTOP): operations fail after commandTimeoutMs; resumed, the same store works', async () => {
     const s = store(250);
-    await s.saveRequest({ tenantId: 'acme', requestId: '_r', relayState: 'r' }, later());
+    await s.saveRequest(
+      { tenantId: 'acme', requestId: '_r', relayState: 'r', browserBinding: 'binding' },
+      later(),
+    );
     server.pause();
     try {
       for (const [what, operation] of [
@@ -207,7 +224,10 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
     server.pause();
     const deadline = later(100);
     const remembered = s.remember('acme', '_late', deadline);
-    const saved = s.saveRequest({ tenantId: 'acme', requestId: '_late', relayState: 'l' }, deadline);
+    const saved = s.saveRequest(
+      { tenantId: 'acme', requestId: '_late', relayState: 'l', browserBinding: 'binding' },
+      deadline,
+    );
     await sleep(250);
     server.resume();
     // Plain `SET … NX PXAT <past>` answers OK and stores nothing: that would read as a first use.
@@ -233,31 +253,44 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
 
     const first = await sp.startLogin({ email: 'alice@acme.com' }, { returnTo: '/projects' });
     const firstForm = answer(first);
-    const result = await sp.finishLogin(firstForm);
+    const result = await sp.finishLogin(firstForm, { browserSecret: first.browserSecret });
     assert.equal(result.tenant.id, 'acme');
     assert.equal(result.profile.email, 'alice@acme.com');
     assert.equal(result.returnTo, '/projects');
-    await assert.rejects(sp.finishLogin(firstForm), (error: unknown) => {
-      assert.ok(error instanceof SamlError && error.code !== 'STORE_UNAVAILABLE', String(error));
-      return true;
-    });
+    await assert.rejects(
+      sp.finishLogin(firstForm, { browserSecret: first.browserSecret }),
+      (error: unknown) => {
+        assert.ok(error instanceof SamlError && error.code !== 'STORE_UNAVAILABLE', String(error));
+        return true;
+      },
+    );
 
     const second = await sp.startLogin({ email: 'alice@acme.com' });
     const secondForm = answer(second);
     await server.stop();
-    await rejectsWith(sp.finishLogin(secondForm), 'STORE_UNAVAILABLE', 'finishLogin');
+    await rejectsWith(
+      sp.finishLogin(secondForm, { browserSecret: second.browserSecret }),
+      'STORE_UNAVAILABLE',
+      'finishLogin',
+    );
     await rejectsWith(sp.startLogin({ email: 'alice@acme.com' }), 'STORE_UNAVAILABLE', 'startLogin');
     await rejectsWith(sp.startLogin({ tenantId: 'acme' }), 'STORE_UNAVAILABLE', 'startLogin by ID');
     await server.start();
     await recovered(s);
 
-    const finished = await sp.finishLogin(secondForm);
+    const finished = await sp.finishLogin(secondForm, { browserSecret: second.browserSecret });
     assert.equal(finished.profile.inResponseTo, second.id);
-    await assert.rejects(sp.finishLogin(secondForm), (error: unknown) => {
-      assert.ok(error instanceof SamlError && error.code !== 'STORE_UNAVAILABLE', String(error));
-      return true;
-    });
+    await assert.rejects(
+      sp.finishLogin(secondForm, { browserSecret: second.browserSecret }),
+      (error: unknown) => {
+        assert.ok(error instanceof SamlError && error.code !== 'STORE_UNAVAILABLE', String(error));
+        return true;
+      },
+    );
     const third = await sp.startLogin({ tenantId: 'acme' });
-    assert.equal((await sp.finishLogin(answer(third))).profile.email, 'alice@acme.com');
+    assert.equal(
+      (await sp.finishLogin(answer(third), { browserSecret: third.browserSecret })).profile.email,
+      'alice@acme.com',
+    );
   });
 });

@@ -60,8 +60,10 @@ describe('public contract (built package)', () => {
       'generateSpKeyPair',
       'mapRoles',
       'parseIdpMetadata',
+      'sameSiteStep',
       'sealTenantSecrets',
       'setupInstructions',
+      'skipReplayCheck',
       'validateTenantConfig',
       'verifyResponse',
     ]);
@@ -118,7 +120,7 @@ describe('public contract (built package)', () => {
       RelayState: query.get('RelayState') ?? '',
       user: { email: 'ada@acme.com', groups: ['admins'] },
     });
-    const { profile, returnTo } = await sp.finishLogin(form);
+    const { profile, returnTo } = await sp.finishLogin(form, { browserSecret: login.browserSecret });
     assert.equal(profile.email, 'ada@acme.com');
     assert.deepEqual(profile.groups, ['admins']);
     assert.equal(returnTo, '/home');
@@ -155,6 +157,7 @@ describe('public contract (built package)', () => {
     const checks = {
       inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
       now: new Date('2023-05-09T16:00:00Z'),
+      replayCache: new samlkit.MemoryStore(),
     };
     await assert.rejects(verifyResponse(other, form, checks), (error: unknown) => {
       assert.ok(error instanceof SamlError);

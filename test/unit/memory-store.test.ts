@@ -36,6 +36,7 @@ const request = (requestId: string, tenantId = 'tenant-a'): PendingRequest => ({
   tenantId,
   requestId,
   relayState: `relay-${requestId}`,
+  browserBinding: 'binding',
 });
 const tenant = (id: string, more: Omit<Partial<TenantConfig>, 'id'> = {}): TenantConfig => ({
   id,
@@ -356,8 +357,14 @@ describe('MemoryStore close and arguments', () => {
     const calls: [string, () => Promise<unknown>][] = [
       ['expiresAt', () => store.remember('t', 'a', bad('2030-01-01'))],
       ['expiresAt', () => store.saveRequest(request('r1'), new Date(Number.NaN))],
-      ['request.relayState', () => store.saveRequest({ ...request('r1'), relayState: '' }, later)],
-      ['request.tenantId', () => store.saveRequest(bad({ requestId: 'r1', relayState: 'x' }), later)],
+      [
+        'request.relayState',
+        () => store.saveRequest({ ...request('r1'), relayState: '', browserBinding: 'binding' }, later),
+      ],
+      [
+        'request.tenantId',
+        () => store.saveRequest(bad({ requestId: 'r1', relayState: 'x', browserBinding: 'binding' }), later),
+      ],
       ['request.returnTo', () => store.saveRequest({ ...request('r1'), returnTo: bad(1) }, later)],
       ['request', () => store.saveRequest(bad(null), later)],
       ['requestId', () => store.findRequest(bad(1))],

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineTenant, verifyResponse } from '../../src/index.js';
+import { defineTenant, skipReplayCheck, verifyResponse } from '../../src/index.js';
 import type { SamlProfile, TenantConfig } from '../../src/index.js';
 import type { RoleMapping } from '../../src/types.js';
 import { GROUPS_OVERAGE_CLAIM, mapRoles } from '../../src/tenant/roles.js';
@@ -134,7 +134,11 @@ describe('mapRoles: Entra ID groups overage', () => {
 
   async function login(attributes: Record<string, readonly string[]>): Promise<SamlProfile> {
     const xml = signed(buildResponse({ attributes: { [OBJECT_ID]: ['552200d7'], ...attributes } }));
-    return verifyResponse(azure, toForm(xml), { now: NOW, inResponseTo: REQUEST_ID });
+    return verifyResponse(azure, toForm(xml), {
+      now: NOW,
+      replayCache: skipReplayCheck,
+      inResponseTo: REQUEST_ID,
+    });
   }
 
   it('the overage claim sets groupsOverage; the default role still applies', async () => {
@@ -156,7 +160,11 @@ describe('mapRoles: Entra ID groups overage', () => {
   it('the overage flag does not depend on a role mapping', async () => {
     const unmapped = defineTenant(testTenant({ preset: 'azure', attributeNames: {} }));
     const xml = signed(buildResponse({ attributes: { [GROUPS_OVERAGE_CLAIM]: [GRAPH_LINK] } }));
-    const user = await verifyResponse(unmapped, toForm(xml), { now: NOW, inResponseTo: REQUEST_ID });
+    const user = await verifyResponse(unmapped, toForm(xml), {
+      now: NOW,
+      replayCache: skipReplayCheck,
+      inResponseTo: REQUEST_ID,
+    });
     assert.deepEqual(mapRoles(unmapped, user), { roles: [], groupsOverage: true });
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
-  createServiceProvider,
+  createServiceProvider as createProvider,
   MemoryStore,
   SamlError,
   type SamlErrorCode,
@@ -24,6 +24,24 @@ const ALICE: TestIdpUser = { email: 'alice@acme.com', firstName: 'Alice', groups
 
 let acmeIdp: TestIdp;
 let globexIdp: TestIdp;
+
+/** The login cookie of the one browser these tests play: set by startLogin, sent to finishLogin. */
+let loginCookie: string | undefined;
+
+/** A service provider used from that browser (test/attacks/login-csrf.test.ts plays two). */
+function createServiceProvider(options: Parameters<typeof createProvider>[0]): ServiceProvider {
+  const sp = createProvider(options);
+  return {
+    startLogin: (async (target, startOptions) => {
+      const login = await sp.startLogin(target, startOptions);
+      loginCookie = login.browserSecret;
+      return login;
+    }) as ServiceProvider['startLogin'],
+    finishLogin: (form, finishOptions = {}) =>
+      sp.finishLogin(form, { browserSecret: loginCookie, ...finishOptions }),
+    loginOptions: (email) => sp.loginOptions(email),
+  };
+}
 
 function acme(changes: Partial<TenantConfig> = {}): TenantConfig {
   return {
@@ -120,7 +138,8 @@ describe('createServiceProvider: SP-initiated login', () => {
     const { sp } = await setup(acme());
     await rejects(sp.startLogin({ email: 'alice@eu.acme.com' }), 'TENANT_NOT_FOUND');
     await rejects(sp.startLogin({ email: 'alice@acme.com.evil.com' }), 'TENANT_NOT_FOUND');
-    await rejects(sp.startLogin({ email: 'not an address' }), 'TENANT_NOT_FOUND');
+    // Not an address at all: refused as such (issue #12, class 3: a truthful code).
+    await rejects(sp.startLogin({ email: 'not an address' }), 'EMAIL_INVALID');
     await rejects(sp.startLogin({ tenantId: 'nobody' }), 'TENANT_NOT_FOUND');
   });
 
@@ -294,7 +313,8 @@ describe('createServiceProvider: loginOptions (require SSO, break-glass)', () =>
     });
     assert.deepEqual(await sp.loginOptions('peter@initech.com'), { sso: null, password: true });
     assert.deepEqual(await sp.loginOptions('eve@eu.acme.com'), { sso: null, password: true });
-    assert.deepEqual(await sp.loginOptions('no address'), { sso: null, password: true });
+    // What cannot be judged is refused, never given password login (SECURITY rule 26).
+    await rejects(sp.loginOptions('no address'), 'EMAIL_INVALID');
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineTenant, verifyResponse } from '../../src/index.js';
+import { defineTenant, skipReplayCheck, verifyResponse } from '../../src/index.js';
 import type { TenantConfig } from '../../src/index.js';
 import type { AttributeNames, IdpPresetName } from '../../src/types.js';
 import { IDP_PRESETS } from '../../src/tenant/presets.js';
@@ -224,6 +224,7 @@ describe('setupInstructions: every preset', () => {
         const xml = signed(buildResponse({ attributes }), 'both');
         const profile = await verifyResponse(defineTenant(config), toForm(xml), {
           now: NOW,
+          replayCache: skipReplayCheck,
           inResponseTo: REQUEST_ID,
         });
         assert.equal(profile.email, 'alice@example.com');

@@ -134,7 +134,7 @@ export function toCases<S extends { close?(): Promise<void> }>(
 }
 
 export function request(requestId: string, tenantId = 'tenant-a'): PendingRequest {
-  return { tenantId, requestId, relayState: `relay-${requestId.length}` };
+  return { tenantId, requestId, relayState: `relay-${requestId.length}`, browserBinding: 'binding' };
 }
 
 /** The JSON form of a value: what a database-backed store keeps of a tenant. */

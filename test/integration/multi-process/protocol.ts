@@ -8,7 +8,13 @@ export type StoreTarget =
 
 export type WorkerRequest =
   | { readonly id: number; readonly op: 'startLogin'; readonly tenantId: string; readonly returnTo?: string }
-  | { readonly id: number; readonly op: 'finishLogins'; readonly form: ResponseForm; readonly times: number }
+  | {
+      readonly id: number;
+      readonly op: 'finishLogins';
+      readonly form: ResponseForm;
+      readonly times: number;
+      readonly browserSecret?: string;
+    }
   | {
       readonly id: number;
       readonly op: 'consumeRequests';
@@ -23,7 +29,7 @@ export type Outcome =
   | { readonly ok: false; readonly code: string };
 
 export type WorkerReply =
-  | { readonly id: number; readonly op: 'startLogin'; readonly url: string }
+  | { readonly id: number; readonly op: 'startLogin'; readonly url: string; readonly browserSecret: string }
   | { readonly id: number; readonly op: 'finishLogins'; readonly outcomes: readonly Outcome[] }
   | { readonly id: number; readonly op: 'consumeRequests'; readonly consumed: number }
   | { readonly id: number; readonly op: 'error'; readonly message: string };

@@ -46,10 +46,12 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
         { tenantId: request.tenantId },
         request.returnTo === undefined ? {} : { returnTo: request.returnTo },
       );
-      return { id: request.id, op: 'startLogin', url: login.url };
+      return { id: request.id, op: 'startLogin', url: login.url, browserSecret: login.browserSecret };
     }
     case 'finishLogins': {
-      const attempts = Array.from({ length: request.times }, () => sp.finishLogin(request.form));
+      const attempts = Array.from({ length: request.times }, () =>
+        sp.finishLogin(request.form, { browserSecret: request.browserSecret }),
+      );
       const outcomes = (await Promise.allSettled(attempts)).map((result): Outcome => {
         if (result.status === 'fulfilled') {
           const { profile, returnTo } = result.value;
