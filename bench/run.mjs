@@ -327,3 +327,9 @@ if (failed) {
   log('a target was missed');
   process.exitCode = 2;
 }
+
+// The login path through the service (finishLogin, shared stores): bench/service.mjs.
+if (contenders.includes('samlkit') && process.exitCode === undefined) {
+  const service = fork(here('./service.mjs'), args, { stdio: 'inherit' });
+  process.exitCode = await new Promise((resolve) => service.on('exit', (code) => resolve(code ?? 1)));
+}

@@ -5,6 +5,12 @@
  */
 export { verifyResponse } from './response/verify.js';
 export {
+  decodeResponse,
+  type DecodedResponse,
+  type DecodeResponseOptions,
+  type UnverifiedResponseHints,
+} from './response/read.js';
+export {
   explainResponse,
   type CheckResult,
   type ExplainChecks,

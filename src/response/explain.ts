@@ -8,6 +8,7 @@ import {
   type VerifyChecks,
 } from '../types.js';
 import { CHECKS, type CheckDetail, type CheckName, type Trace } from './trace.js';
+import type { DecodedResponse } from './read.js';
 import { runChecks } from './verify.js';
 
 /** One check of the report. */
@@ -80,7 +81,7 @@ export interface ExplainOptions {
  */
 export async function explainResponse(
   tenant: TenantConfig | Tenant,
-  form: ResponseForm,
+  form: ResponseForm | DecodedResponse,
   checks: ExplainChecks = {},
   options: ExplainOptions = {},
 ): Promise<ResponseReport> {

@@ -8,11 +8,12 @@ import {
   type TenantConfig,
   type VerifyChecks,
 } from '../types.js';
-import { parseXml } from '../xml/parse.js';
 import { readAssertion } from './assertion.js';
-import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES, decodePostedResponse } from './decode.js';
+import { decodePostedResponse } from './decode.js';
 import { openResponse } from './envelope.js';
 import { buildProfile } from './profile.js';
+import { isDecodedResponse, maxResponseBytes, parsedOf, type DecodedResponse } from './read.js';
+import { parseXml, type ParsedXml } from '../xml/parse.js';
 import { NO_TRACE, type Trace } from './trace.js';
 
 /**
@@ -30,7 +31,8 @@ import { NO_TRACE, type Trace } from './trace.js';
  *
  * @param tenant The tenant whose ACS URL received the form. Pass a {@link defineTenant} result to skip
  *   re-validating the configuration and re-parsing its certificates on every call.
- * @param form The POSTed form fields (`SAMLResponse`, optional `RelayState`).
+ * @param form The POSTed form fields (`SAMLResponse`, optional `RelayState`), or what
+ *   {@link decodeResponse} made of them (then nothing is decoded or parsed again).
  * @param checks The expected values: `inResponseTo` (the pending request ID; leave out only for an
  *   IdP-initiated login), `now`, and the `replayCache` (required: {@link skipReplayCheck} opts out).
  *
@@ -44,7 +46,7 @@ import { NO_TRACE, type Trace } from './trace.js';
  */
 export async function verifyResponse(
   tenant: TenantConfig | Tenant,
-  form: ResponseForm,
+  form: ResponseForm | DecodedResponse,
   checks: VerifyChecks,
 ): Promise<SamlProfile> {
   return runChecks(tenant, form, checks, NO_TRACE);
@@ -53,7 +55,7 @@ export async function verifyResponse(
 /** verifyResponse, reporting each check to `trace` (explainResponse). */
 export async function runChecks(
   tenant: TenantConfig | Tenant,
-  form: ResponseForm,
+  form: ResponseForm | DecodedResponse,
   checks: VerifyChecks,
   trace: Trace,
 ): Promise<SamlProfile> {
@@ -65,10 +67,7 @@ export async function runChecks(
   }
   const now = currentTime(checks.now, 'checks.now');
   const resolved = resolvedTenant(tenant);
-  const maxBytes = checks.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_RESPONSE_BYTES) {
-    throw new TypeError(`checks.maxResponseBytes must be a whole number from 1 to ${MAX_RESPONSE_BYTES}`);
-  }
+  const maxBytes = maxResponseBytes(checks.maxResponseBytes, 'checks.maxResponseBytes');
   if (
     checks.inResponseTo !== undefined &&
     (typeof checks.inResponseTo !== 'string' || checks.inResponseTo === '')
@@ -78,10 +77,7 @@ export async function runChecks(
     );
   }
 
-  trace.check('decode');
-  const xml = decodePostedResponse(form, maxBytes);
-  trace.check('parse');
-  const parsed = parseXml(xml);
+  const parsed = decodedAndParsed(form, maxBytes, trace);
   if (!resolved.allowIdsStartingWithDigit) requireNcNameIds(parsed.ids.keys(), resolved.config.id);
   const assertion = openResponse(parsed, resolved, trace);
   const content = readAssertion(assertion, resolved, { now, inResponseTo: checks.inResponseTo }, trace);
@@ -137,4 +133,24 @@ function requireNcNameIds(ids: Iterable<string>, tenantId: string): void {
       });
     }
   }
+}
+
+/** The parsed document: decoded and parsed here, or once before by decodeResponse. */
+function decodedAndParsed(form: ResponseForm | DecodedResponse, maxBytes: number, trace: Trace): ParsedXml {
+  trace.check('decode');
+  if (!isDecodedResponse(form)) {
+    const xml = decodePostedResponse(form, maxBytes);
+    trace.check('parse');
+    return parseXml(xml);
+  }
+  const { parsed, bytes } = parsedOf(form);
+  // Decoded under decodeResponse's limit; the checks' own limit still holds.
+  if (bytes > maxBytes) {
+    fail('SIZE_LIMIT', `The decoded response is larger than ${maxBytes} bytes`, {
+      hint: `samlkit accepts responses up to ${maxBytes} bytes (checks.maxResponseBytes).`,
+    });
+  }
+  trace.detail({ note: 'decoded once by decodeResponse' });
+  trace.check('parse');
+  return parsed;
 }

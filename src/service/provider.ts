@@ -9,15 +9,16 @@ import {
   type PostAuthnRequest,
   type RedirectAuthnRequest,
 } from '../request/authn-request.js';
-import { peekRouting } from '../response/peek.js';
+import { decodeResponse, maxResponseBytes } from '../response/read.js';
 import { verifyResponse } from '../response/verify.js';
 import type { PendingRequest, StateStore, TenantStore } from '../store/types.js';
-import { defineTenant, resolvedTenant, type Tenant } from '../tenant/define.js';
+import { resolvedTenant, type Tenant } from '../tenant/define.js';
 import { mapRoles } from '../tenant/roles.js';
-import type { ResponseForm, SamlProfile, TenantConfig } from '../types.js';
+import type { SamlProfile, TenantConfig } from '../types.js';
 import { isSameBrowser, newBrowserSecret } from './browser-binding.js';
 import { publicTenant, type PublicTenantConfig } from './public-tenant.js';
 import { safeReturnTo } from './return-to.js';
+import { createTenantCache, type TenantCache } from './tenant-cache.js';
 
 /** Options of {@link createServiceProvider}. */
 export interface ServiceProviderOptions {
@@ -29,6 +30,8 @@ export interface ServiceProviderOptions {
   readonly now?: () => Date;
   /** How long a started login may take at the IdP (MFA included). Default 600, at most 3600. */
   readonly requestTtlSeconds?: number;
+  /** Largest decoded response `finishLogin` accepts, in bytes. Default 262144 (256 KiB), at most 4 MiB. */
+  readonly maxResponseBytes?: number;
 }
 
 /** Options of `startLogin`: those of `createAuthnRequest`, and where to go afterwards. */
@@ -183,12 +186,15 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_REQUEST_TTL_SECONDS) {
     throw new TypeError(`requestTtlSeconds must be a whole number from 1 to ${MAX_REQUEST_TTL_SECONDS}`);
   }
+  const maxBytes = maxResponseBytes(options.maxResponseBytes, 'maxResponseBytes');
+  // Stored configurations are validated and their certificates parsed once per content.
+  const known = createTenantCache();
 
   async function tenantById(value: unknown): Promise<Tenant> {
     const tenantId = requestTenantId(value);
     const config = await guard(() => tenants.get(tenantId));
     if (config === undefined) notFound(`No tenant ${tenantId}`);
-    return enabledTenant(config);
+    return enabledTenant(known, config);
   }
 
   async function startLogin(
@@ -201,7 +207,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     }
     const tenant = Object.hasOwn(target, 'tenantId')
       ? await tenantById((target as { readonly tenantId: unknown }).tenantId)
-      : enabledTenant(await tenantForEmail(tenants, (target as { readonly email?: unknown }).email));
+      : enabledTenant(known, await tenantForEmail(tenants, (target as { readonly email?: unknown }).email));
     const { returnTo: requested, ...requestOptions } = loginOptions;
     const returnTo = safeReturnTo(requested);
     const time = now();
@@ -229,8 +235,10 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     startLogin: startLogin as ServiceProvider['startLogin'],
 
     async finishLogin(form, finishOptions = {}) {
-      const routing = peekRouting(form as ResponseForm);
-      // Unverified: only says which tenant and request to verify against.
+      // Decoded and parsed once; its hints are unverified and only say which tenant and request to
+      // verify against, and verification reads the same parsed document.
+      const decoded = decodeResponse(form, { maxResponseBytes: maxBytes });
+      const routing = decoded.unverified;
       const pending =
         routing.inResponseTo === undefined
           ? undefined
@@ -241,17 +249,18 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       const tenant =
         tenantId !== undefined
           ? await tenantById(tenantId)
-          : await unsolicitedTenant(tenants, routing.issuer);
+          : await unsolicitedTenant(known, tenants, routing.issuer);
       if (routing.inResponseTo !== undefined) {
         if (pending?.tenantId !== tenant.id) unknownRequest(routing.inResponseTo, tenant.id);
         checkRelayState(fieldOf(form, 'RelayState'), pending.relayState, tenant.id);
         checkBrowser(finishOptions.browserSecret, pending, tenant.id);
       }
 
-      const profile = await verifyResponse(tenant, form as ResponseForm, {
+      const profile = await verifyResponse(tenant, decoded, {
         ...(pending !== undefined && { inResponseTo: pending.requestId }),
         now: now(),
         replayCache: state,
+        maxResponseBytes: maxBytes,
       });
       // Consumed only once verified, so a forged response cannot burn a pending login.
       if (pending !== undefined) {
@@ -272,7 +281,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       const { address, domain } = typedEmail(email);
       const config = await guard(() => tenants.findByEmailDomain(domain));
       if (config === undefined) return { sso: null, password: true };
-      const resolved = resolvedStored(config);
+      const resolved = resolvedTenant(known.defined(config));
       if (!resolved.enabled) return { sso: null, password: true };
       const typed = address.toLowerCase();
       const breakGlass = resolved.breakGlassEmails.some(
@@ -313,13 +322,17 @@ function requestTenantId(value: unknown): string {
 }
 
 /** An unsolicited response belongs to the one enabled tenant of its issuer that allows them. */
-async function unsolicitedTenant(tenants: TenantStore, issuer: string | undefined): Promise<Tenant> {
+async function unsolicitedTenant(
+  known: TenantCache,
+  tenants: TenantStore,
+  issuer: string | undefined,
+): Promise<Tenant> {
   const candidates =
     issuer === undefined
       ? []
       : (await guard(() => tenants.findByIssuer(issuer))).filter((config) => {
           // A broken configuration of one tenant must not stop another's logins (rule 28).
-          const resolved = tryResolve(config);
+          const resolved = known.resolvedOrUndefined(config);
           return resolved?.enabled === true && resolved.allowIdpInitiated;
         });
   const [only, ...more] = candidates;
@@ -336,11 +349,11 @@ async function unsolicitedTenant(tenants: TenantStore, issuer: string | undefine
       received: issuer ?? '',
     });
   }
-  return enabledTenant(only);
+  return enabledTenant(known, only);
 }
 
-function enabledTenant(config: TenantConfig): Tenant {
-  const tenant = definedStored(config);
+function enabledTenant(known: TenantCache, config: TenantConfig): Tenant {
+  const tenant = known.defined(config);
   if (!resolvedTenant(tenant).enabled) {
     fail('SAML_DISABLED', 'SAML login is turned off for this tenant', {
       hint: 'An admin of the organisation can turn SAML login on in its SSO settings.',
@@ -348,36 +361,6 @@ function enabledTenant(config: TenantConfig): Tenant {
     });
   }
   return tenant;
-}
-
-/**
- * A stored configuration is defined again on its way to a login; one that no longer validates (an
- * old 1024-bit certificate, a field edited by hand) fails the login with an admin hint (rule 32).
- */
-function definedStored(config: TenantConfig): Tenant {
-  try {
-    return defineTenant(config);
-  } catch (cause) {
-    const id = (config as { readonly id?: unknown }).id;
-    const problems = cause instanceof Error ? cause.message.replace(/\s*\n\s*/g, '; ') : String(cause);
-    fail('TENANT_CONFIG_INVALID', 'The stored tenant configuration is not valid', {
-      hint: `Open the organisation's SSO settings, fix and save them again: ${problems}`,
-      ...(typeof id === 'string' && { tenantId: id }),
-      cause,
-    });
-  }
-}
-
-function resolvedStored(config: TenantConfig): ReturnType<typeof resolvedTenant> {
-  return resolvedTenant(definedStored(config));
-}
-
-function tryResolve(config: TenantConfig): ReturnType<typeof resolvedTenant> | undefined {
-  try {
-    return resolvedTenant(config);
-  } catch {
-    return undefined;
-  }
 }
 
 /** A field of the posted form, own properties only; `undefined` for anything that is not a form. */

@@ -55,6 +55,7 @@ describe('public contract (built package)', () => {
       'buildSpMetadata',
       'createAuthnRequest',
       'createServiceProvider',
+      'decodeResponse',
       'defineTenant',
       'explainResponse',
       'generateSpKeyPair',

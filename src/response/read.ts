@@ -1,0 +1,103 @@
+/**
+ * The one way in for a posted SAML Response: decode (size caps), parse strictly once, and read the
+ * routing hints, labelled unverified. The result is handed on to verification, which parses nothing
+ * again.
+ *
+ * @module
+ */
+import type { Element } from '@xmldom/xmldom';
+import { attributeOf, childrenNamed, textOf } from '../xml/dom.js';
+import { NS } from '../xml/namespaces.js';
+import { parseXml, type ParsedXml } from '../xml/parse.js';
+import { decodePostedResponse, DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES } from './decode.js';
+
+const PARSED: unique symbol = Symbol('samlkit.decodedResponse');
+
+/**
+ * What a posted Response says about where it belongs, read **before anything is verified**: for
+ * choosing the tenant and the pending login to verify against, never for identity (SAML profiles
+ * §4.1.4.2: only the verified assertion speaks for the user).
+ */
+export interface UnverifiedResponseHints {
+  /** The Response's `InResponseTo`, or else its bearer confirmation's. */
+  readonly inResponseTo?: string;
+  /** The Response's Issuer, or else the assertion's. */
+  readonly issuer?: string;
+}
+
+/** A posted Response decoded and parsed once; verify it with `verifyResponse`. */
+export interface DecodedResponse {
+  /** Routing hints, not verified by anything: see {@link UnverifiedResponseHints}. */
+  readonly unverified: UnverifiedResponseHints;
+  /** @internal The parsed document and its decoded size; only verification reads it. */
+  readonly [PARSED]: { readonly parsed: ParsedXml; readonly bytes: number };
+}
+
+/** Options of {@link decodeResponse}. */
+export interface DecodeResponseOptions {
+  /** Largest decoded response accepted, in bytes. Default 262144 (256 KiB), at most 4 MiB. */
+  readonly maxResponseBytes?: number;
+}
+
+/**
+ * Decodes a posted SAML Response (HTTP-POST binding, SAML bindings §3.5.4) and parses it once, with
+ * the verifier's limits, and reads the hints that say which tenant and pending login it claims to
+ * belong to, **without verifying anything** (as jose's `decodeProtectedHeader` does for a JWS). Hand
+ * the result to `verifyResponse`, which verifies that same parsed document.
+ *
+ * @param form The posted form (`SAMLResponse`): any value; a malformed one is a `SamlError`.
+ * @throws SamlError `INVALID_ENCODING`, `SIZE_LIMIT`, `MALFORMED_XML`, `DTD_FORBIDDEN`, `DUPLICATE_ID`.
+ *
+ * @example
+ * ```ts
+ * const decoded = decodeResponse(req.body);
+ * const tenant = await tenantForIssuer(decoded.unverified.issuer); // routing only
+ * const profile = await verifyResponse(tenant, decoded, { inResponseTo, replayCache });
+ * ```
+ */
+export function decodeResponse(form: unknown, options: DecodeResponseOptions = {}): DecodedResponse {
+  const maxBytes = maxResponseBytes(options.maxResponseBytes, 'options.maxResponseBytes');
+  const xml = decodePostedResponse(form, maxBytes);
+  const parsed = parseXml(xml);
+  return Object.freeze({
+    unverified: Object.freeze(hintsOf(parsed.root)),
+    [PARSED]: Object.freeze({ parsed, bytes: Buffer.byteLength(xml, 'utf8') }),
+  });
+}
+
+/** Whether `value` came from {@link decodeResponse}. */
+export function isDecodedResponse(value: unknown): value is DecodedResponse {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, PARSED);
+}
+
+/** The parsed document and decoded size of a {@link DecodedResponse}. */
+export function parsedOf(decoded: DecodedResponse): { readonly parsed: ParsedXml; readonly bytes: number } {
+  return decoded[PARSED];
+}
+
+/** A `maxResponseBytes` argument, checked; the default when absent. */
+export function maxResponseBytes(value: number | undefined, parameter: string): number {
+  const maxBytes = value ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_RESPONSE_BYTES) {
+    throw new TypeError(`${parameter} must be a whole number from 1 to ${MAX_RESPONSE_BYTES}`);
+  }
+  return maxBytes;
+}
+
+function hintsOf(root: Element): UnverifiedResponseHints {
+  // Some IdPs name the request and themselves only inside the assertion.
+  const [assertion] = childrenNamed(root, NS.assertion, 'Assertion');
+  const [confirmationData] = [assertion]
+    .flatMap((a) => (a === undefined ? [] : childrenNamed(a, NS.assertion, 'Subject')))
+    .flatMap((subject) => childrenNamed(subject, NS.assertion, 'SubjectConfirmation'))
+    .flatMap((confirmation) => childrenNamed(confirmation, NS.assertion, 'SubjectConfirmationData'));
+  const inResponseTo =
+    attributeOf(root, 'InResponseTo') ?? (confirmationData && attributeOf(confirmationData, 'InResponseTo'));
+  const [issuer] = [root, assertion].flatMap((element) =>
+    element === undefined ? [] : childrenNamed(element, NS.assertion, 'Issuer'),
+  );
+  return {
+    ...(inResponseTo !== undefined && { inResponseTo }),
+    ...(issuer !== undefined && { issuer: textOf(issuer).trim() }),
+  };
+}
