@@ -154,9 +154,15 @@ export function checkTokens(text: string, limits: TokenLimits): TokenCounts {
     if (next === BANG && text.startsWith('!--', at + 1)) {
       others++;
       spend(WORK.comment);
-      end = text.indexOf('-->', at + 4);
+      // Look for the end only as far as the comment budget reaches: a 4 MiB comment costs no more
+      // to refuse than one just over the cap.
+      const room = limits.maxCommentLength - commentLength;
+      const found = text.slice(at + 4, at + room + 3).indexOf('-->');
+      end = found === -1 ? -1 : at + 4 + found;
+      if ((end === -1 ? Math.min(length, at + room + 3) : end) - at > room) {
+        over('characters in comments', limits.maxCommentLength);
+      }
       commentLength += (end === -1 ? length : end) - at;
-      if (commentLength > limits.maxCommentLength) over('characters in comments', limits.maxCommentLength);
       if (end !== -1) end += 2;
     } else if (next === BANG && text.startsWith('![CDATA[', at + 1)) {
       others++;

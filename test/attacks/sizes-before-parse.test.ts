@@ -169,6 +169,15 @@ describe('the pre-scan never refuses a real document', () => {
     assert.equal(counts.otherNodes, 2);
   });
 
+  it('comments up to 64 KiB in all pass; one character more is refused, terminated or not', () => {
+    const comment = (length: number): string => `<!--${'-x'.repeat(length / 2)}-->`;
+    const full = `<r>${comment(32 * KiB - 4)}${comment(32 * KiB - 4)}</r>`;
+    assert.equal(checkTokens(full, RESPONSE_TOKEN_LIMITS).commentLength, 64 * KiB);
+    assert.throws(() => checkTokens(`<r>${comment(64 * KiB - 2)}</r>`, RESPONSE_TOKEN_LIMITS), /comments/);
+    assert.throws(() => checkTokens(`<r><!--${'x'.repeat(MiB)}`, RESPONSE_TOKEN_LIMITS), /comments/);
+    assert.equal(checkTokens(`<r><!--${'x'.repeat(100)}`, RESPONSE_TOKEN_LIMITS).commentLength, 104);
+  });
+
   it('counts what xmldom builds: elements, end tags, attributes, declarations, text runs', () => {
     const counts = checkTokens(
       `<?xml version="1.0"?><r xmlns="urn:r" xmlns:p = 'urn:p' p:a="1>2"><c/> <c b='/'>t&amp;</c></r>`,
