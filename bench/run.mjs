@@ -278,10 +278,15 @@ function report(info, measured, extras) {
     lines.push('### Hostile input: time to refuse (median ms)', '');
     if (extras.hostile.error) lines.push(`Failed: ${extras.hostile.error}`, '');
     else {
-      lines.push('| document | to | bytes | ms | refused with |', '| --- | --- | ---: | ---: | --- |');
+      lines.push(
+        '| document | to | bytes | median ms | CPU ms | refused with |',
+        '| --- | --- | ---: | ---: | ---: | --- |',
+      );
       for (const c of extras.hostile.cases) {
         const to = c.kind === 'response' ? 'verifyResponse' : 'parseIdpMetadata';
-        lines.push(`| ${c.label} | ${to} | ${integer(c.bytes)} | ${c.ms.toFixed(1)} | ${c.code} |`);
+        lines.push(
+          `| ${c.label} | ${to} | ${integer(c.bytes)} | ${c.ms.toFixed(1)} | ${c.cpuMs.toFixed(1)} | ${c.code} |`,
+        );
       }
       lines.push('');
     }
