@@ -237,11 +237,10 @@ export function checkTokens(text: string, limits: TokenLimits): TokenCounts {
           declared * WORK.namespaceDeclaration +
           Math.floor(((end === -1 ? length : end) - at) * WORK.tagCharacters),
       );
-      // `<a/>` opens nothing; `<a>`, or a tag cut short, opens a level.
-      if (end === -1 || text.charCodeAt(end - 1) !== SLASH) {
-        if (++depth > limits.maxDepth) over('levels of nesting', limits.maxDepth);
-        if (depth > deepest) deepest = depth;
-      }
+      // The element sits one level below the open ones; `<a>`, or a tag cut short, opens that level.
+      if (depth + 1 > limits.maxDepth) over('levels of nesting', limits.maxDepth);
+      if (depth + 1 > deepest) deepest = depth + 1;
+      if (end === -1 || text.charCodeAt(end - 1) !== SLASH) depth++;
     }
     if (end === -1) break;
     at = text.indexOf('<', end + 1);
