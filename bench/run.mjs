@@ -1,7 +1,8 @@
 /**
  * samlkit's benchmark (issue #9): verifyResponse against @node-saml/node-saml, samlify, saml2-js,
  * @boxyhq/saml20 and the bare floor, on three responses signed here with a throwaway key; then
- * MemoryStore memory per entry and the time to build a signed AuthnRequest.
+ * MemoryStore memory per entry, the time to build a signed AuthnRequest, and the time to refuse
+ * hostile responses and metadata (issue #12; hostile.mjs).
  *
  *   npm run bench                 full run (about 4 minutes): warm-up, then 5 rounds of ~1 s each
  *   npm run bench -- --quick      a few calls of each: proves that every part works (CI)
@@ -130,7 +131,8 @@ async function measureScenario(scenario, file) {
 
 function runExtra(what) {
   return new Promise((resolve) => {
-    const child = fork(here('./extras.mjs'), [what, mode], {
+    const script = what === 'hostile' ? './hostile.mjs' : './extras.mjs';
+    const child = fork(here(script), what === 'hostile' ? [mode] : [what, mode], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: what === 'memory' ? ['--expose-gc'] : [],
     });
@@ -272,6 +274,23 @@ function report(info, measured, extras) {
       lines.push('');
     }
   }
+  if (extras.hostile) {
+    lines.push('### Hostile input: time to refuse (median ms)', '');
+    if (extras.hostile.error) lines.push(`Failed: ${extras.hostile.error}`, '');
+    else {
+      lines.push(
+        '| document | to | bytes | median ms | CPU ms | refused with |',
+        '| --- | --- | ---: | ---: | ---: | --- |',
+      );
+      for (const c of extras.hostile.cases) {
+        const to = c.kind === 'response' ? 'verifyResponse' : 'parseIdpMetadata';
+        lines.push(
+          `| ${c.label} | ${to} | ${integer(c.bytes)} | ${c.ms.toFixed(1)} | ${c.cpuMs.toFixed(1)} | ${c.code} |`,
+        );
+      }
+      lines.push('');
+    }
+  }
   return lines.join('\n');
 }
 
@@ -312,7 +331,9 @@ if (contenders.includes('samlkit')) {
   extras.memory = await runExtra('memory');
   log('  createAuthnRequest…');
   extras.authn = await runExtra('authn');
-  if (extras.memory.error || extras.authn.error) failed = true;
+  log('  hostile input…');
+  extras.hostile = await runExtra('hostile');
+  if (extras.memory.error || extras.authn.error || extras.hostile.error) failed = true;
 }
 info.loadAtEnd = loadavg().map((load) => load.toFixed(2));
 

@@ -58,7 +58,12 @@ export {
   type SetupOptions,
   type SetupReturnField,
 } from './tenant/setup.js';
-export { DEFAULT_MAX_ENTRIES, MemoryStore, type MemoryStoreOptions } from './store/memory.js';
+export {
+  DEFAULT_MAX_PENDING_REQUESTS,
+  DEFAULT_MAX_REPLAY_ENTRIES,
+  MemoryStore,
+  type MemoryStoreOptions,
+} from './store/memory.js';
 export { sealTenantSecrets, type SealingKey, type SealingOptions } from './store/encrypted.js';
 export type { PendingRequest, StateStore, TenantStore } from './store/types.js';
 export { sameSiteStep, type SameSiteStepOptions } from './service/browser-binding.js';

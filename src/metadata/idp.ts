@@ -15,6 +15,7 @@ import type { BindingUrls } from '../types.js';
 import { attributeOf, childrenNamed, elementChildren, isElement, textOf } from '../xml/dom.js';
 import { BINDINGS, NS } from '../xml/namespaces.js';
 import { parseXml, type ParsedXml } from '../xml/parse.js';
+import { METADATA_TOKEN_LIMITS } from '../xml/prescan.js';
 
 const METADATA_INVALID: SamlErrorCode = 'METADATA_INVALID';
 
@@ -111,7 +112,7 @@ export function parseIdpMetadata(xml: string, options: ParseIdpMetadataOptions =
       hint: 'The metadata of one IdP is a few kilobytes; this looks like a federation-wide aggregate. Use the metadata of your application in the IdP, or pass a larger maxBytes.',
     });
   }
-  const parsed = parseXml(xml);
+  const parsed = parseXml(xml, METADATA_TOKEN_LIMITS);
   const { entityId, entity, path } = selectEntity(parsed.root, options.entityId);
   const role = idpDescriptor(entity, entityId);
   const signatureVerified = keys !== undefined && verifySignatures(path, parsed, keys);

@@ -7,7 +7,7 @@ export interface HeapEntry {
 /**
  * A binary min-heap of entries by deadline. Each entry knows its index, so removing one that was
  * consumed or replaced is O(log n) and the heap holds exactly the live entries: memory stays
- * bounded by `maxEntries` however many logins come and go.
+ * bounded by the store's budgets however many logins come and go.
  */
 export class ExpiryHeap<Entry extends HeapEntry> {
   readonly #items: Entry[] = [];

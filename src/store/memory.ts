@@ -11,17 +11,28 @@ import { ExpiryHeap } from './expiry-heap.js';
 import type { PendingRequest, StateStore, TenantStore } from './types.js';
 import { asciiLowerCase, checkRequest, compare, requireString, timeOf } from './arguments.js';
 
-/** How many request states and replay entries a {@link MemoryStore} holds by default, together. */
-export const DEFAULT_MAX_ENTRIES = 100_000;
+/** How many pending requests (logins started, not yet finished) a {@link MemoryStore} holds by default. */
+export const DEFAULT_MAX_PENDING_REQUESTS = 100_000;
+
+/** How many replay entries (assertions accepted and still valid) a {@link MemoryStore} holds by default. */
+export const DEFAULT_MAX_REPLAY_ENTRIES = 100_000;
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The most pending requests and replay entries held at once, together (tenants are not
-   * counted). When the store is full of live entries it refuses new ones with `STORE_UNAVAILABLE`
-   * rather than forget one. Default {@link DEFAULT_MAX_ENTRIES}.
+   * The most pending requests held at once. Anyone can start a login, so a flood of `startLogin`
+   * calls can fill this budget: the store then refuses new logins with `STORE_UNAVAILABLE` until
+   * some expire, and never drops a pending request to make room, so the logins already in progress
+   * still finish. Default {@link DEFAULT_MAX_PENDING_REQUESTS}.
    */
-  readonly maxEntries?: number;
+  readonly maxPendingRequests?: number;
+  /**
+   * The most replay entries held at once. Only an assertion the IdP signed adds one, and pending
+   * requests never take their places, so finishing a login does not fail because logins were
+   * started. When full of live entries the store refuses with `STORE_UNAVAILABLE` rather than
+   * forget one. Default {@link DEFAULT_MAX_REPLAY_ENTRIES}.
+   */
+  readonly maxReplayEntries?: number;
   /**
    * The clock that decides expiry. Give it the same clock as `verifyResponse` (`checks.now`) when
    * you fix the time in tests. Default: the system clock.
@@ -43,10 +54,12 @@ type Entry = (
  * Every operation runs to completion synchronously before its promise settles, so each is atomic:
  * of concurrent `consumeRequest` calls exactly one gets the request, of concurrent `remember` calls
  * exactly one gets `true` (SAML profiles §4.1.4.5: a bearer assertion is accepted once), and of
- * concurrent `put`s claiming one email domain exactly one succeeds. Memory is bounded by
- * `maxEntries`; expired entries are dropped as new ones arrive (each in O(log n), no timers), and
- * a store full of live entries refuses new ones (`STORE_UNAVAILABLE`) instead of forgetting a
- * replay entry, which would let that assertion be used again.
+ * concurrent `put`s claiming one email domain exactly one succeeds. Memory is bounded by two
+ * separate budgets, `maxPendingRequests` and `maxReplayEntries`, so that unauthenticated
+ * `startLogin` calls cannot take the places of replay entries; expired entries are dropped as new
+ * ones arrive (each in O(log n), no timers), and a budget full of live entries refuses new ones
+ * (`STORE_UNAVAILABLE`) instead of forgetting one: a forgotten replay entry would let that assertion
+ * be used again, a forgotten pending request would fail a login in progress.
  *
  * @example
  * ```ts
@@ -62,7 +75,8 @@ type Entry = (
  * ```
  */
 export class MemoryStore implements TenantStore, StateStore {
-  readonly #maxEntries: number;
+  readonly #maxPendingRequests: number;
+  readonly #maxReplayEntries: number;
   readonly #clock: (() => Date) | undefined;
   #closed = false;
   /** Pending requests by request ID (unique across tenants). */
@@ -78,16 +92,21 @@ export class MemoryStore implements TenantStore, StateStore {
   readonly #issuers = new Map<string, Set<string>>();
 
   /**
-   * @param options `maxEntries` (default 100 000) and `now` (default: the system clock).
-   * @throws TypeError when `maxEntries` is not a positive whole number or `now` not a function.
+   * @param options `maxPendingRequests` and `maxReplayEntries` (default 100 000 each) and `now`
+   *   (default: the system clock).
+   * @throws TypeError when a budget is not a positive whole number or `now` not a function.
    */
   constructor(options: MemoryStoreOptions = {}) {
-    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
-      throw new TypeError('options.maxEntries must be a positive whole number');
+    const budget = (name: 'maxPendingRequests' | 'maxReplayEntries', fallback: number): number => {
+      const value = options[name] ?? fallback;
+      if (!Number.isSafeInteger(value) || value < 1)
+        throw new TypeError(`options.${name} must be a positive whole number`);
+      return value;
+    };
+    this.#maxPendingRequests = budget('maxPendingRequests', DEFAULT_MAX_PENDING_REQUESTS);
+    this.#maxReplayEntries = budget('maxReplayEntries', DEFAULT_MAX_REPLAY_ENTRIES);
     if (options.now !== undefined && typeof options.now !== 'function')
       throw new TypeError('options.now must be a function that returns the current Date');
-    this.#maxEntries = maxEntries;
     this.#clock = options.now;
   }
 
@@ -95,7 +114,8 @@ export class MemoryStore implements TenantStore, StateStore {
    * Saves a login in progress until `expiresAt`, under its request ID. Saving the same request ID
    * again replaces the entry; a deadline already past stores nothing.
    *
-   * @throws SamlError `STORE_UNAVAILABLE` when the store is closed, or full of live entries.
+   * @throws SamlError `STORE_UNAVAILABLE` when the store is closed, or holds `maxPendingRequests`
+   *   live pending requests.
    */
   saveRequest(request: PendingRequest, expiresAt: Date): Promise<void> {
     return this.#run(() => {
@@ -105,7 +125,7 @@ export class MemoryStore implements TenantStore, StateStore {
       const previous = this.#requests.get(request.requestId);
       if (previous !== undefined) this.#remove(previous);
       if (deadline <= now) return;
-      this.#reserve();
+      this.#reserve('request');
       this.#insert({
         kind: 'request',
         key: request.requestId,
@@ -158,7 +178,8 @@ export class MemoryStore implements TenantStore, StateStore {
    * stops being acceptable); when they do not, refusing is the safe answer. See SAML profiles
    * §4.1.4.5 (a bearer assertion is used once, remembered while it is valid).
    *
-   * @throws SamlError `STORE_UNAVAILABLE` when the store is closed, or full of live entries.
+   * @throws SamlError `STORE_UNAVAILABLE` when the store is closed, or holds `maxReplayEntries` live
+   *   replay entries.
    */
   remember(tenantId: string, assertionId: string, expiresAt: Date): Promise<boolean> {
     return this.#run(() => {
@@ -168,7 +189,7 @@ export class MemoryStore implements TenantStore, StateStore {
       const now = this.#sweep();
       const key = replayKey(tenantId, assertionId);
       if (this.#replays.has(key) || deadline <= now) return false;
-      this.#reserve();
+      this.#reserve('replay');
       this.#insert({ kind: 'replay', key, expiresAt: deadline, heapIndex: -1 });
       return true;
     });
@@ -295,11 +316,17 @@ export class MemoryStore implements TenantStore, StateStore {
     return now;
   }
 
-  /** Refuses a new entry when every place is taken by a live one (`#sweep` ran first). */
-  #reserve(): void {
-    if (this.#expiries.size < this.#maxEntries) return;
-    fail('STORE_UNAVAILABLE', 'The memory store is full', {
-      hint: `The MemoryStore holds ${this.#maxEntries} unexpired login states and replay entries (maxEntries) and refuses new ones rather than forget a used assertion. Raise maxEntries, shorten the login lifetime, or use the Redis or PostgreSQL store; a flood of started logins can cause this.`,
+  /** Refuses a new entry when its budget is taken by live ones (`#sweep` ran first). */
+  #reserve(kind: Entry['kind']): void {
+    if (kind === 'request') {
+      if (this.#requests.size < this.#maxPendingRequests) return;
+      fail('STORE_UNAVAILABLE', 'The memory store holds as many pending logins as it may', {
+        hint: `The MemoryStore holds ${this.#maxPendingRequests} unexpired pending logins (maxPendingRequests) and refuses new ones rather than drop a login in progress; a flood of started logins can cause this. Limit the rate of login starts per client, raise maxPendingRequests, shorten the login lifetime, or use the Redis or PostgreSQL store.`,
+      });
+    }
+    if (this.#replays.size < this.#maxReplayEntries) return;
+    fail('STORE_UNAVAILABLE', 'The memory store holds as many replay entries as it may', {
+      hint: `The MemoryStore holds ${this.#maxReplayEntries} unexpired replay entries (maxReplayEntries) and refuses new ones rather than forget a used assertion. Raise maxReplayEntries, or use the Redis or PostgreSQL store.`,
     });
   }
 

@@ -1,6 +1,7 @@
 import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
 import { fail } from '../internal/fail.js';
 import { NS } from './namespaces.js';
+import { checkTokens, RESPONSE_TOKEN_LIMITS, type TokenLimits } from './prescan.js';
 
 /** Caps on the parsed tree (SECURITY rule 2). A real Response is far below each of them. */
 export const TREE_LIMITS = { maxDepth: 48, maxNodes: 30_000, maxAttributesPerElement: 48 } as const;
@@ -29,9 +30,10 @@ const hint =
  * DOCTYPE is refused before parsing, processing instructions are refused, the encoding must be
  * UTF-8, and the tree is capped in depth, node count and attributes. ID attributes must be unique
  * NCNames across the whole document (rule 4), because xml-crypto and other readers resolve
- * `ID`, `Id` and `id` alike.
+ * `ID`, `Id` and `id` alike. Before xmldom sees the text, `limits` caps what parsing it would cost
+ * (rule 2; `prescan.ts`), so that an unauthenticated document is refused in a few milliseconds.
  */
-export function parseXml(input: string): ParsedXml {
+export function parseXml(input: string, limits: TokenLimits = RESPONSE_TOKEN_LIMITS): ParsedXml {
   const text = input.startsWith('\uFEFF') ? input.slice(1) : input;
   // A DOCTYPE enables entities; xmldom leaves unknown `&entity;` text in place and carries on.
   if (/<!DOCTYPE/i.test(text)) {
@@ -46,6 +48,7 @@ export function parseXml(input: string): ParsedXml {
   if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8') {
     fail('MALFORMED_XML', `The document declares encoding ${encoding}; only UTF-8 is accepted`, { hint });
   }
+  checkTokens(text, limits);
 
   let document: Document;
   try {

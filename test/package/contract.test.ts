@@ -43,8 +43,9 @@ function memoryReplayCache(): ReplayCache {
 describe('public contract (built package)', () => {
   it('exports exactly the curated names', () => {
     assert.deepEqual(Object.keys(samlkit).sort(), [
-      'DEFAULT_MAX_ENTRIES',
       'DEFAULT_MAX_METADATA_BYTES',
+      'DEFAULT_MAX_PENDING_REQUESTS',
+      'DEFAULT_MAX_REPLAY_ENTRIES',
       'GROUPS_OVERAGE_CLAIM',
       'IDP_PRESETS',
       'MAX_RELAY_STATE_BYTES',

@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { defineTenant, SamlError, type TenantConfig } from '../../src/index.js';
-import { DEFAULT_MAX_ENTRIES, MemoryStore } from '../../src/store/memory.js';
+import {
+  DEFAULT_MAX_PENDING_REQUESTS,
+  DEFAULT_MAX_REPLAY_ENTRIES,
+  MemoryStore,
+} from '../../src/store/memory.js';
 import type { PendingRequest } from '../../src/store/types.js';
 
 const PEM = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
@@ -116,8 +120,8 @@ describe('MemoryStore expiry by the injected clock', () => {
 });
 
 describe('MemoryStore bounded memory', () => {
-  it('counts requests and replay entries together up to maxEntries', async () => {
-    const store = new MemoryStore({ maxEntries: 3, now: manualClock().now });
+  it('counts requests up to maxPendingRequests and replay entries up to maxReplayEntries', async () => {
+    const store = new MemoryStore({ maxPendingRequests: 2, maxReplayEntries: 1, now: manualClock().now });
     await store.saveRequest(request('r1'), at(1000));
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), true);
     await store.saveRequest(request('r2'), at(1000));
@@ -126,15 +130,18 @@ describe('MemoryStore bounded memory', () => {
   });
 
   it('a full store refuses with STORE_UNAVAILABLE and a hint for the admin', async () => {
-    const store = new MemoryStore({ maxEntries: 1, now: manualClock().now });
+    const store = new MemoryStore({ maxPendingRequests: 1, maxReplayEntries: 1, now: manualClock().now });
     await store.saveRequest(request('r1'), at(1000));
     const error = await rejectsWith(store.saveRequest(request('r2'), at(1000)), 'STORE_UNAVAILABLE');
-    assert.match(error.hint, /maxEntries/);
+    assert.match(error.hint, /maxPendingRequests/);
+    assert.equal(await store.remember('tenant-a', '_a1', at(1000)), true);
+    const full = await rejectsWith(store.remember('tenant-a', '_a2', at(1000)), 'STORE_UNAVAILABLE');
+    assert.match(full.hint, /maxReplayEntries/);
   });
 
   it('evicts every expired entry first, of both kinds', async () => {
     const clock = manualClock();
-    const store = new MemoryStore({ maxEntries: 4, now: clock.now });
+    const store = new MemoryStore({ maxPendingRequests: 2, maxReplayEntries: 2, now: clock.now });
     await store.saveRequest(request('short'), at(100));
     assert.equal(await store.remember('tenant-a', '_short', at(100)), true);
     await store.saveRequest(request('long'), at(10_000));
@@ -149,8 +156,9 @@ describe('MemoryStore bounded memory', () => {
   });
 
   it('never forgets a live replay entry to make room', async () => {
-    const store = new MemoryStore({ maxEntries: 10, now: manualClock().now });
+    const store = new MemoryStore({ maxPendingRequests: 10, maxReplayEntries: 10, now: manualClock().now });
     for (let i = 0; i < 10; i++) assert.equal(await store.remember('tenant-a', `_a${i}`, at(1000)), true);
+    for (let i = 0; i < 10; i++) await store.saveRequest(request(`pending${i}`), at(1000));
     for (let i = 0; i < 20; i++) {
       await rejectsWith(store.remember('tenant-a', `_new${i}`, at(1000)), 'STORE_UNAVAILABLE');
       await rejectsWith(store.saveRequest(request(`r${i}`), at(1000)), 'STORE_UNAVAILABLE');
@@ -159,13 +167,13 @@ describe('MemoryStore bounded memory', () => {
   });
 
   it('a replay is still reported as false when the store is full', async () => {
-    const store = new MemoryStore({ maxEntries: 1, now: manualClock().now });
+    const store = new MemoryStore({ maxReplayEntries: 1, now: manualClock().now });
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), true);
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), false);
   });
 
   it('consumed and replaced requests free their place', async () => {
-    const store = new MemoryStore({ maxEntries: 2, now: manualClock().now });
+    const store = new MemoryStore({ maxPendingRequests: 2, now: manualClock().now });
     await store.saveRequest(request('r1'), at(1000));
     await store.saveRequest(request('r2'), at(1000));
     await store.saveRequest(request('r2'), at(2000));
@@ -177,7 +185,7 @@ describe('MemoryStore bounded memory', () => {
   it('evicts exactly the expired entries, whatever the order of deadlines, consumes and replacements', async () => {
     const clock = manualClock();
     const size = 600;
-    const store = new MemoryStore({ maxEntries: size, now: clock.now });
+    const store = new MemoryStore({ maxPendingRequests: size, now: clock.now });
     let seed = 42;
     /** mulberry32: a seeded generator, so that a failure can be replayed. */
     const random = (n: number): number => {
@@ -206,7 +214,7 @@ describe('MemoryStore bounded memory', () => {
       let added = 0;
       while (added <= size) {
         try {
-          await store.remember('tenant-a', `_t${t}-${added}`, at(t + 1));
+          await store.saveRequest(request(`filler${t}-${added}`), at(t + 1));
         } catch {
           break;
         }
@@ -223,16 +231,22 @@ describe('MemoryStore bounded memory', () => {
 
   it('stays fast when full of live entries (no full scan per refused insert)', async () => {
     const size = 20_000;
-    const store = new MemoryStore({ maxEntries: size, now: manualClock().now });
+    const store = new MemoryStore({
+      maxPendingRequests: size,
+      maxReplayEntries: size,
+      now: manualClock().now,
+    });
     for (let i = 0; i < size; i++) await store.remember('tenant-a', `_a${i}`, at(60_000 + i));
+    for (let i = 0; i < size; i++) await store.saveRequest(request(`p${i}`), at(60_000 + i));
     const started = performance.now();
     for (let i = 0; i < size; i++) await assert.rejects(store.saveRequest(request(`r${i}`), at(1000)));
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 2000, `${size} refusals took ${elapsed.toFixed(0)} ms`);
   });
 
-  it('defaults to 100 000 entries', () => {
-    assert.equal(DEFAULT_MAX_ENTRIES, 100_000);
+  it('defaults to 100 000 pending requests and 100 000 replay entries', () => {
+    assert.equal(DEFAULT_MAX_PENDING_REQUESTS, 100_000);
+    assert.equal(DEFAULT_MAX_REPLAY_ENTRIES, 100_000);
   });
 });
 
@@ -337,8 +351,9 @@ describe('MemoryStore close and arguments', () => {
   });
 
   it('refuses bad options with a TypeError', () => {
-    for (const maxEntries of [0, -1, 1.5, Number.NaN, Infinity]) {
-      assert.throws(() => new MemoryStore({ maxEntries }), TypeError, String(maxEntries));
+    for (const budget of [0, -1, 1.5, Number.NaN, Infinity]) {
+      assert.throws(() => new MemoryStore({ maxPendingRequests: budget }), TypeError, String(budget));
+      assert.throws(() => new MemoryStore({ maxReplayEntries: budget }), TypeError, String(budget));
     }
     assert.throws(() => new MemoryStore({ now: 'now' as unknown as () => Date }), TypeError);
   });
