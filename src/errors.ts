@@ -93,7 +93,11 @@ export type SamlErrorCode =
   /** Another tenant already claims one of the email domains. */
   | 'DOMAIN_ALREADY_CLAIMED'
   /** The RelayState the IdP returned is not the one sent with the request. */
-  | 'RELAY_STATE_MISMATCH';
+  | 'RELAY_STATE_MISMATCH'
+  /** Single Logout is not set up for the tenant (no `sp.sloUrl`, `sp.signing` or IdP SLO endpoint). */
+  | 'LOGOUT_NOT_CONFIGURED'
+  /** `startLogout` found no SAML session recorded for the app session (`recordSession`). */
+  | 'LOGOUT_SESSION_NOT_FOUND';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {

@@ -37,7 +37,18 @@ export function redirectUrl(
   relayState: string | undefined,
   key: SignerKey | undefined,
 ): string {
-  let query = `SAMLRequest=${encodeURIComponent(Buffer.from(deflateRaw(xml)).toString('base64'))}`;
+  return redirectMessageUrl(destination, 'SAMLRequest', xml, relayState, key);
+}
+
+/** {@link redirectUrl} for either message parameter: `SAMLRequest` or `SAMLResponse` (§3.4.4.1). */
+export function redirectMessageUrl(
+  destination: string,
+  parameter: 'SAMLRequest' | 'SAMLResponse',
+  xml: string,
+  relayState: string | undefined,
+  key: SignerKey | undefined,
+): string {
+  let query = `${parameter}=${encodeURIComponent(Buffer.from(deflateRaw(xml)).toString('base64'))}`;
   if (relayState !== undefined) query += `&RelayState=${encodeURIComponent(relayState)}`;
   if (key !== undefined) {
     query += `&SigAlg=${encodeURIComponent(RSA_SHA256)}`;
@@ -53,10 +64,28 @@ export function postForm(
   relayState: string | undefined,
   cspNonce?: string,
 ): PostForm {
+  const { html } = postMessageForm(destination, 'SAMLRequest', xml, relayState, cspNonce, 'sign in');
   const fields = {
     SAMLRequest: Buffer.from(xml, 'utf8').toString('base64'),
     ...(relayState !== undefined && { RelayState: relayState }),
   };
+  return { action: destination, fields, html };
+}
+
+/**
+ * The HTTP-POST binding page for either message field (`SAMLRequest` or `SAMLResponse`), worded
+ * for `purpose` ("sign in", "sign out").
+ */
+export function postMessageForm(
+  destination: string,
+  parameter: 'SAMLRequest' | 'SAMLResponse',
+  xml: string,
+  relayState: string | undefined,
+  cspNonce: string | undefined,
+  purpose: 'sign in' | 'sign out',
+): { readonly fields: Readonly<Record<string, string>>; readonly html: string } {
+  const fields: Record<string, string> = { [parameter]: Buffer.from(xml, 'utf8').toString('base64') };
+  if (relayState !== undefined) fields.RelayState = relayState;
   const inputs = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
     .join('\n');
@@ -67,19 +96,19 @@ export function postForm(
 <meta charset="utf-8">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Continue to sign in</title>
+<title>Continue to ${purpose}</title>
 </head>
 <body>
 <form method="post" action="${escapeHtml(destination)}">
 ${inputs}
-<noscript><p>JavaScript is turned off. Press Continue to go on signing in.</p></noscript>
+<noscript><p>JavaScript is turned off. Press Continue to go on to ${purpose}.</p></noscript>
 <button type="submit">Continue</button>
 </form>
 <script${nonce}>${SUBMIT_SCRIPT}</script>
 </body>
 </html>
 `;
-  return { action: destination, fields, html };
+  return { fields, html };
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {

@@ -74,6 +74,8 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   SAML_DISABLED: true,
   DOMAIN_ALREADY_CLAIMED: true,
   RELAY_STATE_MISMATCH: true,
+  LOGOUT_NOT_CONFIGURED: true,
+  LOGOUT_SESSION_NOT_FOUND: true,
 };
 
 interface ManifestEntry {
