@@ -18,6 +18,8 @@ export {
   type RespondInput,
   type RespondOverrides,
   type TestIdp,
+  type TestIdpLogoutAnswer,
+  type TestIdpLogoutRequest,
   type TestIdpOptions,
   type TestIdpResponse,
   type TestIdpStatus,

@@ -1,0 +1,69 @@
+/**
+ * Request values of every JSON type at the SLO URL: whatever the framework hands over as the
+ * logout message (the message object, the raw query, the form, its fields), the answer is a
+ * SamlError with a truthful code, never another error (SECURITY rule 21).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createServiceProvider, MemoryStore, SamlError, verifyLogoutRequest } from '../../src/index.js';
+import { NOW, replayCache, spTenant } from '../helpers/logout.js';
+
+const values: readonly [string, unknown][] = [
+  ['undefined', undefined],
+  ['null', null],
+  ['true', true],
+  ['a number', 42],
+  ['NaN', Number.NaN],
+  ['an empty string', ''],
+  ['a lone surrogate', '\uD800'],
+  ['an array', ['SAMLRequest=x']],
+  ['an object', { SAMLRequest: 'x' }],
+  ['a nested array', [[['x']]]],
+  ['megabytes', 'A'.repeat(5_000_000)],
+  ['a polluted prototype', JSON.parse('{"__proto__": {"SAMLRequest": "PHg+"}}') as unknown],
+];
+
+async function refused(promise: Promise<unknown>, label: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof SamlError, `${label}: ${String(error)}`);
+    assert.ok(['INVALID_ENCODING', 'SIZE_LIMIT', 'MALFORMED_XML'].includes(error.code), `${label}: ${error.code}`);
+    return true;
+  });
+}
+
+describe('logout messages of every JSON type → SamlError', () => {
+  const tenant = spTenant();
+  const checks = { now: NOW, replayCache: replayCache() };
+
+  it('as the message itself', async () => {
+    for (const [label, value] of values) {
+      await refused(verifyLogoutRequest(tenant, value as never, checks), label);
+    }
+  });
+
+  it('as the raw query, the form, and each form field', async () => {
+    for (const [label, value] of values) {
+      await refused(verifyLogoutRequest(tenant, { binding: 'redirect', query: value }, checks), `query ${label}`);
+      await refused(verifyLogoutRequest(tenant, { binding: 'post', form: value }, checks), `form ${label}`);
+      for (const field of ['SAMLRequest', 'SAMLResponse', 'RelayState']) {
+        const form = field === 'RelayState' ? { SAMLRequest: 'PHg+', RelayState: value } : { [field]: value };
+        await refused(verifyLogoutRequest(tenant, { binding: 'post', form }, checks), `${field} ${label}`);
+      }
+      const query = typeof value === 'string' ? `SAMLRequest=${value}` : value;
+      await refused(verifyLogoutRequest(tenant, { binding: 'redirect', query }, checks), `SAMLRequest= ${label}`);
+    }
+  });
+
+  it('through the service: handleLogout, finishLogout and handleLogoutRequest', async () => {
+    const store = new MemoryStore();
+    await store.put(tenant);
+    const sp = createServiceProvider({ tenants: store, state: store, sessions: store, now: () => NOW });
+    for (const [label, value] of values) {
+      for (const message of [value, { binding: 'redirect', query: value }, { binding: 'post', form: value }]) {
+        await refused(sp.handleLogout(message as never), `handleLogout ${label}`);
+        await refused(sp.finishLogout(message as never, { tenantId: 'acme' }), `finishLogout ${label}`);
+        await refused(sp.handleLogoutRequest(message as never), `handleLogoutRequest ${label}`);
+      }
+    }
+  });
+});
