@@ -10,6 +10,7 @@ export {
   type StoreFactoryOptions,
   type TenantStoreConformanceOptions,
 } from './conformance/shared.js';
+export { sessionStoreConformance } from './conformance/sessions.js';
 export { stateStoreConformance } from './conformance/state.js';
 export { tenantStoreConformance } from './conformance/tenant.js';
 export {
