@@ -46,6 +46,8 @@ export interface TestIdpOptions {
     readonly entityId: string;
     /** The SP's ACS URL: where unsolicited responses are posted (Destination and Recipient). */
     readonly acsUrl: string;
+    /** The SP's Single Logout URL: where `respondToLogout` answers when not told otherwise. */
+    readonly sloUrl?: string;
   };
   /** The clock, read once per response (and for the start of a generated certificate). Default: the system clock. */
   readonly now?: () => Date;
@@ -186,8 +188,8 @@ export interface TestIdpLogoutAnswer {
   readonly RelayState?: string;
   /** How `SAMLRequest` came: `'redirect'` (deflated) or `'post'`. */
   readonly binding: 'redirect' | 'post';
-  /** The SP's Single Logout URL: the response's Destination. */
-  readonly sloUrl: string;
+  /** The SP's Single Logout URL: the response's Destination. Default: `options.sp.sloUrl`. */
+  readonly sloUrl?: string;
   /** `'partial'` answers Success/PartialLogout. Default `'success'`. */
   readonly status?: 'success' | 'partial';
 }
@@ -334,7 +336,9 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
       const id = parsed.parsed.root.getAttribute('ID') ?? '';
       if (parsed.kind !== 'LogoutRequest' || id === '' || parsed.issuer === undefined)
         throw new TypeError('respondToLogout: SAMLRequest is not a LogoutRequest with an ID and an Issuer');
-      return createLogoutResponse(mirror(parsed.issuer, input.sloUrl), {
+      const spSloUrl = input.sloUrl ?? sp?.sloUrl;
+      if (spSloUrl === undefined) throw new TypeError('respondToLogout: pass sloUrl, or set createTestIdp options.sp.sloUrl');
+      return createLogoutResponse(mirror(parsed.issuer, spSloUrl), {
         inResponseTo: id,
         binding,
         ...(RelayState !== undefined && { relayState: RelayState }),
@@ -375,12 +379,16 @@ function readRequest(input: RespondInput): ReceivedAuthnRequest | undefined {
   return readAuthnRequest(SAMLRequest, binding);
 }
 
-function checkSp(sp: unknown): { entityId: string; acsUrl: string } {
-  const { entityId, acsUrl } = (typeof sp === 'object' && sp !== null ? sp : {}) as Record<string, unknown>;
+function checkSp(sp: unknown): { entityId: string; acsUrl: string; sloUrl?: string } {
+  const { entityId, acsUrl, sloUrl } = (typeof sp === 'object' && sp !== null ? sp : {}) as Record<string, unknown>;
   if (typeof entityId !== 'string' || entityId === '') {
     throw new TypeError('createTestIdp: options.sp.entityId must be a non-empty string');
   }
-  return { entityId, acsUrl: httpUrl(acsUrl, 'options.sp.acsUrl') };
+  return {
+    entityId,
+    acsUrl: httpUrl(acsUrl, 'options.sp.acsUrl'),
+    ...(sloUrl !== undefined && { sloUrl: httpUrl(sloUrl, 'options.sp.sloUrl') }),
+  };
 }
 
 function signerOf(pair: unknown, path: string): SignerKey {
