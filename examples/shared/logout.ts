@@ -4,7 +4,14 @@
  * arrive at `/saml/:tenant/slo`, over either binding.
  */
 import { SamlError, type LogoutMessage, type LoginResult, type ServiceProvider } from 'samlkit';
-import { messagePage, page, redirect, type ExampleRequest, type ExampleResponse, type ExampleRoute } from './http.js';
+import {
+  messagePage,
+  page,
+  redirect,
+  type ExampleRequest,
+  type ExampleResponse,
+  type ExampleRoute,
+} from './http.js';
 import type { SessionStore } from './session.js';
 
 /** After a login: keep its SAML session for Single Logout. Without a session store, nothing to do. */
@@ -32,7 +39,12 @@ export async function signOut(
   const cleared = { 'set-cookie': sessions.destroy(request.cookies) };
   if (!enabled || session === undefined || id === undefined) return redirect('/', cleared);
   try {
-    const started = await sp.startLogout({ tenantId: session.tenantId, appSessionId: id }, { returnTo: '/' });
+    // The IdP's Redirect endpoint by default; a form may ask for the POST binding.
+    const binding = request.form.binding === 'post' ? 'post' : undefined;
+    const started = await sp.startLogout(
+      { tenantId: session.tenantId, appSessionId: id },
+      { returnTo: '/', ...(binding !== undefined && { binding }) },
+    );
     return send(started, cleared);
   } catch (error) {
     // No SLO for this tenant, or no recorded session: signing out here is all there is to do.
@@ -57,7 +69,10 @@ export function logoutRoutes(sp: ServiceProvider, sessions: SessionStore): reado
         return send(outcome.response);
       }
       if (outcome.partial) {
-        return messagePage('Signed out', 'You are signed out here, but may still be signed in to other applications.');
+        return messagePage(
+          'Signed out',
+          'You are signed out here, but may still be signed in to other applications.',
+        );
       }
       return redirect(outcome.returnTo ?? '/');
     } catch (error) {

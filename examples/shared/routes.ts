@@ -29,7 +29,11 @@ import { testIdpRoutes } from './test-idp.js';
 
 export function createExampleRoutes(options: ExampleAppOptions): readonly ExampleRoute[] {
   const { tenants, state, baseUrl } = options;
-  const sp = createServiceProvider({ tenants, state, ...(options.sessions && { sessions: options.sessions }) });
+  const sp = createServiceProvider({
+    tenants,
+    state,
+    ...(options.sessions && { sessions: options.sessions }),
+  });
   const slo = options.sessions !== undefined;
   const sessions = createSessionStore(baseUrl.startsWith('https:'));
   const start = startLogin(sp, tenants);

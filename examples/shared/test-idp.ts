@@ -29,9 +29,17 @@ export function testIdpRoutes(idp: TestIdp): readonly ExampleRoute[] {
     );
 
   // Single Logout (SAML profiles §4.4): the test IdP keeps no session, so it only answers.
-  const logout = (SAMLRequest: string, RelayState: string | undefined, binding: 'redirect' | 'post'): Promise<ExampleResponse> => {
+  const logout = (
+    SAMLRequest: string,
+    RelayState: string | undefined,
+    binding: 'redirect' | 'post',
+  ): Promise<ExampleResponse> => {
     try {
-      const answer = idp.respondToLogout({ SAMLRequest, binding, ...(RelayState !== undefined && { RelayState }) });
+      const answer = idp.respondToLogout({
+        SAMLRequest,
+        binding,
+        ...(RelayState !== undefined && { RelayState }),
+      });
       return Promise.resolve(answer.binding === 'redirect' ? redirect(answer.url) : page(answer.html));
     } catch (error) {
       if (!(error instanceof SamlError || error instanceof TypeError)) throw error;

@@ -102,14 +102,18 @@ export function createLogoutRequest(
 ): LogoutMessage {
   const resolved = resolvedTenant(tenant);
   const { binding, destination, key } = logoutRoute(resolved, options.binding);
-  if (typeof subject !== 'object' || (subject as unknown) === null) throw new TypeError('subject must be an object');
+  if (typeof subject !== 'object' || (subject as unknown) === null)
+    throw new TypeError('subject must be an object');
   if (typeof subject.nameId !== 'string' || subject.nameId === '')
     throw new TypeError('subject.nameId must be a non-empty string');
   if (typeof subject.nameIdFormat !== 'string' || subject.nameIdFormat === '')
     throw new TypeError('subject.nameIdFormat must be a non-empty string');
   const now = currentTime(options.now, 'options.now');
   const { document, root, id } = newMessage('samlp:LogoutRequest', destination, resolved, now);
-  root.setAttribute('NotOnOrAfter', new Date(now.getTime() + LOGOUT_REQUEST_LIFETIME_SECONDS * 1000).toISOString());
+  root.setAttribute(
+    'NotOnOrAfter',
+    new Date(now.getTime() + LOGOUT_REQUEST_LIFETIME_SECONDS * 1000).toISOString(),
+  );
   root.setAttribute('Reason', 'urn:oasis:names:tc:SAML:2.0:logout:user');
   const nameId = document.createElementNS(NS.assertion, 'saml:NameID');
   // SAML core §3.7.3.1 (and §2.2.2): the NameID exactly as the assertion carried it.
@@ -146,11 +150,13 @@ export function createLogoutResponse(
   options: LogoutResponseOptions,
 ): LogoutMessage {
   const resolved = resolvedTenant(tenant);
-  if (typeof options !== 'object' || (options as unknown) === null) throw new TypeError('options must be an object');
+  if (typeof options !== 'object' || (options as unknown) === null)
+    throw new TypeError('options must be an object');
   if (typeof options.inResponseTo !== 'string' || options.inResponseTo === '')
     throw new TypeError('options.inResponseTo must be the ID of the LogoutRequest answered');
   const status = options.status ?? 'success';
-  if (status !== 'success' && status !== 'partial') throw new TypeError("options.status must be 'success' or 'partial'");
+  if (status !== 'success' && status !== 'partial')
+    throw new TypeError("options.status must be 'success' or 'partial'");
   const { binding, destination, key } = logoutRoute(resolved, options.binding);
   const now = currentTime(options.now, 'options.now');
   const { document, root, id } = newMessage('samlp:LogoutResponse', destination, resolved, now);
@@ -185,12 +191,15 @@ function logoutRoute(
   if (wanted !== undefined && wanted !== 'redirect' && wanted !== 'post')
     throw new TypeError("options.binding must be 'redirect' or 'post'");
   const problem = logoutProblem(resolved);
-  if (problem !== undefined) throw new TypeError(`Tenant ${resolved.config.id} cannot do Single Logout: ${problem}`);
+  if (problem !== undefined)
+    throw new TypeError(`Tenant ${resolved.config.id} cannot do Single Logout: ${problem}`);
   const urls = resolved.config.idp.sloUrls ?? {};
-  const binding = (wanted as 'redirect' | 'post' | undefined) ?? (urls.redirect !== undefined ? 'redirect' : 'post');
+  const binding =
+    (wanted as 'redirect' | 'post' | undefined) ?? (urls.redirect !== undefined ? 'redirect' : 'post');
   const destination = urls[binding] ?? (binding === 'redirect' ? urls.post : urls.redirect);
   const key = resolved.spSigning;
-  if (destination === undefined || key === undefined) throw new Error('unreachable: checked by logoutProblem');
+  if (destination === undefined || key === undefined)
+    throw new Error('unreachable: checked by logoutProblem');
   // An IdP that offers one binding only gets that one.
   const actual = urls[binding] === undefined ? (binding === 'redirect' ? 'post' : 'redirect') : binding;
   return { binding: actual, destination, key };
@@ -228,9 +237,12 @@ function encode(
 ): LogoutMessage {
   const relayState = options.relayState;
   if (relayState !== undefined) {
-    if (typeof relayState !== 'string' || relayState === '') throw new TypeError('options.relayState must be a non-empty string');
+    if (typeof relayState !== 'string' || relayState === '')
+      throw new TypeError('options.relayState must be a non-empty string');
     if (Buffer.byteLength(relayState, 'utf8') > MAX_RELAY_STATE_BYTES)
-      throw new TypeError(`options.relayState is longer than ${MAX_RELAY_STATE_BYTES} bytes (SAML bindings §3.4.3)`);
+      throw new TypeError(
+        `options.relayState is longer than ${MAX_RELAY_STATE_BYTES} bytes (SAML bindings §3.4.3)`,
+      );
   }
   if (binding === 'redirect') {
     // The Redirect binding carries the signature in the query, never inside the XML (§3.4.4.1).

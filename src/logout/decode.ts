@@ -72,17 +72,24 @@ export function decodeLogoutMessage(input: unknown, maxBytes: number): DecodedLo
   if (binding === 'post' && fields !== undefined) {
     return decodePost(Object.hasOwn(fields, 'form') ? fields.form : undefined, maxBytes);
   }
-  fail('INVALID_ENCODING', "The logout message must be { binding: 'redirect', query } or { binding: 'post', form }", {
-    hint: encodingHint,
-  });
+  fail(
+    'INVALID_ENCODING',
+    "The logout message must be { binding: 'redirect', query } or { binding: 'post', form }",
+    {
+      hint: encodingHint,
+    },
+  );
 }
 
 /** SAML bindings §3.4.4: parameters of the raw query, each at most once. */
 function decodeRedirect(query: unknown, maxBytes: number): DecodedLogout {
-  if (typeof query !== 'string') fail('INVALID_ENCODING', 'The query string is missing', { hint: encodingHint });
+  if (typeof query !== 'string')
+    fail('INVALID_ENCODING', 'The query string is missing', { hint: encodingHint });
   // base64 grows 4/3 and percent-encoding up to 3×; deflate shrinks. A generous cap before any work.
   if (query.length > maxBytes * 4) {
-    fail('SIZE_LIMIT', `The query string is longer than ${maxBytes * 4} characters`, { hint: sizeHint(maxBytes) });
+    fail('SIZE_LIMIT', `The query string is longer than ${maxBytes * 4} characters`, {
+      hint: sizeHint(maxBytes),
+    });
   }
   const raw = query.startsWith('?') ? query.slice(1) : query;
   // A query as sent is ASCII; anything else was decoded or re-encoded on the way.
@@ -179,7 +186,9 @@ function messageParameter(request: boolean, response: boolean): 'SAMLRequest' | 
   if (request === response) {
     fail(
       'INVALID_ENCODING',
-      request ? 'The message carries both SAMLRequest and SAMLResponse' : 'The message has no SAMLRequest or SAMLResponse',
+      request
+        ? 'The message carries both SAMLRequest and SAMLResponse'
+        : 'The message has no SAMLRequest or SAMLResponse',
       { hint: encodingHint },
     );
   }
@@ -191,13 +200,18 @@ function percentDecode(value: string, what: string): string {
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
   } catch (cause) {
-    fail('INVALID_ENCODING', `The ${what} parameter is not percent-encoded properly`, { hint: encodingHint, cause });
+    fail('INVALID_ENCODING', `The ${what} parameter is not percent-encoded properly`, {
+      hint: encodingHint,
+      cause,
+    });
   }
 }
 
 function base64(text: string, what: string, maxBytes: number): Buffer {
   if (text.length > maxBytes * 2) {
-    fail('SIZE_LIMIT', `The ${what} value is longer than ${maxBytes * 2} characters`, { hint: sizeHint(maxBytes) });
+    fail('SIZE_LIMIT', `The ${what} value is longer than ${maxBytes * 2} characters`, {
+      hint: sizeHint(maxBytes),
+    });
   }
   const compact = text.replace(/[ \t\r\n]+/g, '');
   if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {

@@ -157,7 +157,8 @@ function resolveChecks(
   checks: LogoutRequestChecks,
 ): { resolved: ResolvedTenant; now: Date; maxBytes: number; replayCache: ReplayCache } {
   const resolved = resolvedTenant(tenant);
-  if (typeof checks !== 'object' || (checks as unknown) === null) throw new TypeError('checks must be an object');
+  if (typeof checks !== 'object' || (checks as unknown) === null)
+    throw new TypeError('checks must be an object');
   if (typeof checks.replayCache?.remember !== 'function')
     throw new TypeError('checks.replayCache is required: a store with remember(tenantId, id, expiresAt)');
   const maxBytes = checks.maxMessageBytes ?? DEFAULT_MAX_LOGOUT_BYTES;
@@ -183,10 +184,14 @@ export function parseLogoutMessage(decoded: DecodedLogout, tenantId?: string): P
   const root = parsed.root;
   const expected = decoded.parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
   if (root.namespaceURI !== NS.protocol || root.localName !== expected) {
-    fail('MALFORMED_XML', `Expected a samlp:${expected} in ${decoded.parameter}, got ${root.localName ?? 'an element'}`, {
-      hint: malformedHint,
-      ...(tenantId !== undefined && { tenantId }),
-    });
+    fail(
+      'MALFORMED_XML',
+      `Expected a samlp:${expected} in ${decoded.parameter}, got ${root.localName ?? 'an element'}`,
+      {
+        hint: malformedHint,
+        ...(tenantId !== undefined && { tenantId }),
+      },
+    );
   }
   const [issuer] = childrenNamed(root, NS.assertion, 'Issuer');
   const inResponseTo = attributeOf(root, 'InResponseTo');
@@ -212,7 +217,8 @@ export async function readLogoutRequest(
   const reason = attributeOf(root, 'Reason');
   const identifiers = elementChildren(root).filter(
     (child) =>
-      child.namespaceURI === NS.assertion && ['NameID', 'BaseID', 'EncryptedID'].includes(child.localName ?? ''),
+      child.namespaceURI === NS.assertion &&
+      ['NameID', 'BaseID', 'EncryptedID'].includes(child.localName ?? ''),
   );
   const [nameIdElement, ...others] = identifiers;
   if (nameIdElement?.localName === 'EncryptedID') {
@@ -228,8 +234,11 @@ export async function readLogoutRequest(
     });
   }
   const nameId = textOf(nameIdElement).trim();
-  if (nameId === '') fail('NAMEID_MISSING', 'The LogoutRequest NameID is empty', { hint: malformedHint, tenantId });
-  const sessionIndexes = childrenNamed(root, NS.protocol, 'SessionIndex').map((element) => textOf(element).trim());
+  if (nameId === '')
+    fail('NAMEID_MISSING', 'The LogoutRequest NameID is empty', { hint: malformedHint, tenantId });
+  const sessionIndexes = childrenNamed(root, NS.protocol, 'SessionIndex').map((element) =>
+    textOf(element).trim(),
+  );
   await remember(replayCache, tenant, id, notOnOrAfter);
   return {
     id,
@@ -301,10 +310,14 @@ function verifiedRoot(message: ParsedLogout, tenant: ResolvedTenant, kind: Parse
 }
 
 function missingSignature(tenantId: string, binding: 'redirect' | 'post'): never {
-  fail('SIGNATURE_MISSING', `The ${binding === 'redirect' ? 'HTTP-Redirect' : 'HTTP-POST'} logout message is not signed`, {
-    hint: 'samlkit accepts only signed logout messages (SAML profiles §4.4.4). Have the IdP sign its logout messages (SimpleSAMLphp: sign.logout; ADFS and Entra ID sign them by default).',
-    tenantId,
-  });
+  fail(
+    'SIGNATURE_MISSING',
+    `The ${binding === 'redirect' ? 'HTTP-Redirect' : 'HTTP-POST'} logout message is not signed`,
+    {
+      hint: 'samlkit accepts only signed logout messages (SAML profiles §4.4.4). Have the IdP sign its logout messages (SimpleSAMLphp: sign.logout; ADFS and Entra ID sign them by default).',
+      tenantId,
+    },
+  );
 }
 
 /** SAML bindings §3.4.4.1: the signature over the exact octets, with an allow-listed algorithm. */
@@ -340,7 +353,12 @@ export function verifyQuerySignature(
   }
 }
 
-function verifiesWith(key: KeyObject, algorithm: SignatureAlgorithm, data: Buffer, signature: Buffer): boolean {
+function verifiesWith(
+  key: KeyObject,
+  algorithm: SignatureAlgorithm,
+  data: Buffer,
+  signature: Buffer,
+): boolean {
   if (key.asymmetricKeyType !== algorithm.keyType) return false;
   try {
     return algorithm.keyType === 'ec'
@@ -359,7 +377,8 @@ function checkCommon(
 ): { id: string; issuer: string; notOnOrAfter: Date } {
   const tenantId = tenant.config.id;
   const id = attributeOf(root, 'ID') ?? '';
-  if (id === '') fail('MALFORMED_XML', `The ${root.localName ?? 'message'} has no ID`, { hint: malformedHint, tenantId });
+  if (id === '')
+    fail('MALFORMED_XML', `The ${root.localName ?? 'message'} has no ID`, { hint: malformedHint, tenantId });
   // Profiles §4.4.4.1: the requester and the responder MUST name themselves.
   checkIssuer(root, tenant, true);
   const issuer = tenant.config.idp.entityId;
@@ -375,7 +394,8 @@ function checkCommon(
     });
   }
   const issueInstant = attributeOf(root, 'IssueInstant');
-  if (issueInstant === undefined) fail('MALFORMED_XML', 'The message has no IssueInstant', { hint: malformedHint, tenantId });
+  if (issueInstant === undefined)
+    fail('MALFORMED_XML', 'The message has no IssueInstant', { hint: malformedHint, tenantId });
   const issued = parseSamlTime(issueInstant, 'IssueInstant').getTime();
   const skew = tenant.skewMs;
   if (issued > now.getTime() + skew) {
@@ -403,7 +423,10 @@ function checkCommon(
 function readStatus(root: Element, tenantId: string): boolean {
   const [status, ...more] = childrenNamed(root, NS.protocol, 'Status');
   if (status === undefined || more.length > 0)
-    fail('MALFORMED_XML', 'The LogoutResponse must contain exactly one Status', { hint: malformedHint, tenantId });
+    fail('MALFORMED_XML', 'The LogoutResponse must contain exactly one Status', {
+      hint: malformedHint,
+      tenantId,
+    });
   const [code] = childrenNamed(status, NS.protocol, 'StatusCode');
   const value = code === undefined ? undefined : attributeOf(code, 'Value');
   const [subCode] = code === undefined ? [] : childrenNamed(code, NS.protocol, 'StatusCode');
@@ -420,7 +443,12 @@ function readStatus(root: Element, tenantId: string): boolean {
 }
 
 /** Each logout message ID is accepted once (SECURITY rule 16), remembered until it expires. */
-async function remember(replayCache: ReplayCache, tenant: ResolvedTenant, id: string, until: Date): Promise<void> {
+async function remember(
+  replayCache: ReplayCache,
+  tenant: ResolvedTenant,
+  id: string,
+  until: Date,
+): Promise<void> {
   const tenantId = tenant.config.id;
   let stored: unknown;
   try {

@@ -8,7 +8,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SamlError } from '../errors.js';
 import { fail } from '../internal/fail.js';
-import { createLogoutRequest, createLogoutResponse, logoutProblem, type LogoutMessage } from '../logout/create.js';
+import {
+  createLogoutRequest,
+  createLogoutResponse,
+  logoutProblem,
+  type LogoutMessage,
+} from '../logout/create.js';
 import { DEFAULT_MAX_LOGOUT_BYTES, decodeLogoutMessage, type LogoutMessageInput } from '../logout/decode.js';
 import {
   parseLogoutMessage,
@@ -97,7 +102,11 @@ export interface LogoutSteps {
    * @throws TypeError when `login` is not a result of this service provider's `finishLogin`, or
    *   without the `sessions` store; SamlError `STORE_UNAVAILABLE`.
    */
-  recordSession(login: { readonly profile: SamlProfile }, appSessionId: string, options?: RecordSessionOptions): Promise<void>;
+  recordSession(
+    login: { readonly profile: SamlProfile },
+    appSessionId: string,
+    options?: RecordSessionOptions,
+  ): Promise<void>;
   /**
    * Starts an SP-initiated logout (profiles §4.4.3): deletes the session's record, saves the
    * pending logout, and returns the signed LogoutRequest for the IdP. End the app's session too,
@@ -119,7 +128,10 @@ export interface LogoutSteps {
    * @throws SamlError for anything wrong with the message, and `IN_RESPONSE_TO_MISMATCH`,
    *   `RELAY_STATE_MISMATCH`, `STATUS_NOT_SUCCESS`, `STORE_UNAVAILABLE`.
    */
-  finishLogout(message: LogoutMessageInput, options?: { readonly tenantId?: string }): Promise<FinishedLogout>;
+  finishLogout(
+    message: LogoutMessageInput,
+    options?: { readonly tenantId?: string },
+  ): Promise<FinishedLogout>;
   /**
    * Answers an IdP-initiated LogoutRequest at the SLO URL: verifies it as strictly as a login
    * response, deletes the matching SAML sessions, and returns them with the signed LogoutResponse.
@@ -203,7 +215,9 @@ export function createLogoutSteps(
   async function answer(parsed: ParsedLogout, tenantId: string | undefined): Promise<HandledLogoutRequest> {
     const store = sessionStore();
     const tenant =
-      tenantId !== undefined ? await context.tenantById(tenantId) : await tenantOfIssuer(tenants, parsed.issuer);
+      tenantId !== undefined
+        ? await context.tenantById(tenantId)
+        : await tenantOfIssuer(tenants, parsed.issuer);
     const resolved = resolvedTenant(tenant);
     requireLogout(tenant);
     const request = await readLogoutRequest(parsed, resolved, now(), state);
@@ -308,7 +322,8 @@ export function createLogoutSteps(
 }
 
 function parse(message: LogoutMessageInput, tenantId: unknown): ParsedLogout {
-  if (tenantId !== undefined && typeof tenantId !== 'string') throw new TypeError('options.tenantId must be a string');
+  if (tenantId !== undefined && typeof tenantId !== 'string')
+    throw new TypeError('options.tenantId must be a string');
   return parseLogoutMessage(decodeLogoutMessage(message, DEFAULT_MAX_LOGOUT_BYTES), tenantId);
 }
 
@@ -317,14 +332,21 @@ function parse(message: LogoutMessageInput, tenantId: unknown): ParsedLogout {
  * SessionIndexes, only those sessions. The Format must be the login's; a qualifier counts when both
  * the request and the login carry one.
  */
-async function findMatching(store: SessionStore, tenantId: string, request: VerifiedLogoutRequest): Promise<SamlSession[]> {
+async function findMatching(
+  store: SessionStore,
+  tenantId: string,
+  request: VerifiedLogoutRequest,
+): Promise<SamlSession[]> {
   const lists =
     request.sessionIndexes.length === 0
       ? [await guard(() => store.findSessions(tenantId, request.nameId))]
       : await Promise.all(
-          [...new Set(request.sessionIndexes)].map((index) => guard(() => store.findSessions(tenantId, request.nameId, index))),
+          [...new Set(request.sessionIndexes)].map((index) =>
+            guard(() => store.findSessions(tenantId, request.nameId, index)),
+          ),
         );
-  const same = (a: string | undefined, b: string | undefined): boolean => a === undefined || b === undefined || a === b;
+  const same = (a: string | undefined, b: string | undefined): boolean =>
+    a === undefined || b === undefined || a === b;
   const byId = new Map<string, SamlSession>();
   for (const session of lists.flat()) {
     if (

@@ -42,7 +42,8 @@ export function checkSession(session: unknown): asserts session is SamlSession {
   const fields = typeof session === 'object' && session !== null ? (session as Record<string, unknown>) : {};
   for (const key of ['tenantId', 'appSessionId', 'nameId', 'nameIdFormat']) {
     const value = fields[key];
-    if (typeof value !== 'string' || value === '') throw new TypeError(`session.${key} must be a non-empty string`);
+    if (typeof value !== 'string' || value === '')
+      throw new TypeError(`session.${key} must be a non-empty string`);
   }
   for (const key of ['nameQualifier', 'spNameQualifier', 'sessionIndex']) {
     if (fields[key] !== undefined && typeof fields[key] !== 'string')
@@ -52,7 +53,8 @@ export function checkSession(session: unknown): asserts session is SamlSession {
 
 /** A session with exactly its own fields, frozen (what every store returns). */
 export function sessionOf(session: SamlSession): SamlSession {
-  const { tenantId, appSessionId, nameId, nameIdFormat, nameQualifier, spNameQualifier, sessionIndex } = session;
+  const { tenantId, appSessionId, nameId, nameIdFormat, nameQualifier, spNameQualifier, sessionIndex } =
+    session;
   return Object.freeze({
     tenantId,
     appSessionId,

@@ -186,7 +186,7 @@ export class MemoryStore implements TenantStore, StateStore, SessionStore {
 
   #sweepSessions(): number {
     const now = this.#now();
-    for (let next = this.#sessionExpiries.peek(); next !== undefined && next.expiresAt <= now; ) {
+    for (let next = this.#sessionExpiries.peek(); next !== undefined && next.expiresAt <= now;) {
       this.#dropSession(next);
       next = this.#sessionExpiries.peek();
     }

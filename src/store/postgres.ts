@@ -344,7 +344,9 @@ class PgStore implements PostgresStore {
     this.#open();
     requireString(tenantId, 'tenantId');
     requireString(appSessionId, 'appSessionId');
-    const { rows } = await this.#query('deleteSession', this.#sql.deleteSession, [digest(tenantId, appSessionId)]);
+    const { rows } = await this.#query('deleteSession', this.#sql.deleteSession, [
+      digest(tenantId, appSessionId),
+    ]);
     const [row] = rows;
     return row === undefined || field(row, 'live') !== true ? undefined : this.#session(row);
   }

@@ -258,10 +258,11 @@ class RedisStoreImpl implements RedisStore {
     requireString(nameId, 'nameId');
     if (sessionIndex !== undefined) requireString(sessionIndex, 'sessionIndex');
     if (!wellFormed(tenantId) || !wellFormed(nameId)) return [];
-    const reply = await this.#eval(FIND_SESSIONS, [this.#key('sessidx:', scoped(tenantId, nameId))], [
-      this.#prefix,
-      tenantId,
-    ]);
+    const reply = await this.#eval(
+      FIND_SESSIONS,
+      [this.#key('sessidx:', scoped(tenantId, nameId))],
+      [this.#prefix, tenantId],
+    );
     if (!isArray(reply)) unexpectedReply(reply);
     return reply
       .map(sessionFrom)
@@ -280,11 +281,11 @@ class RedisStoreImpl implements RedisStore {
     requireString(tenantId, 'tenantId');
     requireString(appSessionId, 'appSessionId');
     if (!wellFormed(tenantId) || !wellFormed(appSessionId)) return undefined;
-    const reply = await this.#eval(DELETE_SESSION, [this.#key('sess:', scoped(tenantId, appSessionId))], [
-      this.#prefix,
-      tenantId,
-      appSessionId,
-    ]);
+    const reply = await this.#eval(
+      DELETE_SESSION,
+      [this.#key('sess:', scoped(tenantId, appSessionId))],
+      [this.#prefix, tenantId, appSessionId],
+    );
     return sessionFrom(reply);
   }
 

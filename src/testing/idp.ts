@@ -327,7 +327,8 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
       if (typeof input !== 'object' || (input as unknown) === null)
         throw new TypeError('respondToLogout: input must be an object');
       const { SAMLRequest, RelayState, binding } = input;
-      if (typeof SAMLRequest !== 'string') throw new TypeError('respondToLogout: SAMLRequest must be a string');
+      if (typeof SAMLRequest !== 'string')
+        throw new TypeError('respondToLogout: SAMLRequest must be a string');
       const message =
         binding === 'redirect'
           ? { binding, query: `SAMLRequest=${encodeURIComponent(SAMLRequest)}` }
@@ -337,7 +338,8 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
       if (parsed.kind !== 'LogoutRequest' || id === '' || parsed.issuer === undefined)
         throw new TypeError('respondToLogout: SAMLRequest is not a LogoutRequest with an ID and an Issuer');
       const spSloUrl = input.sloUrl ?? sp?.sloUrl;
-      if (spSloUrl === undefined) throw new TypeError('respondToLogout: pass sloUrl, or set createTestIdp options.sp.sloUrl');
+      if (spSloUrl === undefined)
+        throw new TypeError('respondToLogout: pass sloUrl, or set createTestIdp options.sp.sloUrl');
       return createLogoutResponse(mirror(parsed.issuer, spSloUrl), {
         inResponseTo: id,
         binding,
@@ -380,7 +382,10 @@ function readRequest(input: RespondInput): ReceivedAuthnRequest | undefined {
 }
 
 function checkSp(sp: unknown): { entityId: string; acsUrl: string; sloUrl?: string } {
-  const { entityId, acsUrl, sloUrl } = (typeof sp === 'object' && sp !== null ? sp : {}) as Record<string, unknown>;
+  const { entityId, acsUrl, sloUrl } = (typeof sp === 'object' && sp !== null ? sp : {}) as Record<
+    string,
+    unknown
+  >;
   if (typeof entityId !== 'string' || entityId === '') {
     throw new TypeError('createTestIdp: options.sp.entityId must be a non-empty string');
   }

@@ -34,10 +34,14 @@ const verifyRequest = (message: LogoutMessageInput, cache = replayCache()): Prom
 
 describe('logout: positive controls (the forgeries below differ from these in one point)', () => {
   it('a signed LogoutRequest over HTTP-Redirect is accepted', async () => {
-    const request = await verifyLogoutRequest(tenant, redirectMessage(redirectQuery(logoutRequestXml(), { relayState: 'rs' })), {
-      now: NOW,
-      replayCache: replayCache(),
-    });
+    const request = await verifyLogoutRequest(
+      tenant,
+      redirectMessage(redirectQuery(logoutRequestXml(), { relayState: 'rs' })),
+      {
+        now: NOW,
+        replayCache: replayCache(),
+      },
+    );
     assert.equal(request.nameId, NAME_ID);
     assert.deepEqual(request.sessionIndexes, ['_s1']);
     assert.equal(request.relayState, 'rs');
@@ -56,7 +60,10 @@ describe('logout: positive controls (the forgeries below differ from these in on
 
 describe('logout: signature exclusion and key trust', () => {
   it('an unsigned Redirect LogoutRequest → SIGNATURE_MISSING', async () => {
-    await expectCode(verifyRequest(redirectMessage(redirectQuery(logoutRequestXml(), { key: null }))), 'SIGNATURE_MISSING');
+    await expectCode(
+      verifyRequest(redirectMessage(redirectQuery(logoutRequestXml(), { key: null }))),
+      'SIGNATURE_MISSING',
+    );
   });
 
   it('an unsigned POST LogoutRequest → SIGNATURE_MISSING', async () => {
@@ -71,7 +78,10 @@ describe('logout: signature exclusion and key trust', () => {
   });
 
   it('signed by the attacker’s key, the certificate in KeyInfo (POST) → KEY_UNTRUSTED', async () => {
-    await expectCode(verifyRequest(postMessage(signedXml(logoutRequestXml(), KEYS.attacker))), 'KEY_UNTRUSTED');
+    await expectCode(
+      verifyRequest(postMessage(signedXml(logoutRequestXml(), KEYS.attacker))),
+      'KEY_UNTRUSTED',
+    );
   });
 
   it('a Redirect signature with SHA-1 → ALGORITHM_FORBIDDEN; with HMAC → ALGORITHM_FORBIDDEN', async () => {
@@ -100,14 +110,19 @@ describe('logout: signature exclusion and key trust', () => {
   it('RelayState added to a signed query → SIGNATURE_INVALID', async () => {
     const query = redirectQuery(logoutRequestXml());
     const [message, ...rest] = query.split('&');
-    await expectCode(verifyRequest(redirectMessage([message, 'RelayState=evil', ...rest].join('&'))), 'SIGNATURE_INVALID');
+    await expectCode(
+      verifyRequest(redirectMessage([message, 'RelayState=evil', ...rest].join('&'))),
+      'SIGNATURE_INVALID',
+    );
   });
 });
 
 describe('logout: wrapping', () => {
   it('a signed LogoutRequest wrapped inside an unsigned one (POST) → SIGNATURE_MISSING', async () => {
     const signed = signedXml(logoutRequestXml({ id: '_inner' }));
-    const inner = signed.replace(/^<samlp:LogoutRequest /, '<samlp:Extensions><samlp:LogoutRequest ') + '</samlp:Extensions>';
+    const inner =
+      signed.replace(/^<samlp:LogoutRequest /, '<samlp:Extensions><samlp:LogoutRequest ') +
+      '</samlp:Extensions>';
     const outer = logoutRequestXml({ id: '_outer', nameId: 'bob@example.com' }).replace(
       '</samlp:LogoutRequest>',
       `${inner.replace(/xmlns:samlp="[^"]*" xmlns:saml="[^"]*" /, '')}</samlp:LogoutRequest>`,
@@ -146,7 +161,10 @@ describe('logout: a Redirect signature is checked over the raw query bytes, neve
 
   it('a query whose escapes were decoded on the way (non-ASCII) → INVALID_ENCODING', async () => {
     const query = redirectQuery(logoutRequestXml(), { relayState: 'café' });
-    await expectCode(verifyRequest(redirectMessage(decodeURIComponent(query.replace(/&Sig.*$/, '')))), 'INVALID_ENCODING');
+    await expectCode(
+      verifyRequest(redirectMessage(decodeURIComponent(query.replace(/&Sig.*$/, '')))),
+      'INVALID_ENCODING',
+    );
   });
 
   it('a parameter given twice → INVALID_ENCODING', async () => {
@@ -157,28 +175,47 @@ describe('logout: a Redirect signature is checked over the raw query bytes, neve
 
 describe('logout: addressing, freshness and replay', () => {
   it('wrong Issuer → ISSUER_MISMATCH; no Issuer → ISSUER_MISMATCH', async () => {
-    await expectCode(verifyRequest(redirectMessage(redirectQuery(logoutRequestXml({ issuer: 'https://evil.example/' })))), 'ISSUER_MISMATCH');
-    await expectCode(verifyRequest(redirectMessage(redirectQuery(logoutRequestXml({ issuer: null })))), 'ISSUER_MISMATCH');
+    await expectCode(
+      verifyRequest(redirectMessage(redirectQuery(logoutRequestXml({ issuer: 'https://evil.example/' })))),
+      'ISSUER_MISMATCH',
+    );
+    await expectCode(
+      verifyRequest(redirectMessage(redirectQuery(logoutRequestXml({ issuer: null })))),
+      'ISSUER_MISMATCH',
+    );
   });
 
   it('wrong Destination → DESTINATION_MISMATCH; none → DESTINATION_MISMATCH', async () => {
     await expectCode(
-      verifyRequest(postMessage(signedXml(logoutRequestXml({ destination: 'https://other.example.com/slo' })))),
+      verifyRequest(
+        postMessage(signedXml(logoutRequestXml({ destination: 'https://other.example.com/slo' }))),
+      ),
       'DESTINATION_MISMATCH',
     );
-    await expectCode(verifyRequest(postMessage(signedXml(logoutRequestXml({ destination: null })))), 'DESTINATION_MISMATCH');
+    await expectCode(
+      verifyRequest(postMessage(signedXml(logoutRequestXml({ destination: null })))),
+      'DESTINATION_MISMATCH',
+    );
   });
 
   it('expired (NotOnOrAfter passed beyond the skew) → EXPIRED; too old without one → EXPIRED', async () => {
-    await expectCode(verifyRequest(redirectMessage(redirectQuery(logoutRequestXml({ notOnOrAfter: -121 })))), 'EXPIRED');
     await expectCode(
-      verifyRequest(redirectMessage(redirectQuery(logoutRequestXml({ issueInstant: -3600, notOnOrAfter: null })))),
+      verifyRequest(redirectMessage(redirectQuery(logoutRequestXml({ notOnOrAfter: -121 })))),
+      'EXPIRED',
+    );
+    await expectCode(
+      verifyRequest(
+        redirectMessage(redirectQuery(logoutRequestXml({ issueInstant: -3600, notOnOrAfter: null }))),
+      ),
       'EXPIRED',
     );
   });
 
   it('issued in the future beyond the skew → NOT_YET_VALID', async () => {
-    await expectCode(verifyRequest(redirectMessage(redirectQuery(logoutRequestXml({ issueInstant: 600 })))), 'NOT_YET_VALID');
+    await expectCode(
+      verifyRequest(redirectMessage(redirectQuery(logoutRequestXml({ issueInstant: 600 })))),
+      'NOT_YET_VALID',
+    );
   });
 
   it('the same LogoutRequest twice → REPLAY', async () => {
@@ -198,7 +235,10 @@ describe('logout: addressing, freshness and replay', () => {
   it('another tenant’s SLO URL as Destination → DESTINATION_MISMATCH', async () => {
     const other = spTenant('other', { sloUrl: 'https://sp.example.com/saml/other/slo' });
     const message = redirectMessage(redirectQuery(logoutRequestXml()));
-    await expectCode(verifyLogoutRequest(other, message, { now: NOW, replayCache: replayCache() }), 'DESTINATION_MISMATCH');
+    await expectCode(
+      verifyLogoutRequest(other, message, { now: NOW, replayCache: replayCache() }),
+      'DESTINATION_MISMATCH',
+    );
   });
 
   it('a LogoutResponse answering another request → IN_RESPONSE_TO_MISMATCH; a failed status → STATUS_NOT_SUCCESS', async () => {
@@ -207,7 +247,9 @@ describe('logout: addressing, freshness and replay', () => {
       verifyLogoutResponse(tenant, message, { now: NOW, replayCache: replayCache(), inResponseTo: '_ours' }),
       'IN_RESPONSE_TO_MISMATCH',
     );
-    const failed = redirectMessage(redirectQuery(logoutResponseXml({ status: 'urn:oasis:names:tc:SAML:2.0:status:Responder' })));
+    const failed = redirectMessage(
+      redirectQuery(logoutResponseXml({ status: 'urn:oasis:names:tc:SAML:2.0:status:Responder' })),
+    );
     await expectCode(
       verifyLogoutResponse(tenant, failed, { now: NOW, replayCache: replayCache(), inResponseTo: '_ours' }),
       'STATUS_NOT_SUCCESS',
@@ -227,7 +269,13 @@ describe('logout: the service ends no session for a forged request', () => {
     await store.put(spTenant());
     const sp = createServiceProvider({ tenants: store, state: store, sessions: store, now: () => time });
     await store.saveSession(
-      { tenantId: 'acme', appSessionId: 'sess-1', nameId: NAME_ID, nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', sessionIndex: '_s1' },
+      {
+        tenantId: 'acme',
+        appSessionId: 'sess-1',
+        nameId: NAME_ID,
+        nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+        sessionIndex: '_s1',
+      },
       new Date(NOW.getTime() + 3600_000),
     );
     const forged = [
@@ -243,7 +291,9 @@ describe('logout: the service ends no session for a forged request', () => {
     const genuine = redirectMessage(redirectQuery(logoutRequestXml({ id: '_genuine' })));
     const handled = await sp.handleLogout(genuine, { tenantId: 'acme' });
     assert.equal(handled.kind, 'logout-request');
-    assert.deepEqual(handled.kind === 'logout-request' && handled.sessions.map((s) => s.appSessionId), ['sess-1']);
+    assert.deepEqual(handled.kind === 'logout-request' && handled.sessions.map((s) => s.appSessionId), [
+      'sess-1',
+    ]);
     await expectCode(sp.handleLogout(genuine, { tenantId: 'acme' }), 'REPLAY');
   });
 });

@@ -26,7 +26,10 @@ const values: readonly [string, unknown][] = [
 async function refused(promise: Promise<unknown>, label: string): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(error instanceof SamlError, `${label}: ${String(error)}`);
-    assert.ok(['INVALID_ENCODING', 'SIZE_LIMIT', 'MALFORMED_XML'].includes(error.code), `${label}: ${error.code}`);
+    assert.ok(
+      ['INVALID_ENCODING', 'SIZE_LIMIT', 'MALFORMED_XML'].includes(error.code),
+      `${label}: ${error.code}`,
+    );
     return true;
   });
 }
@@ -43,14 +46,20 @@ describe('logout messages of every JSON type → SamlError', () => {
 
   it('as the raw query, the form, and each form field', async () => {
     for (const [label, value] of values) {
-      await refused(verifyLogoutRequest(tenant, { binding: 'redirect', query: value }, checks), `query ${label}`);
+      await refused(
+        verifyLogoutRequest(tenant, { binding: 'redirect', query: value }, checks),
+        `query ${label}`,
+      );
       await refused(verifyLogoutRequest(tenant, { binding: 'post', form: value }, checks), `form ${label}`);
       for (const field of ['SAMLRequest', 'SAMLResponse', 'RelayState']) {
         const form = field === 'RelayState' ? { SAMLRequest: 'PHg+', RelayState: value } : { [field]: value };
         await refused(verifyLogoutRequest(tenant, { binding: 'post', form }, checks), `${field} ${label}`);
       }
       const query = typeof value === 'string' ? `SAMLRequest=${value}` : value;
-      await refused(verifyLogoutRequest(tenant, { binding: 'redirect', query }, checks), `SAMLRequest= ${label}`);
+      await refused(
+        verifyLogoutRequest(tenant, { binding: 'redirect', query }, checks),
+        `SAMLRequest= ${label}`,
+      );
     }
   });
 
@@ -59,7 +68,11 @@ describe('logout messages of every JSON type → SamlError', () => {
     await store.put(tenant);
     const sp = createServiceProvider({ tenants: store, state: store, sessions: store, now: () => NOW });
     for (const [label, value] of values) {
-      for (const message of [value, { binding: 'redirect', query: value }, { binding: 'post', form: value }]) {
+      for (const message of [
+        value,
+        { binding: 'redirect', query: value },
+        { binding: 'post', form: value },
+      ]) {
         await refused(sp.handleLogout(message as never), `handleLogout ${label}`);
         await refused(sp.finishLogout(message as never, { tenantId: 'acme' }), `finishLogout ${label}`);
         await refused(sp.handleLogoutRequest(message as never), `handleLogoutRequest ${label}`);

@@ -69,7 +69,9 @@ export function logoutRequestXml(options: IdpMessageOptions = {}): string {
   const issuer = options.issuer === null ? '' : `<saml:Issuer>${options.issuer ?? IDP}</saml:Issuer>`;
   const spq = options.spNameQualifier === undefined ? '' : ` SPNameQualifier="${options.spNameQualifier}"`;
   const index =
-    options.sessionIndex === null ? '' : `<samlp:SessionIndex>${options.sessionIndex ?? '_s1'}</samlp:SessionIndex>`;
+    options.sessionIndex === null
+      ? ''
+      : `<samlp:SessionIndex>${options.sessionIndex ?? '_s1'}</samlp:SessionIndex>`;
   return `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ${attrs.join(' ')}>${issuer}<saml:NameID Format="${options.format ?? EMAIL}"${spq}>${options.nameId ?? NAME_ID}</saml:NameID>${index}</samlp:LogoutRequest>`;
 }
 
@@ -89,7 +91,12 @@ export function logoutResponseXml(options: IdpMessageOptions = {}): string {
 /** The HTTP-Redirect query of a message, signed over the exact query (bindings §3.4.4.1). */
 export function redirectQuery(
   xml: string,
-  options: { parameter?: 'SAMLRequest' | 'SAMLResponse'; relayState?: string; key?: KeyPair | null; sigAlg?: string } = {},
+  options: {
+    parameter?: 'SAMLRequest' | 'SAMLResponse';
+    relayState?: string;
+    key?: KeyPair | null;
+    sigAlg?: string;
+  } = {},
 ): string {
   const parameter = options.parameter ?? (xml.includes('LogoutResponse') ? 'SAMLResponse' : 'SAMLRequest');
   let query = `${parameter}=${encodeURIComponent(Buffer.from(deflateRaw(xml)).toString('base64'))}`;
@@ -117,7 +124,10 @@ export function postMessage(xml: string, relayState?: string): LogoutMessageInpu
   const field = xml.includes('LogoutResponse') ? 'SAMLResponse' : 'SAMLRequest';
   return {
     binding: 'post',
-    form: { [field]: Buffer.from(xml).toString('base64'), ...(relayState !== undefined && { RelayState: relayState }) },
+    form: {
+      [field]: Buffer.from(xml).toString('base64'),
+      ...(relayState !== undefined && { RelayState: relayState }),
+    },
   };
 }
 

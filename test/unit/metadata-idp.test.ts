@@ -149,7 +149,9 @@ describe('parseIdpMetadata: real IdP metadata (fixtures/real/metadata)', () => {
         ssoUrls: expected.ssoUrls,
         wantAuthnRequestsSigned: expected.wantAuthnRequestsSigned,
         // The IdP's Single Logout endpoints, when its metadata offers them.
-        ...((metadata.sloUrls.redirect ?? metadata.sloUrls.post) !== undefined && { sloUrls: metadata.sloUrls }),
+        ...((metadata.sloUrls.redirect ?? metadata.sloUrls.post) !== undefined && {
+          sloUrls: metadata.sloUrls,
+        }),
       });
       assert.doesNotThrow(() =>
         defineTenant({

@@ -17,7 +17,13 @@ import {
 const FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 function session(appSessionId: string, overrides: Partial<SamlSession> = {}): SamlSession {
-  return { tenantId: 'tenant-a', appSessionId, nameId: 'ada@example.com', nameIdFormat: FORMAT, ...overrides };
+  return {
+    tenantId: 'tenant-a',
+    appSessionId,
+    nameId: 'ada@example.com',
+    nameIdFormat: FORMAT,
+    ...overrides,
+  };
 }
 
 const ids = (sessions: readonly SamlSession[]): string[] => sessions.map((entry) => entry.appSessionId);
@@ -71,9 +77,14 @@ export function sessionStoreConformance(
       async (store) => {
         await store.saveSession(session('s1'), inMs(LATER));
         await store.saveSession(session('s1', { tenantId: 'tenant-b' }), inMs(LATER));
-        assert.deepEqual(await store.findSessions('tenant-b', 'ada@example.com'), [session('s1', { tenantId: 'tenant-b' })]);
+        assert.deepEqual(await store.findSessions('tenant-b', 'ada@example.com'), [
+          session('s1', { tenantId: 'tenant-b' }),
+        ]);
         assert.deepEqual(await store.findSessions('tenant-A', 'ada@example.com'), []);
-        assert.deepEqual(await store.deleteSession('tenant-b', 's1'), session('s1', { tenantId: 'tenant-b' }));
+        assert.deepEqual(
+          await store.deleteSession('tenant-b', 's1'),
+          session('s1', { tenantId: 'tenant-b' }),
+        );
         assert.deepEqual(await store.findSessions('tenant-a', 'ada@example.com'), [session('s1')]);
         assert.deepEqual(await store.findSessions('tenant-b', 'ada@example.com'), []);
       },
@@ -101,7 +112,9 @@ export function sessionStoreConformance(
       '50 concurrent deleteSession calls: exactly one gets the session',
       async (store) => {
         await store.saveSession(session('s1'), inMs(LATER));
-        const results = await Promise.all(Array.from({ length: 50 }, () => store.deleteSession('tenant-a', 's1')));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => store.deleteSession('tenant-a', 's1')),
+        );
         assert.equal(results.filter((result) => result !== undefined).length, 1);
       },
     ],
@@ -123,9 +136,12 @@ export function sessionStoreConformance(
           await store.saveSession(session(id, { tenantId: id, nameId: id, sessionIndex: id }), inMs(LATER));
         }
         for (const id of AWKWARD_IDS) {
-          assert.deepEqual(await store.findSessions(id, id, id), [session(id, { tenantId: id, nameId: id, sessionIndex: id })]);
+          assert.deepEqual(await store.findSessions(id, id, id), [
+            session(id, { tenantId: id, nameId: id, sessionIndex: id }),
+          ]);
         }
-        for (const id of AWKWARD_IDS) assert.ok((await store.deleteSession(id, id)) !== undefined, JSON.stringify(id.slice(0, 20)));
+        for (const id of AWKWARD_IDS)
+          assert.ok((await store.deleteSession(id, id)) !== undefined, JSON.stringify(id.slice(0, 20)));
       },
     ],
     [
