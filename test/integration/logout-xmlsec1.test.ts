@@ -29,7 +29,9 @@ const skip = available || required ? false : `xmlsec1 not installed: ${XMLSEC1_I
 function postedXml(message: LogoutMessage): string {
   assert.equal(message.binding, 'post');
   if (message.binding !== 'post') return '';
-  return Buffer.from(message.fields.SAMLRequest ?? message.fields.SAMLResponse ?? '', 'base64').toString('utf8');
+  return Buffer.from(message.fields.SAMLRequest ?? message.fields.SAMLResponse ?? '', 'base64').toString(
+    'utf8',
+  );
 }
 
 describe('logout messages signed by samlkit, checked by xmlsec1', { skip }, () => {
@@ -62,7 +64,10 @@ describe('logout messages signed by samlkit, checked by xmlsec1', { skip }, () =
           { binding: 'post', relayState: 'rs' },
         ),
     ],
-    ['LogoutResponse', () => createLogoutResponse(spTenant(), { inResponseTo: '_lr1', binding: 'post', status: 'partial' })],
+    [
+      'LogoutResponse',
+      () => createLogoutResponse(spTenant(), { inResponseTo: '_lr1', binding: 'post', status: 'partial' }),
+    ],
   ];
 
   for (const [name, make] of messages) {
@@ -74,7 +79,10 @@ describe('logout messages signed by samlkit, checked by xmlsec1', { skip }, () =
       assert.equal(good.verdict, 'OK', good.output);
       const other = await xmlsec1Verify(path(`${name}.xml`), path('other.crt'), IDS);
       assert.equal(other.verdict, 'FAIL', other.output);
-      writeFileSync(path(`${name}-changed.xml`), xml.replace('https://sp.example.com/saml/acme<', 'https://evil.example/<'));
+      writeFileSync(
+        path(`${name}-changed.xml`),
+        xml.replace('https://sp.example.com/saml/acme<', 'https://evil.example/<'),
+      );
       const changed = await xmlsec1Verify(path(`${name}-changed.xml`), path('sp.crt'), IDS);
       assert.equal(changed.verdict, 'FAIL', changed.output);
     });
