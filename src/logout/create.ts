@@ -154,7 +154,7 @@ export function createLogoutResponse(
     throw new TypeError('options must be an object');
   if (typeof options.inResponseTo !== 'string' || options.inResponseTo === '')
     throw new TypeError('options.inResponseTo must be the ID of the LogoutRequest answered');
-  const status = options.status ?? 'success';
+  const status: unknown = options.status ?? 'success';
   if (status !== 'success' && status !== 'partial')
     throw new TypeError("options.status must be 'success' or 'partial'");
   const { binding, destination, key } = logoutRoute(resolved, options.binding);
@@ -194,8 +194,7 @@ function logoutRoute(
   if (problem !== undefined)
     throw new TypeError(`Tenant ${resolved.config.id} cannot do Single Logout: ${problem}`);
   const urls = resolved.config.idp.sloUrls ?? {};
-  const binding =
-    (wanted as 'redirect' | 'post' | undefined) ?? (urls.redirect !== undefined ? 'redirect' : 'post');
+  const binding = wanted ?? (urls.redirect !== undefined ? 'redirect' : 'post');
   const destination = urls[binding] ?? (binding === 'redirect' ? urls.post : urls.redirect);
   const key = resolved.spSigning;
   if (destination === undefined || key === undefined)

@@ -9,8 +9,9 @@
 import { Inflate } from 'pako';
 import { fail } from '../internal/fail.js';
 
-/** Default and largest decoded logout message accepted, in bytes (a real one is about 1–3 KB). */
+/** The default largest decoded (inflated) logout message accepted, in bytes; a real one is 1–3 KB. */
 export const DEFAULT_MAX_LOGOUT_BYTES = 64 * 1024;
+/** The largest `maxMessageBytes` a caller may set for logout messages, in bytes. */
 export const MAX_LOGOUT_BYTES = 1024 * 1024;
 
 /**

@@ -159,7 +159,7 @@ function resolveChecks(
   const resolved = resolvedTenant(tenant);
   if (typeof checks !== 'object' || (checks as unknown) === null)
     throw new TypeError('checks must be an object');
-  if (typeof checks.replayCache?.remember !== 'function')
+  if (typeof (checks.replayCache as Partial<ReplayCache> | undefined)?.remember !== 'function')
     throw new TypeError('checks.replayCache is required: a store with remember(tenantId, id, expiresAt)');
   const maxBytes = checks.maxMessageBytes ?? DEFAULT_MAX_LOGOUT_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_LOGOUT_BYTES)

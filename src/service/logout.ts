@@ -173,7 +173,7 @@ const PENDING_PREFIX = 'logout:';
 export function createLogoutSteps(
   options: LogoutServiceOptions,
   context: LogoutContext,
-): LogoutSteps & { issued<T extends object>(result: T): T } {
+): LogoutSteps & { readonly issued: <T extends object>(result: T) => T } {
   const { sessions } = options;
   const { tenants, state, now } = context;
   const sessionTtl = options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
@@ -237,7 +237,7 @@ export function createLogoutSteps(
   }
 
   return {
-    issued(result) {
+    issued: <T extends object>(result: T): T => {
       issuedResults.add(result);
       return result;
     },
@@ -407,9 +407,7 @@ function wrongKind(expected: string, received: string): never {
 
 function checkRelayState(received: string | undefined, expected: string, tenantId: string): void {
   const ok =
-    received !== undefined &&
-    received.length === expected.length &&
-    timingSafeEqual(Buffer.from(received), Buffer.from(expected));
+    received?.length === expected.length && timingSafeEqual(Buffer.from(received), Buffer.from(expected));
   if (!ok) {
     fail('RELAY_STATE_MISMATCH', 'The RelayState does not belong to the pending logout', {
       hint: 'The IdP must return the RelayState of the LogoutRequest unchanged (SAML bindings §3.4.3). Ask the user to sign out again.',

@@ -190,7 +190,13 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     return { ...request, tenantId: tenant.id, ...(returnTo !== undefined && { returnTo }) };
   }
 
-  const { issued, ...logout } = createLogoutSteps(options, { tenants, state, now, requestTtlSeconds: ttl, tenantById });
+  const { issued, ...logout } = createLogoutSteps(options, {
+    tenants,
+    state,
+    now,
+    requestTtlSeconds: ttl,
+    tenantById,
+  });
   return {
     ...logout,
     // One implementation behind the overloads, which only narrow the result by binding.

@@ -268,8 +268,7 @@ class RedisStoreImpl implements RedisStore {
       .map(sessionFrom)
       .filter(
         (session): session is SamlSession =>
-          session !== undefined &&
-          session.tenantId === tenantId &&
+          session?.tenantId === tenantId &&
           session.nameId === nameId &&
           (sessionIndex === undefined || session.sessionIndex === sessionIndex),
       )

@@ -291,9 +291,10 @@ describe('logout: the service ends no session for a forged request', () => {
     const genuine = redirectMessage(redirectQuery(logoutRequestXml({ id: '_genuine' })));
     const handled = await sp.handleLogout(genuine, { tenantId: 'acme' });
     assert.equal(handled.kind, 'logout-request');
-    assert.deepEqual(handled.kind === 'logout-request' && handled.sessions.map((s) => s.appSessionId), [
-      'sess-1',
-    ]);
+    assert.deepEqual(
+      handled.sessions.map((s) => s.appSessionId),
+      ['sess-1'],
+    );
     await expectCode(sp.handleLogout(genuine, { tenantId: 'acme' }), 'REPLAY');
   });
 });

@@ -53,6 +53,7 @@ describe('signing out with a real browser: Single Logout through SimpleSAMLphp',
     const signing = await generateSpKeyPair({ commonName: 'acme.samlkit.test' });
     idp.registerSps([{ entityId, acsUrl, sloUrl, certificate: signing.certificate }]);
     const fetched = await fetchIdpMetadata(idp.metadataUrl, { allowHttp: true, allowPrivateAddresses: true });
+    assert.equal(fetched.status, 'updated');
     await app.store.put({
       id: 'acme',
       emailDomains: ['example.com'],

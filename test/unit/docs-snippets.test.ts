@@ -184,7 +184,9 @@ describe('TypeScript in the guides', () => {
   });
 
   it('the Single Logout round trip of docs/logout.md succeeds as written', async () => {
-    const runnable = SNIPPETS.filter((snippet) => snippet.mode === 'run' && snippet.file === 'docs/logout.md');
+    const runnable = SNIPPETS.filter(
+      (snippet) => snippet.mode === 'run' && snippet.file === 'docs/logout.md',
+    );
     assert.equal(runnable.length, 1);
     const [snippet] = runnable;
     assert.ok(snippet !== undefined);
