@@ -406,8 +406,10 @@ function wrongKind(expected: string, received: string): never {
 }
 
 function checkRelayState(received: string | undefined, expected: string, tenantId: string): void {
-  const ok =
-    received?.length === expected.length && timingSafeEqual(Buffer.from(received), Buffer.from(expected));
+  // Compared as bytes: a string of the right length in UTF-16 units may be longer in UTF-8.
+  const receivedBytes = received === undefined ? undefined : Buffer.from(received, 'utf8');
+  const expectedBytes = Buffer.from(expected, 'utf8');
+  const ok = receivedBytes?.length === expectedBytes.length && timingSafeEqual(receivedBytes, expectedBytes);
   if (!ok) {
     fail('RELAY_STATE_MISMATCH', 'The RelayState does not belong to the pending logout', {
       hint: 'The IdP must return the RelayState of the LogoutRequest unchanged (SAML bindings §3.4.3). Ask the user to sign out again.',

@@ -199,6 +199,9 @@ describe('Single Logout through the service provider', () => {
     const again = await sp.startLogout({ tenantId: 'acme', appSessionId: await login() });
     const tampered = idp.respondToLogout({ ...received(again), RelayState: 'other', sloUrl: SLO });
     await assert.rejects(sp.finishLogout(delivered(tampered)), { code: 'RELAY_STATE_MISMATCH' });
+    // As long in UTF-16 units, longer in bytes: still a mismatch, never a RangeError.
+    const wide = idp.respondToLogout({ ...received(again), RelayState: 'é'.repeat(22), sloUrl: SLO });
+    await assert.rejects(sp.finishLogout(delivered(wide)), { code: 'RELAY_STATE_MISMATCH' });
   });
 
   it('startLogout without a recorded session, or for a tenant without SLO, says so', async () => {
