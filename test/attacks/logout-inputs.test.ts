@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { deflateRaw } from 'pako';
 import { createServiceProvider, MemoryStore, SamlError, verifyLogoutRequest } from '../../src/index.js';
 import { NOW, replayCache, spTenant } from '../helpers/logout.js';
 
@@ -61,6 +62,19 @@ describe('logout messages of every JSON type → SamlError', () => {
         `SAMLRequest= ${label}`,
       );
     }
+  });
+
+  it('a deflate bomb in a Redirect SAMLRequest stops at the cap (SIZE_LIMIT), before any parse', async () => {
+    const bomb = Buffer.from(deflateRaw(new Uint8Array(50 * 1024 * 1024))).toString('base64');
+    assert.ok(bomb.length < 200_000, `the bomb is ${bomb.length} characters`);
+    await assert.rejects(
+      verifyLogoutRequest(
+        tenant,
+        { binding: 'redirect', query: `SAMLRequest=${encodeURIComponent(bomb)}` },
+        checks,
+      ),
+      { name: 'SamlError', code: 'SIZE_LIMIT' },
+    );
   });
 
   it('through the service: handleLogout, finishLogout and handleLogoutRequest', async () => {
