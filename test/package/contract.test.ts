@@ -44,9 +44,14 @@ describe('public contract (built package)', () => {
   it('exports exactly the curated names', () => {
     assert.deepEqual(Object.keys(samlkit).sort(), [
       'DEFAULT_MAX_ENTRIES',
+      'DEFAULT_MAX_LOGOUT_BYTES',
       'DEFAULT_MAX_METADATA_BYTES',
+      'DEFAULT_MAX_SESSIONS',
       'GROUPS_OVERAGE_CLAIM',
       'IDP_PRESETS',
+      'LOGOUT_REQUEST_LIFETIME_SECONDS',
+      'MAX_LOGOUT_BYTES',
+      'MAX_LOGOUT_MESSAGE_AGE_SECONDS',
       'MAX_RELAY_STATE_BYTES',
       'MemoryStore',
       'POST_FORM_SCRIPT_HASH',
@@ -54,6 +59,8 @@ describe('public contract (built package)', () => {
       'SamlError',
       'buildSpMetadata',
       'createAuthnRequest',
+      'createLogoutRequest',
+      'createLogoutResponse',
       'createServiceProvider',
       'defineTenant',
       'explainResponse',
@@ -63,6 +70,8 @@ describe('public contract (built package)', () => {
       'sealTenantSecrets',
       'setupInstructions',
       'validateTenantConfig',
+      'verifyLogoutRequest',
+      'verifyLogoutResponse',
       'verifyResponse',
     ]);
   });
@@ -72,6 +81,7 @@ describe('public contract (built package)', () => {
     assert.deepEqual(Object.keys(await import('samlkit/testing')).sort(), [
       'MAX_AUTHN_REQUEST_BYTES',
       'createTestIdp',
+      'sessionStoreConformance',
       'stateStoreConformance',
       'tenantStoreConformance',
     ]);
