@@ -59,6 +59,7 @@ const encodingHint =
 
 const INFLATE_CHUNK_BYTES = 16 * 1024;
 const MAX_RELAY_STATE_BYTES = 80;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Decodes a logout message. Every failure, for any input of any type, is a `SamlError`
@@ -116,8 +117,9 @@ function decodeRedirect(query: unknown, maxBytes: number): DecodedLogout {
 
   const bytes = base64(percentDecode(rawMessage, parameter), parameter, maxBytes * 2);
   const xml = utf8(inflate(bytes, maxBytes), parameter);
-  const relayState = rawRelayState === undefined ? undefined : percentDecode(rawRelayState, 'RelayState');
-  checkRelayState(relayState);
+  const relayState = relayStateOf(
+    rawRelayState === undefined ? undefined : percentDecode(rawRelayState, 'RelayState'),
+  );
 
   let querySignature: QuerySignature | undefined;
   if (rawSignature !== undefined || rawSigAlg !== undefined) {
@@ -160,11 +162,11 @@ function decodePost(form: unknown, maxBytes: number): DecodedLogout {
   if (typeof field !== 'string' || field === '') {
     fail('INVALID_ENCODING', `The form's ${parameter} field is not a string`, { hint: encodingHint });
   }
-  const relayState = own('RelayState');
-  if (relayState !== undefined && typeof relayState !== 'string') {
+  const rawRelayState = own('RelayState');
+  if (rawRelayState !== undefined && typeof rawRelayState !== 'string') {
     fail('INVALID_ENCODING', "The form's RelayState field is not a string", { hint: encodingHint });
   }
-  checkRelayState(relayState);
+  const relayState = relayStateOf(rawRelayState);
   const bytes = base64(field, parameter, maxBytes);
   return {
     binding: 'post',
@@ -174,13 +176,23 @@ function decodePost(form: unknown, maxBytes: number): DecodedLogout {
   };
 }
 
-/** SAML bindings §3.4.3, §3.5.3: at most 80 bytes; it is echoed back, so nothing longer is taken. */
-function checkRelayState(relayState: string | undefined): void {
-  if (relayState !== undefined && Buffer.byteLength(relayState, 'utf8') > MAX_RELAY_STATE_BYTES) {
+/**
+ * SAML bindings §3.4.3, §3.5.3: at most 80 bytes. It is echoed back in our response, so it must be
+ * well-formed Unicode (a lone surrogate has no UTF-8 form). An empty one counts as none.
+ */
+function relayStateOf(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (Buffer.byteLength(value, 'utf8') > MAX_RELAY_STATE_BYTES) {
     fail('INVALID_ENCODING', `The RelayState is longer than ${MAX_RELAY_STATE_BYTES} bytes`, {
       hint: 'SAML bindings §3.4.3 limits RelayState to 80 bytes. Check what the IdP sends with its logout messages.',
     });
   }
+  if (LONE_SURROGATE.test(value)) {
+    fail('INVALID_ENCODING', 'The RelayState is not well-formed Unicode', {
+      hint: 'The RelayState must be text the IdP can receive back unchanged. Check what the IdP sends with its logout messages.',
+    });
+  }
+  return value;
 }
 
 function messageParameter(request: boolean, response: boolean): 'SAMLRequest' | 'SAMLResponse' {

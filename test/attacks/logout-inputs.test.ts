@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateRaw } from 'pako';
 import { createServiceProvider, MemoryStore, SamlError, verifyLogoutRequest } from '../../src/index.js';
-import { NOW, replayCache, spTenant } from '../helpers/logout.js';
+import {
+  logoutRequestXml,
+  NOW,
+  postMessage,
+  redirectMessage,
+  redirectQuery,
+  replayCache,
+  signedXml,
+  spTenant,
+} from '../helpers/logout.js';
 
 const values: readonly [string, unknown][] = [
   ['undefined', undefined],
@@ -74,6 +83,34 @@ describe('logout messages of every JSON type → SamlError', () => {
         checks,
       ),
       { name: 'SamlError', code: 'SIZE_LIMIT' },
+    );
+  });
+
+  it('a signed request with an odd RelayState: empty counts as none; too long or a lone surrogate → INVALID_ENCODING', async () => {
+    const store = new MemoryStore();
+    await store.put(tenant);
+    const sp = createServiceProvider({ tenants: store, state: store, sessions: store, now: () => NOW });
+    const xml = (id: string): string => signedXml(logoutRequestXml({ id }));
+    const empty = await sp.handleLogoutRequest(postMessage(xml('_e1'), ''), { tenantId: 'acme' });
+    assert.equal(empty.response.binding, 'post');
+    assert.equal(empty.response.fields.RelayState, undefined);
+    const emptyQuery = redirectQuery(logoutRequestXml({ id: '_e2' }), { relayState: '' });
+    await sp.handleLogoutRequest(redirectMessage(emptyQuery), { tenantId: 'acme' });
+    for (const [id, relayState] of [
+      ['_l1', 'x'.repeat(81)],
+      ['_l2', '\uD800'],
+      ['_l3', 'é'.repeat(41)],
+    ] as const) {
+      await refused(sp.handleLogoutRequest(postMessage(xml(id), relayState), { tenantId: 'acme' }), id);
+    }
+    await refused(
+      sp.handleLogoutRequest(
+        redirectMessage(
+          `${redirectQuery(logoutRequestXml({ id: '_l4' }), { key: null })}&RelayState=%ED%A0%80`,
+        ),
+        { tenantId: 'acme' },
+      ),
+      '_l4',
     );
   });
 
