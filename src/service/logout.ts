@@ -93,6 +93,12 @@ export interface HandledLogoutRequest {
   readonly response: LogoutMessage;
 }
 
+/** Where a logout message arrived: values from the request, so each may be any value. */
+export interface LogoutRouting {
+  /** The tenant named by a per-tenant SLO URL (`/saml/:tenantId/slo`); leave it out for a shared one. */
+  readonly tenantId?: unknown;
+}
+
 /** The Single Logout steps of the service provider. */
 export interface LogoutSteps {
   /**
@@ -128,10 +134,7 @@ export interface LogoutSteps {
    * @throws SamlError for anything wrong with the message, and `IN_RESPONSE_TO_MISMATCH`,
    *   `RELAY_STATE_MISMATCH`, `STATUS_NOT_SUCCESS`, `STORE_UNAVAILABLE`.
    */
-  finishLogout(
-    message: LogoutMessageInput,
-    options?: { readonly tenantId?: string },
-  ): Promise<FinishedLogout>;
+  finishLogout(message: LogoutMessageInput, options?: LogoutRouting): Promise<FinishedLogout>;
   /**
    * Answers an IdP-initiated LogoutRequest at the SLO URL: verifies it as strictly as a login
    * response, deletes the matching SAML sessions, and returns them with the signed LogoutResponse.
@@ -140,14 +143,11 @@ export interface LogoutSteps {
    * @throws SamlError for anything wrong with the message, and `TENANT_NOT_FOUND`,
    *   `TENANT_AMBIGUOUS`, `LOGOUT_NOT_CONFIGURED`, `STORE_UNAVAILABLE`.
    */
-  handleLogoutRequest(
-    message: LogoutMessageInput,
-    options?: { readonly tenantId?: string },
-  ): Promise<HandledLogoutRequest>;
+  handleLogoutRequest(message: LogoutMessageInput, options?: LogoutRouting): Promise<HandledLogoutRequest>;
   /** `finishLogout` or `handleLogoutRequest`, by what arrived at the SLO URL. */
   handleLogout(
     message: LogoutMessageInput,
-    options?: { readonly tenantId?: string },
+    options?: LogoutRouting,
   ): Promise<FinishedLogout | HandledLogoutRequest>;
 }
 
@@ -300,31 +300,52 @@ export function createLogoutSteps(
       return { ...request, tenantId: tenant.id, ...(returnTo !== undefined && { returnTo }) };
     },
 
-    async finishLogout(message, finishOptions = {}) {
-      const parsed = parse(message, finishOptions.tenantId);
+    async finishLogout(message, routing) {
+      const tenantId = routedTenant(routing);
+      const parsed = parse(message, tenantId);
       if (parsed.kind !== 'LogoutResponse') wrongKind('LogoutResponse', parsed.kind);
-      return finish(parsed, finishOptions.tenantId);
+      return finish(parsed, tenantId);
     },
 
-    async handleLogoutRequest(message, handleOptions = {}) {
-      const parsed = parse(message, handleOptions.tenantId);
+    async handleLogoutRequest(message, routing) {
+      const tenantId = routedTenant(routing);
+      const parsed = parse(message, tenantId);
       if (parsed.kind !== 'LogoutRequest') wrongKind('LogoutRequest', parsed.kind);
-      return answer(parsed, handleOptions.tenantId);
+      return answer(parsed, tenantId);
     },
 
-    async handleLogout(message, handleOptions = {}) {
-      const parsed = parse(message, handleOptions.tenantId);
-      return parsed.kind === 'LogoutRequest'
-        ? answer(parsed, handleOptions.tenantId)
-        : finish(parsed, handleOptions.tenantId);
+    async handleLogout(message, routing) {
+      const tenantId = routedTenant(routing);
+      const parsed = parse(message, tenantId);
+      return parsed.kind === 'LogoutRequest' ? answer(parsed, tenantId) : finish(parsed, tenantId);
     },
   };
 }
 
-function parse(message: LogoutMessageInput, tenantId: unknown): ParsedLogout {
-  if (tenantId !== undefined && typeof tenantId !== 'string')
-    throw new TypeError('options.tenantId must be a string');
+function parse(message: LogoutMessageInput, tenantId: string | undefined): ParsedLogout {
   return parseLogoutMessage(decodeLogoutMessage(message, DEFAULT_MAX_LOGOUT_BYTES), tenantId);
+}
+
+// eslint-disable-next-line no-control-regex
+const IMPLAUSIBLE_ID = /[\u0000-\u001f\u007f\uD800-\uDFFF]/u;
+
+/**
+ * The tenant a per-tenant SLO URL names: a request value, so any value (SECURITY rule 21); only a
+ * plausible ID reaches the store, anything else is `TENANT_NOT_FOUND`.
+ */
+function routedTenant(routing: unknown): string | undefined {
+  if (routing === undefined) return undefined;
+  const value =
+    typeof routing === 'object' && routing !== null && Object.hasOwn(routing, 'tenantId')
+      ? (routing as LogoutRouting).tenantId
+      : undefined;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '' || value.length > 256 || IMPLAUSIBLE_ID.test(value)) {
+    fail('TENANT_NOT_FOUND', 'No tenant has this ID', {
+      hint: 'Check the tenant ID in the SLO URL (/saml/:tenantId/slo) registered at the IdP.',
+    });
+  }
+  return value;
 }
 
 /**
