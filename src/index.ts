@@ -110,6 +110,7 @@ export type {
   FinishedLogout,
   HandledLogoutRequest,
   LogoutServiceOptions,
+  LogoutRouting,
   LogoutSteps,
   RecordSessionOptions,
   StartedLogout,
