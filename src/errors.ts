@@ -101,7 +101,11 @@ export type SamlErrorCode =
   /** The login was finished by another browser than the one that started it (login CSRF), or without its cookie. */
   | 'BROWSER_MISMATCH'
   /** The assertion could be accepted for longer than the tenant's ceiling (`maxAssertionLifetimeSeconds`). */
-  | 'ASSERTION_LIFETIME_TOO_LONG';
+  | 'ASSERTION_LIFETIME_TOO_LONG'
+  /** Single Logout is not set up for the tenant (no `sp.sloUrl`, `sp.signing` or IdP SLO endpoint). */
+  | 'LOGOUT_NOT_CONFIGURED'
+  /** `startLogout` found no SAML session recorded for the app session (`recordSession`). */
+  | 'LOGOUT_SESSION_NOT_FOUND';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {

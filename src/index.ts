@@ -98,3 +98,37 @@ export type {
   VerifyChecks,
 } from './types.js';
 export { skipReplayCheck } from './types.js';
+// Single Logout (SAML profiles §4.4): messages, verification, the session store and the service steps.
+export {
+  createLogoutRequest,
+  createLogoutResponse,
+  LOGOUT_REQUEST_LIFETIME_SECONDS,
+  type LogoutMessage,
+  type LogoutMessageOptions,
+  type LogoutResponseOptions,
+  type LogoutSubject,
+  type PostLogoutMessage,
+  type RedirectLogoutMessage,
+} from './logout/create.js';
+export { DEFAULT_MAX_LOGOUT_BYTES, MAX_LOGOUT_BYTES, type LogoutMessageInput } from './logout/decode.js';
+export {
+  MAX_LOGOUT_MESSAGE_AGE_SECONDS,
+  verifyLogoutRequest,
+  verifyLogoutResponse,
+  type LogoutRequestChecks,
+  type LogoutResponseChecks,
+  type VerifiedLogoutRequest,
+  type VerifiedLogoutResponse,
+} from './logout/verify.js';
+export { DEFAULT_MAX_SESSIONS } from './store/memory.js';
+export type { SamlSession, SessionStore } from './store/types.js';
+export type {
+  FinishedLogout,
+  HandledLogoutRequest,
+  LogoutServiceOptions,
+  LogoutRouting,
+  LogoutSteps,
+  RecordSessionOptions,
+  StartedLogout,
+  StartLogoutOptions,
+} from './service/logout.js';

@@ -117,6 +117,12 @@ export interface ServiceProviderConfig {
    * signature: a decrypted assertion must be covered by a valid signature like a plain one.
    */
   readonly decryption?: readonly SpKeyPair[];
+  /**
+   * Our Single Logout URL for this tenant (SAML profiles §4.4), for both bindings: where the IdP
+   * sends LogoutRequests and LogoutResponses, and the Destination they must name. Needs `signing`
+   * (logout messages are always signed). Without it, Single Logout is off for the tenant.
+   */
+  readonly sloUrl?: string;
 }
 
 /** IdP endpoints by SAML binding (SAML bindings §3.4, §3.5). */
@@ -142,6 +148,8 @@ export interface IdentityProviderConfig {
   readonly ssoUrls?: BindingUrls;
   /** The IdP requires signed AuthnRequests (metadata `WantAuthnRequestsSigned`). */
   readonly wantAuthnRequestsSigned?: boolean;
+  /** The IdP's SingleLogoutService endpoints by binding (metadata); without them, no Single Logout. */
+  readonly sloUrls?: BindingUrls;
 }
 
 /**
@@ -244,6 +252,10 @@ export interface SamlProfile {
   readonly nameId: string;
   /** The NameID Format; `…:unspecified` when the IdP sent none (SAML core §8.3.1). */
   readonly nameIdFormat: string;
+  /** The NameID's NameQualifier attribute, when the IdP sent one; Single Logout repeats it. */
+  readonly nameQualifier?: string;
+  /** The NameID's SPNameQualifier attribute, when the IdP sent one; Single Logout repeats it. */
+  readonly spNameQualifier?: string;
   /** The user's address (domain lower-cased); absent only with `email: { from: 'none' }`. */
   readonly email?: string;
   /** The given name: the first value of `attributeNames.firstName` (the tenant's, else the preset's), else of the first well-known claim present. */

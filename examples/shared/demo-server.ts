@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryStore, parseIdpMetadata } from 'samlkit';
+import { generateSpKeyPair, MemoryStore, parseIdpMetadata } from 'samlkit';
 import { createTestIdp, type TestIdp } from 'samlkit/testing';
 import { createExpressApp } from '../express/app.js';
 import { createFastifyApp } from '../fastify/app.js';
@@ -42,16 +42,23 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const { port } = server.address() as AddressInfo;
     const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const store = new MemoryStore();
-    const testIdp = await createTestIdp({ preset: 'generic', ssoUrl: `${baseUrl}/test-idp/sso` });
-    const { entityId, acsUrl } = tenantUrls(baseUrl, DEMO_TENANT);
+    const { entityId, acsUrl, sloUrl } = tenantUrls(baseUrl, DEMO_TENANT);
+    // Single Logout: the test IdP offers it, and the tenant signs its logout messages.
+    const testIdp = await createTestIdp({
+      preset: 'generic',
+      ssoUrl: `${baseUrl}/test-idp/sso`,
+      sloUrl: `${baseUrl}/test-idp/slo`,
+      sp: { entityId, acsUrl, sloUrl },
+    });
+    const signing = await generateSpKeyPair({ commonName: 'samlkit demo SP' });
     await store.put({
       id: DEMO_TENANT,
       emailDomains: ['example.com'],
-      sp: { entityId, acsUrl },
+      sp: { entityId, acsUrl, sloUrl, signing },
       idp: parseIdpMetadata(testIdp.metadata()).idp,
       roles: { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' },
     });
-    const app: ExampleAppOptions = { baseUrl, tenants: store, state: store, testIdp };
+    const app: ExampleAppOptions = { baseUrl, tenants: store, state: store, sessions: store, testIdp };
     let closeApp = (): Promise<void> => Promise.resolve();
     if (options.framework === 'fastify') {
       const fastify = await createFastifyApp(app, server);

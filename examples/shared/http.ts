@@ -16,6 +16,8 @@ export interface ExampleRequest {
   /** The route's `:name` parameters, decoded. */
   readonly params: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
+  /** The query string exactly as received (no `?`): Redirect-binding signatures cover these bytes. */
+  readonly rawQuery: string;
   /** The `application/x-www-form-urlencoded` body. */
   readonly form: Readonly<Record<string, string>>;
   readonly cookies: Readonly<Record<string, string>>;
@@ -61,6 +63,7 @@ export function toExampleRequest(raw: RawRequest): ExampleRequest {
     path: url.pathname,
     params: stringsOf(raw.params),
     query,
+    rawQuery: raw.url.includes('?') ? raw.url.slice(raw.url.indexOf('?') + 1) : '',
     form: stringsOf(raw.body),
     cookies: parseCookies(raw.cookieHeader ?? ''),
   };

@@ -1,4 +1,4 @@
-import type { StateStore, TenantStore } from 'samlkit';
+import type { SessionStore, StateStore, TenantStore } from 'samlkit';
 import type { TestIdp } from 'samlkit/testing';
 
 /** What both example apps (Express and Fastify) are made from. */
@@ -7,6 +7,8 @@ export interface ExampleAppOptions {
   readonly baseUrl: string;
   readonly tenants: TenantStore;
   readonly state: StateStore;
+  /** The SAML sessions behind the app's sessions, for Single Logout; without it, Sign out is local only. */
+  readonly sessions?: SessionStore;
   /** When given, the app also serves this test IdP's sign-in pages under `/test-idp/`. */
   readonly testIdp?: TestIdp;
 }
@@ -15,7 +17,12 @@ export interface ExampleAppOptions {
 export function tenantUrls(
   baseUrl: string,
   tenantId: string,
-): { entityId: string; acsUrl: string; metadataUrl: string } {
+): { entityId: string; acsUrl: string; metadataUrl: string; sloUrl: string } {
   const base = `${baseUrl.replace(/\/+$/, '')}/saml/${encodeURIComponent(tenantId)}`;
-  return { entityId: `${base}/metadata`, acsUrl: `${base}/acs`, metadataUrl: `${base}/metadata` };
+  return {
+    entityId: `${base}/metadata`,
+    acsUrl: `${base}/acs`,
+    metadataUrl: `${base}/metadata`,
+    sloUrl: `${base}/slo`,
+  };
 }

@@ -23,13 +23,19 @@ import {
   type ExampleRoute,
 } from './http.js';
 import type { ExampleAppOptions } from './options.js';
+import { logoutRoutes, recordForLogout, signOut } from './logout.js';
 import { homePage, loginFailedPage, mePage } from './pages.js';
 import { createSessionStore, type Session } from './session.js';
 import { testIdpRoutes } from './test-idp.js';
 
 export function createExampleRoutes(options: ExampleAppOptions): readonly ExampleRoute[] {
   const { tenants, state, baseUrl } = options;
-  const sp = createServiceProvider({ tenants, state });
+  const sp = createServiceProvider({
+    tenants,
+    state,
+    ...(options.sessions && { sessions: options.sessions }),
+  });
+  const slo = options.sessions !== undefined;
   const secure = baseUrl.startsWith('https:');
   const sessions = createSessionStore(secure);
   const start = startLogin(sp, tenants, secure);
@@ -51,7 +57,8 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
       throw error;
     }
     sessions.destroy(request.cookies); // a session from before the login is never carried over
-    const cookie = sessions.create(sessionOf(result));
+    const { id, cookie } = sessions.start(sessionOf(result));
+    await recordForLogout(sp, slo, result, id);
     return redirect(result.returnTo ?? '/me', { 'set-cookie': [cookie, loginCookie('', 0, secure)] });
   }
 
@@ -112,8 +119,9 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
     {
       method: 'POST',
       path: '/logout',
-      handler: ({ cookies }) => Promise.resolve(redirect('/', { 'set-cookie': sessions.destroy(cookies) })),
+      handler: (request) => signOut(sp, slo, sessions, request),
     },
+    ...logoutRoutes(sp, sessions),
     {
       method: 'GET',
       path: '/saml/:tenant/metadata',

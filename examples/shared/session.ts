@@ -22,6 +22,12 @@ export interface SessionStore {
   get(cookies: Readonly<Record<string, string>>): Session | undefined;
   /** Starts a session and returns its `Set-Cookie` value. */
   create(session: Session): string;
+  /** Starts a session and returns its ID (for Single Logout's `recordSession`) and its `Set-Cookie` value. */
+  start(session: Session): { readonly id: string; readonly cookie: string };
+  /** The ID of the session the cookies name, if it is live. */
+  idOf(cookies: Readonly<Record<string, string>>): string | undefined;
+  /** Ends a session by its ID (an IdP-initiated Single Logout, away from the user's browser). */
+  end(id: string): void;
   /** Ends the session the cookies name, if any, and returns the `Set-Cookie` value that clears it. */
   destroy(cookies: Readonly<Record<string, string>>): string;
 }
@@ -42,13 +48,23 @@ export function createSessionStore(secure: boolean, now: () => number = Date.now
       return undefined;
     },
     create(session) {
+      return this.start(session).cookie;
+    },
+    start(session) {
       // Bounded: the oldest session goes first (a Map iterates in insertion order).
       const oldest = sessions.keys().next();
       if (sessions.size >= MAX_SESSIONS && oldest.done !== true) sessions.delete(oldest.value);
       // A new ID at every sign-in: a session ID planted before the login is never promoted.
       const id = randomBytes(32).toString('base64url');
       sessions.set(id, { session, expiresAt: now() + MAX_AGE_SECONDS * 1000 });
-      return cookie(id, MAX_AGE_SECONDS);
+      return { id, cookie: cookie(id, MAX_AGE_SECONDS) };
+    },
+    idOf(cookies) {
+      const id = cookies[SESSION_COOKIE];
+      return id !== undefined && this.get(cookies) !== undefined ? id : undefined;
+    },
+    end(id) {
+      sessions.delete(id);
     },
     destroy(cookies) {
       const id = cookies[SESSION_COOKIE];

@@ -6,7 +6,7 @@
 import { SamlError } from 'samlkit';
 import type { TestIdp, TestIdpResponse, TestIdpUser } from 'samlkit/testing';
 import { autoSubmit, html, layout, type Html } from './html.js';
-import { messagePage, page, type ExampleResponse, type ExampleRoute } from './http.js';
+import { messagePage, page, redirect, type ExampleResponse, type ExampleRoute } from './http.js';
 
 /** The test IdP's directory. */
 export const TEST_IDP_USERS: readonly TestIdpUser[] = [
@@ -28,7 +28,37 @@ export function testIdpRoutes(idp: TestIdp): readonly ExampleRoute[] {
         : page(signInPage(request, TEST_IDP_USERS[0]?.email ?? '')),
     );
 
+  // Single Logout (SAML profiles §4.4): the test IdP keeps no session, so it only answers.
+  const logout = (
+    SAMLRequest: string,
+    RelayState: string | undefined,
+    binding: 'redirect' | 'post',
+  ): Promise<ExampleResponse> => {
+    try {
+      const answer = idp.respondToLogout({
+        SAMLRequest,
+        binding,
+        ...(RelayState !== undefined && { RelayState }),
+      });
+      return Promise.resolve(answer.binding === 'redirect' ? redirect(answer.url) : page(answer.html));
+    } catch (error) {
+      if (!(error instanceof SamlError || error instanceof TypeError)) throw error;
+      const reason = error instanceof SamlError ? error.code : error.message;
+      return Promise.resolve(messagePage('Test IdP', `The LogoutRequest was refused: ${reason}`, 400));
+    }
+  };
+
   return [
+    {
+      method: 'GET',
+      path: '/test-idp/slo',
+      handler: ({ query }) => logout(query.SAMLRequest ?? '', query.RelayState, 'redirect'),
+    },
+    {
+      method: 'POST',
+      path: '/test-idp/slo',
+      handler: ({ form }) => logout(form.SAMLRequest ?? '', form.RelayState, 'post'),
+    },
     {
       method: 'GET',
       path: '/test-idp/sso',

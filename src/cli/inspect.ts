@@ -88,7 +88,13 @@ export function summarize(
   if (message.relayState !== undefined) head.push(['RelayState', message.relayState]);
   if (message.sigAlg !== undefined) head.push(['SigAlg', `${message.sigAlg}${weak(message.sigAlg)}`]);
   if (message.signature !== undefined) head.push(['Signature', 'in the query string (not verified)']);
-  head.push(['Signed', signedParts(document)]);
+  // HTTP-Redirect (SAML bindings §3.4.4.1): the query signature covers the whole message.
+  head.push([
+    'Signed',
+    message.signature !== undefined ? 'the whole message, by the query signature' : signedParts(document),
+  ]);
+  const logout = logoutRow(root);
+  if (logout !== undefined) head.push(logout);
 
   if (root.namespaceURI === NS.metadata) {
     lines.push(...fields(head, '  '), ...metadataLines(root, now));
@@ -111,8 +117,35 @@ export function summarize(
   lines.push(...signatureLines(document, root));
   lines.push(...certificateLines(document, now));
   if (warnings.length > 0) lines.push('', 'Parser warnings', ...warnings.map((warning) => `  ${warning}`));
-  lines.push('', 'Nothing above is verified. Use "samlkit verify --tenant tenant.json" to check a response.');
+  lines.push(
+    '',
+    logout === undefined
+      ? 'Nothing above is verified. Use "samlkit verify --tenant tenant.json" to check a response.'
+      : 'Nothing above is verified. The SLO URL verifies logout messages (sp.handleLogout); see docs/logout.md.',
+  );
   return lines;
+}
+
+/** What a Single Logout message asks for (SAML core §3.7), in words. */
+function logoutRow(root: Element): Row | undefined {
+  if (root.namespaceURI !== NS.protocol) return undefined;
+  if (root.localName === 'LogoutRequest') {
+    const indexes = childrenNamed(root, NS.protocol, 'SessionIndex').length;
+    return [
+      'Logout',
+      `request: end ${indexes === 0 ? 'every session' : `${indexes} session${indexes === 1 ? '' : 's'} (SessionIndex)`} of the NameID below`,
+    ];
+  }
+  if (root.localName === 'LogoutResponse') {
+    const partial = descendantsNamed(root, NS.protocol, 'StatusCode').some(
+      (code) => attributeOf(code, 'Value') === 'urn:oasis:names:tc:SAML:2.0:status:PartialLogout',
+    );
+    return [
+      'Logout',
+      `response to ${attributeOf(root, 'InResponseTo') ?? '(no InResponseTo)'}${partial ? ', partial: some sessions may remain' : ''}`,
+    ];
+  }
+  return undefined;
 }
 
 /** The rows of a protocol message (Response, AuthnRequest, LogoutRequest, …). */

@@ -83,6 +83,8 @@ export interface IdpMetadata {
     readonly ssoUrls?: BindingUrls;
     /** See {@link IdentityProviderConfig.wantAuthnRequestsSigned}. */
     readonly wantAuthnRequestsSigned: boolean;
+    /** See {@link IdentityProviderConfig.sloUrls}; present when the IdP offers Single Logout. */
+    readonly sloUrls?: BindingUrls;
   };
 }
 
@@ -130,10 +132,11 @@ export function parseIdpMetadata(xml: string, options: ParseIdpMetadataOptions =
   const ssoUrls = endpoints(role, 'SingleSignOnService');
   const wantAuthnRequestsSigned = booleanOf(role, 'WantAuthnRequestsSigned');
   const ssoUrl = ssoUrls.redirect ?? ssoUrls.post;
+  const sloUrls = endpoints(role, 'SingleLogoutService');
   return {
     entityId,
     ssoUrls,
-    sloUrls: endpoints(role, 'SingleLogoutService'),
+    sloUrls,
     signingCertificates,
     nameIdFormats: [
       ...new Set(childrenNamed(role, MD, 'NameIDFormat').map((el) => textOf(el).trim())),
@@ -147,6 +150,7 @@ export function parseIdpMetadata(xml: string, options: ParseIdpMetadataOptions =
       certificates: signingCertificates.map((certificate) => certificate.pem),
       ...(ssoUrl !== undefined && { ssoUrl, ssoUrls }),
       wantAuthnRequestsSigned,
+      ...((sloUrls.redirect ?? sloUrls.post) !== undefined && { sloUrls }),
     },
   };
 }

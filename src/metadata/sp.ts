@@ -62,7 +62,10 @@ export interface SpMetadataCommonOptions {
    * published, and `true` without them publishes none.
    */
   readonly includeEncryptionKeys?: boolean;
-  /** Our Single Logout URL for the HTTP-Redirect binding (`md:SingleLogoutService`). */
+  /**
+   * Our Single Logout URL (`md:SingleLogoutService`), published for the HTTP-Redirect and the
+   * HTTP-POST binding. Default: the tenant's `sp.sloUrl`.
+   */
   readonly sloUrl?: string;
   /** Published as `md:Organization`. */
   readonly organization?: SpOrganization;
@@ -124,7 +127,7 @@ export type SpMetadataOptions = SpMetadataCommonOptions &
  *   AES-256/192/128-GCM, then AES-256/192/128-CBC only when the tenant sets `allowAesCbc`, then
  *   RSA-OAEP (`xmlenc11#rsa-oaep`, `xmlenc#rsa-oaep-mgf1p`) for the key. `includeEncryptionKeys:
  *   false` leaves them out;
- * - `SingleLogoutService` (HTTP-Redirect) when `sloUrl` is given, the NameID formats, and one
+ * - `SingleLogoutService` (HTTP-Redirect and HTTP-POST) when `sloUrl` or the tenant's `sp.sloUrl` is given, the NameID formats, and one
  *   `AssertionConsumerService` (HTTP-POST, index 0, default) at `sp.acsUrl`;
  * - `md:Organization` and `md:ContactPerson` when given.
  *
@@ -202,11 +205,13 @@ export function buildSpMetadata(tenant: TenantDraft | Tenant, options: SpMetadat
       }
     }
   }
-  if (options.sloUrl !== undefined) {
-    add(sp, 'SingleLogoutService', {
-      Binding: BINDINGS.redirect,
-      Location: httpUrl(options.sloUrl, 'options.sloUrl'),
-    });
+  // SAML metadata §2.4.2: one endpoint per binding samlkit receives logout messages with.
+  const sloUrl = options.sloUrl ?? config.sp.sloUrl;
+  if (sloUrl !== undefined) {
+    const location = httpUrl(sloUrl, options.sloUrl === undefined ? 'sp.sloUrl' : 'options.sloUrl');
+    for (const binding of [BINDINGS.redirect, BINDINGS.post]) {
+      add(sp, 'SingleLogoutService', { Binding: binding, Location: location });
+    }
   }
   nameIdFormats.forEach((format: unknown, index) => {
     add(sp, 'NameIDFormat', {}, uri(format, `options.nameIdFormats[${index}]`));

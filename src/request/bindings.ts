@@ -37,7 +37,18 @@ export function redirectUrl(
   relayState: string | undefined,
   key: SignerKey | undefined,
 ): string {
-  let query = `SAMLRequest=${encodeURIComponent(Buffer.from(deflateRaw(xml)).toString('base64'))}`;
+  return redirectMessageUrl(destination, 'SAMLRequest', xml, relayState, key);
+}
+
+/** {@link redirectUrl} for either message parameter: `SAMLRequest` or `SAMLResponse` (§3.4.4.1). */
+export function redirectMessageUrl(
+  destination: string,
+  parameter: 'SAMLRequest' | 'SAMLResponse',
+  xml: string,
+  relayState: string | undefined,
+  key: SignerKey | undefined,
+): string {
+  let query = `${parameter}=${encodeURIComponent(Buffer.from(deflateRaw(xml)).toString('base64'))}`;
   if (relayState !== undefined) query += `&RelayState=${encodeURIComponent(relayState)}`;
   if (key !== undefined) {
     query += `&SigAlg=${encodeURIComponent(RSA_SHA256)}`;
@@ -61,6 +72,23 @@ export function postForm(
 }
 
 /**
+ * The HTTP-POST binding page for either message field (`SAMLRequest` or `SAMLResponse`), worded
+ * for `purpose` ("sign in", "sign out").
+ */
+export function postMessageForm(
+  destination: string,
+  parameter: 'SAMLRequest' | 'SAMLResponse',
+  xml: string,
+  relayState: string | undefined,
+  cspNonce: string | undefined,
+  purpose: 'sign in' | 'sign out',
+): { readonly fields: Readonly<Record<string, string>>; readonly html: string } {
+  const fields: Record<string, string> = { [parameter]: Buffer.from(xml, 'utf8').toString('base64') };
+  if (relayState !== undefined) fields.RelayState = relayState;
+  return { fields, html: selfSubmittingPage(destination, fields, cspNonce, purpose) };
+}
+
+/**
  * A page that posts `fields` to `action` by itself, with a button for browsers without JavaScript.
  * Its one script is the one {@link POST_FORM_SCRIPT_HASH} allows.
  */
@@ -68,6 +96,7 @@ export function selfSubmittingPage(
   action: string,
   fields: Readonly<Record<string, string>>,
   cspNonce: string | undefined,
+  purpose: 'sign in' | 'sign out' = 'sign in',
 ): string {
   const inputs = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
@@ -79,12 +108,12 @@ export function selfSubmittingPage(
 <meta charset="utf-8">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Continue to sign in</title>
+<title>Continue to ${purpose}</title>
 </head>
 <body>
 <form method="post" action="${escapeHtml(action)}">
 ${inputs}
-<noscript><p>JavaScript is turned off. Press Continue to go on signing in.</p></noscript>
+<noscript><p>JavaScript is turned off. Press Continue to go on to ${purpose}.</p></noscript>
 <button type="submit">Continue</button>
 </form>
 <script${nonce}>${SUBMIT_SCRIPT}</script>

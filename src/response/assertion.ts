@@ -16,6 +16,8 @@ export interface AssertionContent {
   readonly issuer: string;
   readonly nameId: string;
   readonly nameIdFormat: string;
+  /** The NameID's NameQualifier and SPNameQualifier (SAML core §2.2.2), kept for Single Logout. */
+  readonly nameQualifiers: NameQualifiers;
   readonly attributes: ReadonlyMap<string, readonly string[]>;
   readonly sessionIndex?: string;
   readonly inResponseTo?: string;
@@ -64,7 +66,7 @@ export function readAssertion(
   });
   trace.check('subject');
   const subject = single(element, 'Subject', tenantId);
-  const { nameId, nameIdFormat } = readNameId(subject, tenantId);
+  const { nameId, nameIdFormat, nameQualifiers } = readNameId(subject, tenantId);
   trace.detail({ received: nameId, personal: true, note: `Format ${nameIdFormat}` });
   trace.check('subject-confirmation');
   const confirmation = checkBearerConfirmation(subject, tenant, checks);
@@ -82,6 +84,7 @@ export function readAssertion(
     issuer,
     nameId,
     nameIdFormat,
+    nameQualifiers,
     attributes: readAttributes(element),
     ...(authn.sessionIndex !== undefined && { sessionIndex: authn.sessionIndex }),
     ...(confirmation.inResponseTo !== undefined && { inResponseTo: confirmation.inResponseTo }),
@@ -156,7 +159,16 @@ function inResponseToMismatch(
   );
 }
 
-function readNameId(subject: Element, tenantId: string): { nameId: string; nameIdFormat: string } {
+/** NameQualifier and SPNameQualifier of a NameID, when present. */
+export interface NameQualifiers {
+  readonly nameQualifier?: string;
+  readonly spNameQualifier?: string;
+}
+
+function readNameId(
+  subject: Element,
+  tenantId: string,
+): { nameId: string; nameIdFormat: string; nameQualifiers: NameQualifiers } {
   const identifiers = elementChildren(subject).filter(
     (child) =>
       child.namespaceURI === NS.assertion &&
@@ -182,7 +194,21 @@ function readNameId(subject: Element, tenantId: string): { nameId: string; nameI
       tenantId,
     });
   }
-  return { nameId, nameIdFormat: attributeOf(nameIdElement, 'Format') ?? NAMEID_FORMAT.unspecified };
+  return {
+    nameId,
+    nameIdFormat: attributeOf(nameIdElement, 'Format') ?? NAMEID_FORMAT.unspecified,
+    nameQualifiers: qualifiersOf(nameIdElement),
+  };
+}
+
+/** The NameID's qualifiers (SAML core §2.2.2), which Single Logout must repeat (§3.7.3.1). */
+export function qualifiersOf(nameId: Element): NameQualifiers {
+  const nameQualifier = attributeOf(nameId, 'NameQualifier');
+  const spNameQualifier = attributeOf(nameId, 'SPNameQualifier');
+  return {
+    ...(nameQualifier !== undefined && { nameQualifier }),
+    ...(spNameQualifier !== undefined && { spNameQualifier }),
+  };
 }
 
 interface Confirmation {

@@ -55,6 +55,7 @@ export function buildProfile(
     issuer: content.issuer,
     nameId: content.nameId,
     nameIdFormat: content.nameIdFormat,
+    ...content.nameQualifiers,
     ...(email !== undefined && { email }),
     ...(firstName !== undefined && { firstName }),
     ...(lastName !== undefined && { lastName }),

@@ -18,10 +18,11 @@ import type { SamlProfile, TenantConfig } from '../types.js';
 import { isSameBrowser, newBrowserSecret } from './browser-binding.js';
 import { publicTenant, type PublicTenantConfig } from './public-tenant.js';
 import { safeReturnTo } from './return-to.js';
+import { createLogoutSteps, type LogoutServiceOptions, type LogoutSteps } from './logout.js';
 import { createTenantCache, type TenantCache } from './tenant-cache.js';
 
 /** Options of {@link createServiceProvider}. */
-export interface ServiceProviderOptions {
+export interface ServiceProviderOptions extends LogoutServiceOptions {
   /** Where tenant configurations are looked up (by ID, email domain and issuer). */
   readonly tenants: TenantStore;
   /** Pending logins and the replay cache. Share it between instances (Redis, PostgreSQL). */
@@ -99,7 +100,7 @@ export interface LoginOptions {
 }
 
 /** The multi-tenant facade: routes logins to tenants and ties requests, responses and stores together. */
-export interface ServiceProvider {
+export interface ServiceProvider extends LogoutSteps {
   /**
    * Starts an SP-initiated login with the HTTP-POST binding: send `html` (or a form of your own
    * from `action` and `fields`). See the redirect overload.
@@ -230,7 +231,15 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     };
   }
 
+  const { issued, ...logout } = createLogoutSteps(options, {
+    tenants,
+    state,
+    now,
+    requestTtlSeconds: ttl,
+    tenantById,
+  });
   return {
+    ...logout,
     // One implementation behind the overloads, which only narrow the result by binding.
     startLogin: startLogin as ServiceProvider['startLogin'],
 
@@ -268,13 +277,13 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         if (consumed === undefined) unknownRequest(pending.requestId, tenant.id);
       }
       const { roles, groupsOverage } = mapRoles(tenant, profile);
-      return {
+      return issued({
         tenant: publicTenant(tenant),
         profile,
         roles,
         groupsOverage,
         ...(pending?.returnTo !== undefined && { returnTo: pending.returnTo }),
-      };
+      });
     },
 
     async loginOptions(email) {

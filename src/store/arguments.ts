@@ -2,7 +2,7 @@
  * What every store adapter checks and normalises the same way, so that MemoryStore, Redis and
  * PostgreSQL agree to the letter (the conformance suite holds them to it).
  */
-import type { PendingRequest } from './types.js';
+import type { PendingRequest, SamlSession } from './types.js';
 
 /** Lower-cases ASCII letters only: a Unicode look-alike (U+212A KELVIN SIGN) must not become `k`. */
 export function asciiLowerCase(value: string): string {
@@ -35,4 +35,33 @@ export function checkRequest(request: unknown): asserts request is PendingReques
   if (fields.returnTo !== undefined && typeof fields.returnTo !== 'string') {
     throw new TypeError('request.returnTo must be a string when present');
   }
+}
+
+/** The checks every store makes on a {@link SamlSession} it is asked to save. */
+export function checkSession(session: unknown): asserts session is SamlSession {
+  const fields = typeof session === 'object' && session !== null ? (session as Record<string, unknown>) : {};
+  for (const key of ['tenantId', 'appSessionId', 'nameId', 'nameIdFormat']) {
+    const value = fields[key];
+    if (typeof value !== 'string' || value === '')
+      throw new TypeError(`session.${key} must be a non-empty string`);
+  }
+  for (const key of ['nameQualifier', 'spNameQualifier', 'sessionIndex']) {
+    if (fields[key] !== undefined && typeof fields[key] !== 'string')
+      throw new TypeError(`session.${key} must be a string when present`);
+  }
+}
+
+/** A session with exactly its own fields, frozen (what every store returns). */
+export function sessionOf(session: SamlSession): SamlSession {
+  const { tenantId, appSessionId, nameId, nameIdFormat, nameQualifier, spNameQualifier, sessionIndex } =
+    session;
+  return Object.freeze({
+    tenantId,
+    appSessionId,
+    nameId,
+    nameIdFormat,
+    ...(nameQualifier !== undefined && { nameQualifier }),
+    ...(spNameQualifier !== undefined && { spNameQualifier }),
+    ...(sessionIndex !== undefined && { sessionIndex }),
+  });
 }

@@ -8,8 +8,19 @@ import { currentTime } from '../internal/time.js';
 import { defineTenant, type Tenant } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
 import { ExpiryHeap } from './expiry-heap.js';
-import type { PendingRequest, StateStore, TenantStore } from './types.js';
-import { asciiLowerCase, checkRequest, compare, requireString, timeOf } from './arguments.js';
+import type { PendingRequest, SamlSession, SessionStore, StateStore, TenantStore } from './types.js';
+import {
+  asciiLowerCase,
+  checkRequest,
+  checkSession,
+  compare,
+  requireString,
+  sessionOf,
+  timeOf,
+} from './arguments.js';
+
+/** How many Single Logout sessions a {@link MemoryStore} holds by default. */
+export const DEFAULT_MAX_SESSIONS = 100_000;
 
 /** How many pending requests (logins started, not yet finished) a {@link MemoryStore} holds by default. */
 export const DEFAULT_MAX_PENDING_REQUESTS = 100_000;
@@ -38,6 +49,20 @@ export interface MemoryStoreOptions {
    * you fix the time in tests. Default: the system clock.
    */
   readonly now?: () => Date;
+  /**
+   * The most Single Logout sessions (`saveSession`) held at once, a budget of their own so that
+   * sessions never crowd out logins in progress. A full store refuses new ones
+   * (`STORE_UNAVAILABLE`). Default {@link DEFAULT_MAX_SESSIONS}.
+   */
+  readonly maxSessions?: number;
+}
+
+/** A Single Logout session in memory; `heapIndex` is its place in the session expiry heap. */
+interface SessionEntry {
+  readonly key: string;
+  readonly session: SamlSession;
+  readonly expiresAt: number;
+  heapIndex: number;
 }
 
 /** A pending request or a replay entry; `heapIndex` is its place in the expiry heap. */
@@ -74,9 +99,15 @@ type Entry = (
  * const profile = await verifyResponse(tenant, req.body, { inResponseTo, replayCache: store });
  * ```
  */
-export class MemoryStore implements TenantStore, StateStore {
+export class MemoryStore implements TenantStore, StateStore, SessionStore {
   readonly #maxPendingRequests: number;
   readonly #maxReplayEntries: number;
+  readonly #maxSessions: number;
+  /** Single Logout sessions by {@link replayKey}(tenant, app session ID), and their expiries. */
+  readonly #sessions = new Map<string, SessionEntry>();
+  readonly #sessionExpiries = new ExpiryHeap<SessionEntry>();
+  /** {@link replayKey}(tenant, NameID) → the keys of its sessions: logout finds them without a scan. */
+  readonly #sessionsByName = new Map<string, Set<string>>();
   readonly #clock: (() => Date) | undefined;
   #closed = false;
   /** Pending requests by request ID (unique across tenants). */
@@ -107,7 +138,87 @@ export class MemoryStore implements TenantStore, StateStore {
     this.#maxReplayEntries = budget('maxReplayEntries', DEFAULT_MAX_REPLAY_ENTRIES);
     if (options.now !== undefined && typeof options.now !== 'function')
       throw new TypeError('options.now must be a function that returns the current Date');
+    const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    if (!Number.isSafeInteger(maxSessions) || maxSessions < 1)
+      throw new TypeError('options.maxSessions must be a positive whole number');
+    this.#maxSessions = maxSessions;
     this.#clock = options.now;
+  }
+
+  /**
+   * Saves a Single Logout session until `expiresAt`, under its tenant and app session ID,
+   * replacing the one saved there; a deadline already past stores nothing.
+   *
+   * @throws SamlError `STORE_UNAVAILABLE` when the store is closed, or holds `maxSessions` live sessions.
+   */
+  saveSession(session: SamlSession, expiresAt: Date): Promise<void> {
+    return this.#run(() => {
+      checkSession(session);
+      const deadline = timeOf(expiresAt, 'expiresAt');
+      const now = this.#sweepSessions();
+      const key = replayKey(session.tenantId, session.appSessionId);
+      const previous = this.#sessions.get(key);
+      if (previous !== undefined) this.#dropSession(previous);
+      if (deadline <= now) return;
+      if (this.#sessionExpiries.size >= this.#maxSessions) {
+        fail('STORE_UNAVAILABLE', 'The memory store holds too many sessions', {
+          hint: `The MemoryStore holds ${this.#maxSessions} unexpired Single Logout sessions (maxSessions). Raise maxSessions, shorten the session lifetime, or use the Redis or PostgreSQL store.`,
+        });
+      }
+      const entry: SessionEntry = { key, session: sessionOf(session), expiresAt: deadline, heapIndex: -1 };
+      this.#sessions.set(key, entry);
+      this.#sessionExpiries.push(entry);
+      const byName = replayKey(session.tenantId, session.nameId);
+      const keys = this.#sessionsByName.get(byName) ?? new Set<string>();
+      keys.add(key);
+      this.#sessionsByName.set(byName, keys);
+    });
+  }
+
+  /** The live sessions of the tenant with this NameID (and SessionIndex), by app session ID. */
+  findSessions(tenantId: string, nameId: string, sessionIndex?: string): Promise<SamlSession[]> {
+    return this.#run(() => {
+      requireString(tenantId, 'tenantId');
+      requireString(nameId, 'nameId');
+      if (sessionIndex !== undefined) requireString(sessionIndex, 'sessionIndex');
+      this.#sweepSessions();
+      const keys = this.#sessionsByName.get(replayKey(tenantId, nameId)) ?? [];
+      return [...keys]
+        .flatMap((key) => this.#sessions.get(key)?.session ?? [])
+        .filter((session) => sessionIndex === undefined || session.sessionIndex === sessionIndex)
+        .sort((a, b) => compare(a.appSessionId, b.appSessionId));
+    });
+  }
+
+  /** Fetches and deletes the session in one step; `undefined` when there is none or it expired. */
+  deleteSession(tenantId: string, appSessionId: string): Promise<SamlSession | undefined> {
+    return this.#run(() => {
+      requireString(tenantId, 'tenantId');
+      requireString(appSessionId, 'appSessionId');
+      const now = this.#sweepSessions();
+      const entry = this.#sessions.get(replayKey(tenantId, appSessionId));
+      if (entry === undefined) return undefined;
+      this.#dropSession(entry);
+      return entry.expiresAt > now ? entry.session : undefined;
+    });
+  }
+
+  #sweepSessions(): number {
+    const now = this.#now();
+    for (let next = this.#sessionExpiries.peek(); next !== undefined && next.expiresAt <= now;) {
+      this.#dropSession(next);
+      next = this.#sessionExpiries.peek();
+    }
+    return now;
+  }
+
+  #dropSession(entry: SessionEntry): void {
+    this.#sessions.delete(entry.key);
+    this.#sessionExpiries.remove(entry);
+    const byName = replayKey(entry.session.tenantId, entry.session.nameId);
+    const keys = this.#sessionsByName.get(byName);
+    keys?.delete(entry.key);
+    if (keys?.size === 0) this.#sessionsByName.delete(byName);
   }
 
   /**
@@ -275,6 +386,9 @@ export class MemoryStore implements TenantStore, StateStore {
     this.#requests.clear();
     this.#replays.clear();
     this.#expiries.clear();
+    this.#sessions.clear();
+    this.#sessionExpiries.clear();
+    this.#sessionsByName.clear();
     this.#tenants.clear();
     this.#domains.clear();
     this.#issuers.clear();

@@ -39,7 +39,7 @@ export const DEFAULT_POSTGRES_SCHEMA = 'samlkit';
  * The version of the tables {@link postgresSchemaSql} creates, kept in `<schema>.schema_version`.
  * A later samlkit that changes the tables raises it and migrates from each earlier version.
  */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 
 /** Lower-case letters, digits and `_`, starting with a letter or `_`, at most 63 bytes; not `pg_…`. */
 const PLAIN_IDENTIFIER = /^(?!pg_)[a-z_][a-z0-9_]{0,62}$/;
@@ -85,9 +85,12 @@ export interface PostgresSchemaOptions {
  *   in `issuer` (hash-indexed: entity IDs have no length limit) and the configuration as `jsonb`.
  * - `tenant_domains`: the email domains each tenant claims (lower-case ASCII); its primary key
  *   makes a domain belong to one tenant at most. Deleting a tenant deletes its rows.
+ * - `sessions` (version 2): the SAML sessions behind the app's sessions, for Single Logout, keyed by
+ *   `session_key` = SHA-256 of the length-prefixed tenant ID and app session ID, found by
+ *   `name_key` = the same of the tenant ID and NameID; the session itself in `payload`.
  * - `schema_version`: one row, the version of these tables.
  *
- * Both expiring tables have an index on `expires_at` for `sweepExpired`.
+ * The expiring tables have an index on `expires_at` for `sweepExpired`.
  *
  * @example
  * ```ts
@@ -146,6 +149,26 @@ CREATE TABLE IF NOT EXISTS ${s}.tenant_domains (
   tenant_key bytea NOT NULL REFERENCES ${s}.tenants (tenant_key) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS tenant_domains_tenant_key ON ${s}.tenant_domains (tenant_key);
+${sessionsSql(s)}`;
+}
+
+/**
+ * Version 2: the Single Logout sessions. Self-contained (creates only what is missing, then raises
+ * the version), so it upgrades a version-1 schema as it creates a new one.
+ */
+function sessionsSql(s: string): string {
+  return `
+-- Version 2: Single Logout sessions.
+CREATE TABLE IF NOT EXISTS ${s}.sessions (
+  session_key bytea PRIMARY KEY,
+  name_key bytea NOT NULL,
+  session_index text COLLATE "C",
+  payload jsonb NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_name_key ON ${s}.sessions (name_key);
+CREATE INDEX IF NOT EXISTS sessions_expires_at ON ${s}.sessions (expires_at);
+UPDATE ${s}.schema_version SET version = 2 WHERE version < 2;
 `;
 }
 

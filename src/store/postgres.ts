@@ -20,12 +20,14 @@ import {
   type PostgresQueryable,
   type PostgresQueryResult,
 } from './postgres-migrations.js';
-import type { PendingRequest, StateStore, TenantStore } from './types.js';
+import type { PendingRequest, SamlSession, SessionStore, StateStore, TenantStore } from './types.js';
 import {
   asciiLowerCase,
   checkRequest as checkRequestShape,
+  checkSession,
   compare,
   requireString,
+  sessionOf,
   timeOf,
 } from './arguments.js';
 
@@ -56,10 +58,12 @@ export interface SweepResult {
   readonly requests: number;
   /** Expired replay-cache entries. */
   readonly replays: number;
+  /** Expired Single Logout sessions. */
+  readonly sessions: number;
 }
 
 /** A {@link TenantStore} and a {@link StateStore} in PostgreSQL; see {@link createPostgresStore}. */
-export interface PostgresStore extends TenantStore, StateStore {
+export interface PostgresStore extends TenantStore, StateStore, SessionStore {
   get(id: string): Promise<Tenant | undefined>;
   list(): Promise<Tenant[]>;
   findByEmailDomain(domain: string): Promise<Tenant | undefined>;
@@ -151,7 +155,12 @@ type Statement =
   | 'put'
   | 'holder'
   | 'sweepRequests'
-  | 'sweepReplays';
+  | 'sweepReplays'
+  | 'saveSession'
+  | 'dropSession'
+  | 'findSessions'
+  | 'deleteSession'
+  | 'sweepSessions';
 
 /** The statements of one schema. */
 function statements(schema: string): Readonly<Record<Statement, string>> {
@@ -202,6 +211,19 @@ function statements(schema: string): Readonly<Record<Statement, string>> {
       ORDER BY claim.domain LIMIT 1`,
     sweepRequests: `DELETE FROM ${s}.pending_requests WHERE request_key IN (
         SELECT request_key FROM ${s}.pending_requests WHERE expires_at <= now()
+        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+      ) AND expires_at <= now()`,
+    saveSession: `INSERT INTO ${s}.sessions (session_key, name_key, session_index, payload, expires_at)
+      VALUES ($1, $2, $3, $4::jsonb, $5::timestamptz)
+      ON CONFLICT (session_key) DO UPDATE SET name_key = EXCLUDED.name_key,
+        session_index = EXCLUDED.session_index, payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at`,
+    dropSession: `DELETE FROM ${s}.sessions WHERE session_key = $1`,
+    findSessions: `SELECT payload::text AS payload FROM ${s}.sessions
+      WHERE name_key = $1 AND expires_at > now() AND ($2::text IS NULL OR session_index = $2::text)`,
+    deleteSession: `DELETE FROM ${s}.sessions WHERE session_key = $1
+      RETURNING payload::text AS payload, expires_at > now() AS live`,
+    sweepSessions: `DELETE FROM ${s}.sessions WHERE session_key IN (
+        SELECT session_key FROM ${s}.sessions WHERE expires_at <= now()
         ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
       ) AND expires_at <= now()`,
     sweepReplays: `DELETE FROM ${s}.replay WHERE replay_key IN (
@@ -282,6 +304,55 @@ class PgStore implements PostgresStore {
     const key = digest(tenantId, assertionId);
     const { rows } = await this.#query('remember', this.#sql.remember, [key, timestamp(deadline)]);
     return rows.length === 1;
+  }
+
+  async saveSession(session: SamlSession, expiresAt: Date): Promise<void> {
+    this.#open();
+    checkSession(session);
+    const deadline = timeOf(expiresAt, 'expiresAt');
+    for (const [key, value] of Object.entries(session)) {
+      if (typeof value === 'string' && !storable(value))
+        throw new TypeError(`session.${key} must not hold NUL or lone surrogates`);
+    }
+    const key = digest(session.tenantId, session.appSessionId);
+    if (deadline <= now()) {
+      await this.#query('saveSession', this.#sql.dropSession, [key]);
+      return;
+    }
+    await this.#query('saveSession', this.#sql.saveSession, [
+      key,
+      digest(session.tenantId, session.nameId),
+      session.sessionIndex ?? null,
+      JSON.stringify(sessionOf(session)),
+      timestamp(deadline),
+    ]);
+  }
+
+  async findSessions(tenantId: string, nameId: string, sessionIndex?: string): Promise<SamlSession[]> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    requireString(nameId, 'nameId');
+    if (sessionIndex !== undefined) requireString(sessionIndex, 'sessionIndex');
+    if (sessionIndex !== undefined && !storable(sessionIndex)) return [];
+    const { rows } = await this.#query('findSessions', this.#sql.findSessions, [
+      digest(tenantId, nameId),
+      sessionIndex ?? null,
+    ]);
+    return rows
+      .map((row) => this.#session(row))
+      .filter((session) => session.tenantId === tenantId && session.nameId === nameId)
+      .sort((a, b) => compare(a.appSessionId, b.appSessionId));
+  }
+
+  async deleteSession(tenantId: string, appSessionId: string): Promise<SamlSession | undefined> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    requireString(appSessionId, 'appSessionId');
+    const { rows } = await this.#query('deleteSession', this.#sql.deleteSession, [
+      digest(tenantId, appSessionId),
+    ]);
+    const [row] = rows;
+    return row === undefined || field(row, 'live') !== true ? undefined : this.#session(row);
   }
 
   async get(id: string): Promise<Tenant | undefined> {
@@ -377,7 +448,8 @@ class PgStore implements PostgresStore {
     };
     const requests = await sweep(this.#sql.sweepRequests);
     const replays = await sweep(this.#sql.sweepReplays);
-    return { requests, replays };
+    const sessions = await sweep(this.#sql.sweepSessions);
+    return { requests, replays, sessions };
   }
 
   close(): Promise<void> {
@@ -428,6 +500,17 @@ class PgStore implements PostgresStore {
       browserBinding,
       ...(returnTo !== undefined && { returnTo }),
     });
+  }
+
+  /** A Single Logout session from its row. */
+  #session(row: unknown): SamlSession {
+    const payload = parseJson(field(row, 'payload'));
+    try {
+      checkSession(payload);
+    } catch {
+      throw this.#corrupt('sessions');
+    }
+    return sessionOf(payload);
   }
 
   /** The tenants of `config` rows, defined (validated and frozen), sorted by ID. */

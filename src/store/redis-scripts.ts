@@ -120,3 +120,42 @@ export const TENANT_OF_DOMAIN = script(`local id = redis.call('GET', KEYS[1])
 if not id then return false end
 return redis.call('GET', ARGV[1] .. 'tenant:' .. id)
 `);
+
+/**
+ * Single Logout sessions. KEYS: session, NameID index. ARGV: prefix, tenant ID, app session ID,
+ * JSON, deadline (ms). The index (a set of app session IDs) lives as long as its longest session;
+ * a replaced session leaves the index of its old NameID.
+ */
+export const SAVE_SESSION = script(`${LUA_NOW}
+local old = redis.call('GET', KEYS[1])
+if old then
+  local name = cjson.decode(old).nameId
+  redis.call('SREM', ARGV[1] .. 'sessidx:' .. #ARGV[2] .. ':' .. ARGV[2] .. ':' .. name, ARGV[3])
+  redis.call('DEL', KEYS[1])
+end
+local deadline = tonumber(ARGV[5])
+if deadline <= now then return 0 end
+redis.call('SET', KEYS[1], ARGV[4], 'PXAT', ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[3])
+local left = redis.call('PTTL', KEYS[2])
+if left < 0 or now + left < deadline then redis.call('PEXPIREAT', KEYS[2], ARGV[5]) end
+return 1
+`);
+
+/** KEYS: NameID index. ARGV: prefix, tenant ID. The sessions still there; gone ones leave the index. */
+export const FIND_SESSIONS = script(`local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local value = redis.call('GET', ARGV[1] .. 'sess:' .. #ARGV[2] .. ':' .. ARGV[2] .. ':' .. id)
+  if value then out[#out + 1] = value else redis.call('SREM', KEYS[1], id) end
+end
+return out
+`);
+
+/** KEYS: session. ARGV: prefix, tenant ID, app session ID. Fetch-and-delete, and out of its index. */
+export const DELETE_SESSION = script(`local value = redis.call('GETDEL', KEYS[1])
+if value then
+  local name = cjson.decode(value).nameId
+  redis.call('SREM', ARGV[1] .. 'sessidx:' .. #ARGV[2] .. ':' .. ARGV[2] .. ':' .. name, ARGV[3])
+end
+return value
+`);

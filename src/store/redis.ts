@@ -9,7 +9,7 @@ import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
 import { defineTenant, type Tenant } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
-import type { PendingRequest, StateStore, TenantStore } from './types.js';
+import type { PendingRequest, SamlSession, SessionStore, StateStore, TenantStore } from './types.js';
 import {
   type Script,
   SAVE_REQUEST,
@@ -20,8 +20,19 @@ import {
   DELETE_TENANT,
   TENANTS_IN_SET,
   TENANT_OF_DOMAIN,
+  SAVE_SESSION,
+  FIND_SESSIONS,
+  DELETE_SESSION,
 } from './redis-scripts.js';
-import { asciiLowerCase, checkRequest, compare, requireString, timeOf } from './arguments.js';
+import {
+  asciiLowerCase,
+  checkRequest,
+  checkSession,
+  compare,
+  requireString,
+  sessionOf,
+  timeOf,
+} from './arguments.js';
 
 /** The key prefix of {@link createRedisStore} when none is given. */
 export const DEFAULT_REDIS_KEY_PREFIX = 'samlkit:';
@@ -77,7 +88,7 @@ export interface RedisStoreOptions {
 }
 
 /** A {@link TenantStore} and a {@link StateStore} in Redis; made by {@link createRedisStore}. */
-export interface RedisStore extends TenantStore, StateStore {
+export interface RedisStore extends TenantStore, StateStore, SessionStore {
   /** The tenant with this ID, as `defineTenant` makes it of the stored JSON (frozen). */
   get(id: string): Promise<Tenant | undefined>;
   /** Every tenant, sorted by ID (code-unit order, as MemoryStore sorts). */
@@ -120,7 +131,8 @@ export interface RedisStore extends TenantStore, StateStore {
  * Keys, under `keyPrefix`: `tenant:<id>` (the configuration as JSON), `tenants` (a set of IDs),
  * `domain:<lower-case domain>` and `issuer:<IdP entity ID>` (indexes), `req:<n>:<tenant>:<request>`
  * and `reqid:<request>` (a pending login and its tenant), `seen:<n>:<tenant>:<assertion>` (a
- * replay entry), where `<n>` is the tenant ID's length in UTF-8 bytes, so no two pairs of IDs
+ * replay entry), `sess:<n>:<tenant>:<app session>` (a Single Logout session, as JSON) and
+ * `sessidx:<n>:<tenant>:<NameID>` (the set of its app session IDs), where `<n>` is the tenant ID's length in UTF-8 bytes, so no two pairs of IDs
  * share a key. IDs are used as they are, in any characters; an ID that is not well-formed Unicode
  * (a lone surrogate) has no UTF-8 form: writing one throws a `TypeError`, and looking one up finds
  * nothing.
@@ -223,6 +235,57 @@ class RedisStoreImpl implements RedisStore {
     const key = this.#key('seen:', scoped(tenantId, assertionId));
     const reply = await this.#eval(REMEMBER, [key], [String(deadline)]);
     return integerFrom(reply) === 1;
+  }
+
+  async saveSession(session: SamlSession, expiresAt: Date): Promise<void> {
+    this.#open();
+    checkSession(session);
+    const deadline = timeOf(expiresAt, 'expiresAt');
+    const { tenantId, appSessionId, nameId } = session;
+    requireWellFormed(tenantId, 'session.tenantId');
+    requireWellFormed(appSessionId, 'session.appSessionId');
+    requireWellFormed(nameId, 'session.nameId');
+    await this.#eval(
+      SAVE_SESSION,
+      [this.#key('sess:', scoped(tenantId, appSessionId)), this.#key('sessidx:', scoped(tenantId, nameId))],
+      [this.#prefix, tenantId, appSessionId, JSON.stringify(sessionOf(session)), String(deadline)],
+    );
+  }
+
+  async findSessions(tenantId: string, nameId: string, sessionIndex?: string): Promise<SamlSession[]> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    requireString(nameId, 'nameId');
+    if (sessionIndex !== undefined) requireString(sessionIndex, 'sessionIndex');
+    if (!wellFormed(tenantId) || !wellFormed(nameId)) return [];
+    const reply = await this.#eval(
+      FIND_SESSIONS,
+      [this.#key('sessidx:', scoped(tenantId, nameId))],
+      [this.#prefix, tenantId],
+    );
+    if (!isArray(reply)) unexpectedReply(reply);
+    return reply
+      .map(sessionFrom)
+      .filter(
+        (session): session is SamlSession =>
+          session?.tenantId === tenantId &&
+          session.nameId === nameId &&
+          (sessionIndex === undefined || session.sessionIndex === sessionIndex),
+      )
+      .sort((a, b) => compare(a.appSessionId, b.appSessionId));
+  }
+
+  async deleteSession(tenantId: string, appSessionId: string): Promise<SamlSession | undefined> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    requireString(appSessionId, 'appSessionId');
+    if (!wellFormed(tenantId) || !wellFormed(appSessionId)) return undefined;
+    const reply = await this.#eval(
+      DELETE_SESSION,
+      [this.#key('sess:', scoped(tenantId, appSessionId))],
+      [this.#prefix, tenantId, appSessionId],
+    );
+    return sessionFrom(reply);
   }
 
   async get(id: string): Promise<Tenant | undefined> {
@@ -411,6 +474,19 @@ function requestFrom(reply: unknown): PendingRequest | undefined {
     browserBinding,
     ...(returnTo !== undefined && { returnTo }),
   });
+}
+
+function sessionFrom(reply: unknown): SamlSession | undefined {
+  if (reply === null || reply === undefined) return undefined;
+  if (typeof reply !== 'string') unexpectedReply(reply);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(reply);
+    checkSession(parsed);
+  } catch (cause) {
+    corrupt('Single Logout session', cause);
+  }
+  return sessionOf(parsed);
 }
 
 function isArray(value: unknown): value is readonly unknown[] {

@@ -73,3 +73,48 @@ export interface StateStore extends ReplayCache {
   /** Later calls reject with `STORE_UNAVAILABLE`; closing twice is harmless. */
   close?(): Promise<void>;
 }
+
+/**
+ * What a login leaves behind for Single Logout (SAML profiles §4.4): whom the IdP signed in, in
+ * which of its sessions, and the app's own session that login opened.
+ */
+export interface SamlSession {
+  /** The tenant the login was verified for. */
+  readonly tenantId: string;
+  /** The app's session ID (its cookie's session), to end when the IdP logs the user out. */
+  readonly appSessionId: string;
+  /** The NameID value of the login's assertion. */
+  readonly nameId: string;
+  /** The NameID Format of the login's assertion. */
+  readonly nameIdFormat: string;
+  /** The NameID's NameQualifier, when the assertion had one. */
+  readonly nameQualifier?: string;
+  /** The NameID's SPNameQualifier, when the assertion had one. */
+  readonly spNameQualifier?: string;
+  /** The AuthnStatement's SessionIndex, when the IdP sent one. */
+  readonly sessionIndex?: string;
+}
+
+/**
+ * The SAML sessions behind the app's sessions, for Single Logout. Keyed by tenant and app session
+ * ID; found by tenant and NameID (and SessionIndex). Every operation is atomic and takes an
+ * absolute expiry: an entry past it is gone.
+ */
+export interface SessionStore {
+  /**
+   * Saves the session under (tenant, app session ID) until `expiresAt`, replacing one saved under
+   * the same key; a deadline already past stores nothing.
+   */
+  saveSession(session: SamlSession, expiresAt: Date): Promise<void>;
+  /**
+   * The live sessions of this tenant whose NameID value is `nameId`, and, when `sessionIndex` is
+   * given, whose SessionIndex is that one; sorted by app session ID. The caller compares Format
+   * and qualifiers.
+   */
+  findSessions(tenantId: string, nameId: string, sessionIndex?: string): Promise<SamlSession[]>;
+  /**
+   * Fetches and deletes in one step: of several concurrent callers, exactly one gets the session;
+   * `undefined` when there is none (or it expired).
+   */
+  deleteSession(tenantId: string, appSessionId: string): Promise<SamlSession | undefined>;
+}

@@ -99,6 +99,7 @@ export function resolveTenantConfig(
   else {
     requireString(sp, 'entityId', 'sp.entityId', problem);
     requireUrl(sp.acsUrl, 'sp.acsUrl');
+    if (sp.sloUrl !== undefined) requireUrl(sp.sloUrl, 'sp.sloUrl');
   }
   const spSigning = sp && keyPair(sp, 'signing', problem);
   const spNextSigning = sp && keyPair(sp, 'nextSigning', problem);
@@ -249,13 +250,14 @@ function identityProvider(
     });
   }
   if (idp.ssoUrl !== undefined) requireUrl(idp.ssoUrl, 'idp.ssoUrl');
-  if (idp.ssoUrls !== undefined) {
-    const urls = record(idp.ssoUrls);
-    if (urls === undefined) problem('idp.ssoUrls', 'must be an object { redirect?, post? }');
+  for (const field of ['ssoUrls', 'sloUrls'] as const) {
+    if (idp[field] === undefined) continue;
+    const urls = record(idp[field]);
+    if (urls === undefined) problem(`idp.${field}`, 'must be an object { redirect?, post? }');
     for (const [binding, url] of Object.entries(urls ?? {})) {
       if (binding !== 'redirect' && binding !== 'post')
-        problem(`idp.ssoUrls.${binding}`, 'is not a binding samlkit uses');
-      else if (url !== undefined) requireUrl(url, `idp.ssoUrls.${binding}`);
+        problem(`idp.${field}.${binding}`, 'is not a binding samlkit uses');
+      else if (url !== undefined) requireUrl(url, `idp.${field}.${binding}`);
     }
   }
   optionalBoolean(idp, 'wantAuthnRequestsSigned', problem, 'idp.');

@@ -9,6 +9,10 @@ import { DOMImplementation, XMLSerializer, type Element } from '@xmldom/xmldom';
 import { generateSpKeyPair } from '../crypto/keygen.js';
 import { parseKeyPair } from '../crypto/keys.js';
 import type { SignerKey } from '../crypto/sign.js';
+import { createLogoutRequest, createLogoutResponse, type LogoutMessage } from '../logout/create.js';
+import { DEFAULT_MAX_LOGOUT_BYTES, decodeLogoutMessage } from '../logout/decode.js';
+import { parseLogoutMessage } from '../logout/verify.js';
+import { defineTenant, type Tenant } from '../tenant/define.js';
 import { currentTime } from '../internal/time.js';
 import { IDP_PRESETS, isPresetName } from '../tenant/presets.js';
 import type { IdpPresetName, SpKeyPair } from '../types.js';
@@ -31,12 +35,19 @@ export interface TestIdpOptions {
   readonly key?: SpKeyPair;
   /** The SSO URL published in metadata for both bindings. Default `https://idp.test/<preset>/sso`. */
   readonly ssoUrl?: string;
+  /**
+   * The SingleLogoutService URL published in metadata for both bindings (SAML profiles §4.4).
+   * Without it, the metadata offers no Single Logout.
+   */
+  readonly sloUrl?: string;
   /** The SP that IdP-initiated (unsolicited) responses go to: its Audience and ACS URL. */
   readonly sp?: {
     /** The SP's entity ID: the Audience of unsolicited responses. */
     readonly entityId: string;
     /** The SP's ACS URL: where unsolicited responses are posted (Destination and Recipient). */
     readonly acsUrl: string;
+    /** The SP's Single Logout URL: where `respondToLogout` answers when not told otherwise. */
+    readonly sloUrl?: string;
   };
   /** The clock, read once per response (and for the start of a generated certificate). Default: the system clock. */
   readonly now?: () => Date;
@@ -153,6 +164,54 @@ export interface TestIdp {
    * @throws TypeError for a mistake in the arguments, or when no ACS URL or audience is known.
    */
   respond(input: RespondInput): TestIdpResponse;
+  /**
+   * Answers an SP's LogoutRequest (SAML core §3.7.2) with a signed LogoutResponse to `sloUrl`,
+   * over the binding the request came with, returning its RelayState. Like a real IdP it ends the
+   * user's session; this IdP keeps none, so it only reads the request (its signature is not
+   * checked).
+   *
+   * @throws SamlError when `SAMLRequest` is not a readable LogoutRequest.
+   */
+  respondToLogout(input: TestIdpLogoutAnswer): LogoutMessage;
+  /**
+   * Starts an IdP-initiated logout (SAML core §3.7.1): a signed LogoutRequest for the NameID (and
+   * SessionIndex) to the SP's SLO URL.
+   */
+  logoutRequest(input: TestIdpLogoutRequest): LogoutMessage;
+}
+
+/** What {@link TestIdp.respondToLogout} answers. */
+export interface TestIdpLogoutAnswer {
+  /** The `SAMLRequest` value (URL-decoded query parameter, or the POST form field). */
+  readonly SAMLRequest: string;
+  /** Returned unchanged. */
+  readonly RelayState?: string;
+  /** How `SAMLRequest` came: `'redirect'` (deflated) or `'post'`. */
+  readonly binding: 'redirect' | 'post';
+  /** The SP's Single Logout URL: the response's Destination. Default: `options.sp.sloUrl`. */
+  readonly sloUrl?: string;
+  /** `'partial'` answers Success/PartialLogout. Default `'success'`. */
+  readonly status?: 'success' | 'partial';
+}
+
+/** What {@link TestIdp.logoutRequest} sends. */
+export interface TestIdpLogoutRequest {
+  /** The SP's entity ID. */
+  readonly spEntityId: string;
+  /** The SP's Single Logout URL: the request's Destination. */
+  readonly sloUrl: string;
+  /** The NameID of the session to end, as the login's assertion carried it. */
+  readonly nameId: string;
+  /** Its Format. Default: the preset's. */
+  readonly nameIdFormat?: string;
+  /** Its SPNameQualifier, when the login's NameID had one. */
+  readonly spNameQualifier?: string;
+  /** The session to end. */
+  readonly sessionIndex?: string;
+  /** Default `'redirect'`. */
+  readonly binding?: 'redirect' | 'post';
+  /** Returned unchanged with the SP's response. */
+  readonly relayState?: string;
 }
 
 /**
@@ -218,7 +277,24 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
     'options.key',
   );
   const certificate = new X509Certificate(Buffer.from(key.certificateBase64, 'base64')).toString();
-  const metadata = buildMetadata(entityId, ssoUrl, key.certificateBase64, preset.nameIdFormat);
+  const sloUrl = options.sloUrl === undefined ? undefined : httpUrl(options.sloUrl, 'options.sloUrl');
+  const metadata = buildMetadata(entityId, ssoUrl, key.certificateBase64, preset.nameIdFormat, sloUrl);
+  const pem = certificate;
+  const keyPair = options.key ?? {
+    privateKey: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    certificate,
+  };
+  // The IdP's side of a logout is the SP's with the roles swapped: its own entity ID as Issuer,
+  // its key to sign, the SP's SLO URL as the destination.
+  const mirror = (spEntityId: string, spSloUrl: string): Tenant => {
+    if (sloUrl === undefined) throw new TypeError('createTestIdp: Single Logout needs options.sloUrl');
+    return defineTenant({
+      id: 'test-idp',
+      allowHttp: true,
+      sp: { entityId, acsUrl: sloUrl, sloUrl, signing: keyPair },
+      idp: { entityId: spEntityId, certificates: [pem], sloUrls: { redirect: spSloUrl, post: spSloUrl } },
+    });
+  };
 
   return Object.freeze({
     preset: presetName,
@@ -247,6 +323,49 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
         ...(input.RelayState !== undefined && { RelayState: input.RelayState }),
       };
     },
+    respondToLogout: (input: TestIdpLogoutAnswer): LogoutMessage => {
+      if (typeof input !== 'object' || (input as unknown) === null)
+        throw new TypeError('respondToLogout: input must be an object');
+      const { SAMLRequest, RelayState, binding } = input;
+      if (typeof SAMLRequest !== 'string')
+        throw new TypeError('respondToLogout: SAMLRequest must be a string');
+      const message =
+        binding === 'redirect'
+          ? { binding, query: `SAMLRequest=${encodeURIComponent(SAMLRequest)}` }
+          : { binding: 'post' as const, form: { SAMLRequest } };
+      const parsed = parseLogoutMessage(decodeLogoutMessage(message, DEFAULT_MAX_LOGOUT_BYTES));
+      const id = parsed.parsed.root.getAttribute('ID') ?? '';
+      if (parsed.kind !== 'LogoutRequest' || id === '' || parsed.issuer === undefined)
+        throw new TypeError('respondToLogout: SAMLRequest is not a LogoutRequest with an ID and an Issuer');
+      const spSloUrl = input.sloUrl ?? sp?.sloUrl;
+      if (spSloUrl === undefined)
+        throw new TypeError('respondToLogout: pass sloUrl, or set createTestIdp options.sp.sloUrl');
+      return createLogoutResponse(mirror(parsed.issuer, spSloUrl), {
+        inResponseTo: id,
+        binding,
+        ...(RelayState !== undefined && { relayState: RelayState }),
+        ...(input.status !== undefined && { status: input.status }),
+        now: now(),
+      });
+    },
+    logoutRequest: (input: TestIdpLogoutRequest): LogoutMessage => {
+      if (typeof input !== 'object' || (input as unknown) === null)
+        throw new TypeError('logoutRequest: input must be an object');
+      return createLogoutRequest(
+        mirror(input.spEntityId, input.sloUrl),
+        {
+          nameId: input.nameId,
+          nameIdFormat: input.nameIdFormat ?? preset.nameIdFormat,
+          ...(input.spNameQualifier !== undefined && { spNameQualifier: input.spNameQualifier }),
+          ...(input.sessionIndex !== undefined && { sessionIndex: input.sessionIndex }),
+        },
+        {
+          binding: input.binding ?? 'redirect',
+          ...(input.relayState !== undefined && { relayState: input.relayState }),
+          now: now(),
+        },
+      );
+    },
   });
 }
 
@@ -262,12 +381,19 @@ function readRequest(input: RespondInput): ReceivedAuthnRequest | undefined {
   return readAuthnRequest(SAMLRequest, binding);
 }
 
-function checkSp(sp: unknown): { entityId: string; acsUrl: string } {
-  const { entityId, acsUrl } = (typeof sp === 'object' && sp !== null ? sp : {}) as Record<string, unknown>;
+function checkSp(sp: unknown): { entityId: string; acsUrl: string; sloUrl?: string } {
+  const { entityId, acsUrl, sloUrl } = (typeof sp === 'object' && sp !== null ? sp : {}) as Record<
+    string,
+    unknown
+  >;
   if (typeof entityId !== 'string' || entityId === '') {
     throw new TypeError('createTestIdp: options.sp.entityId must be a non-empty string');
   }
-  return { entityId, acsUrl: httpUrl(acsUrl, 'options.sp.acsUrl') };
+  return {
+    entityId,
+    acsUrl: httpUrl(acsUrl, 'options.sp.acsUrl'),
+    ...(sloUrl !== undefined && { sloUrl: httpUrl(sloUrl, 'options.sp.sloUrl') }),
+  };
 }
 
 function signerOf(pair: unknown, path: string): SignerKey {
@@ -293,6 +419,7 @@ function buildMetadata(
   ssoUrl: string,
   certificateBase64: string,
   nameIdFormat: string,
+  sloUrl: string | undefined,
 ): string {
   const document = new DOMImplementation().createDocument(NS.metadata, 'md:EntityDescriptor', null);
   const root = document.documentElement;
@@ -321,6 +448,10 @@ function buildMetadata(
   });
   const keyInfo = add(add(idp, NS.metadata, 'md:KeyDescriptor', { use: 'signing' }), NS.dsig, 'ds:KeyInfo');
   add(add(keyInfo, NS.dsig, 'ds:X509Data'), NS.dsig, 'ds:X509Certificate', {}, certificateBase64);
+  // SAML metadata §2.4.2: SingleLogoutService comes before NameIDFormat.
+  for (const binding of sloUrl === undefined ? [] : [BINDINGS.redirect, BINDINGS.post]) {
+    add(idp, NS.metadata, 'md:SingleLogoutService', { Binding: binding, Location: sloUrl ?? '' });
+  }
   add(idp, NS.metadata, 'md:NameIDFormat', {}, nameIdFormat);
   if (nameIdFormat !== NAMEID_FORMAT.emailAddress)
     add(idp, NS.metadata, 'md:NameIDFormat', {}, NAMEID_FORMAT.emailAddress);

@@ -10,6 +10,7 @@ export {
   type StoreFactoryOptions,
   type TenantStoreConformanceOptions,
 } from './conformance/shared.js';
+export { sessionStoreConformance } from './conformance/sessions.js';
 export { stateStoreConformance } from './conformance/state.js';
 export { tenantStoreConformance } from './conformance/tenant.js';
 export {
@@ -18,6 +19,8 @@ export {
   type RespondInput,
   type RespondOverrides,
   type TestIdp,
+  type TestIdpLogoutAnswer,
+  type TestIdpLogoutRequest,
   type TestIdpOptions,
   type TestIdpResponse,
   type TestIdpStatus,

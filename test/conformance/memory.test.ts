@@ -5,7 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { MemoryStore } from '../../src/store/memory.js';
-import { stateStoreConformance, tenantStoreConformance } from '../../src/testing/index.js';
+import {
+  sessionStoreConformance,
+  stateStoreConformance,
+  tenantStoreConformance,
+} from '../../src/testing/index.js';
 
 const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
 const factory = { create: ({ now }: { now: () => Date }) => Promise.resolve(new MemoryStore({ now })) };
@@ -16,4 +20,8 @@ describe('MemoryStore: StateStore conformance', () => {
 
 describe('MemoryStore: TenantStore conformance', () => {
   for (const c of tenantStoreConformance(factory, { certificate })) it(c.name, () => c.run());
+});
+
+describe('MemoryStore: SessionStore conformance', () => {
+  for (const c of sessionStoreConformance(factory)) it(c.name, () => c.run());
 });

@@ -17,7 +17,11 @@ import {
   POSTGRES_SCHEMA_VERSION,
   type PostgresStore,
 } from '../../src/postgres.js';
-import { stateStoreConformance, tenantStoreConformance } from '../../src/testing/index.js';
+import {
+  sessionStoreConformance,
+  stateStoreConformance,
+  tenantStoreConformance,
+} from '../../src/testing/index.js';
 import { postgresSkip, startPostgres, type PostgresServer } from '../integration/servers/postgres.js';
 
 const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
@@ -62,6 +66,10 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
 
   describe('StateStore', () => {
     for (const c of stateStoreConformance(factory)) it(c.name, () => c.run());
+  });
+
+  describe('SessionStore', () => {
+    for (const c of sessionStoreConformance(factory)) it(c.name, () => c.run());
   });
 
   describe('TenantStore', () => {
@@ -229,7 +237,7 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
         assert.equal((await store.findRequest('r1'))?.tenantId, 'acme');
         assert.equal((await store.consumeRequest('acme', 'r1'))?.requestId, 'r1');
         assert.equal(await store.remember('acme', '_a1', later()), true);
-        assert.deepEqual(await store.sweepExpired(), { requests: 0, replays: 0 });
+        assert.deepEqual(await store.sweepExpired(), { requests: 0, replays: 0, sessions: 0 });
         assert.equal(await store.delete('acme'), true);
         const denied = createPostgresStore({ pool: app, schema: 'samlkit' });
         await assert.rejects(denied.list(), (error: unknown) => {
@@ -268,6 +276,9 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
           'replay',
           'replay_expires_at',
           'schema_version',
+          'sessions',
+          'sessions_expires_at',
+          'sessions_name_key',
           'tenant_domains',
           'tenant_domains_tenant_key',
           'tenants',
@@ -277,6 +288,25 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
       const versions = await pool.query(`SELECT version FROM "${schema}".schema_version`);
       assert.deepEqual(versions.rows, [{ version: POSTGRES_SCHEMA_VERSION }]);
       assert.equal(await store.remember('tenant-a', '_a1', new Date(Date.now() + 60_000)), false);
+      await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+
+    it('migrates a version-1 schema to version 2 (Single Logout sessions), keeping its data', async () => {
+      assert.ok(pool !== undefined);
+      const schema = `v_${randomBytes(6).toString('hex')}`;
+      await migrate(pool, { schema });
+      // What samlkit 0.1 left: no sessions table, version 1.
+      await pool.query(`DROP TABLE "${schema}".sessions`);
+      await pool.query(`UPDATE "${schema}".schema_version SET version = 1`);
+      const store = createPostgresStore({ pool, schema });
+      assert.equal(await store.remember('tenant-a', '_kept', new Date(Date.now() + 60_000)), true);
+      await migrate(pool, { schema });
+      const versions = await pool.query(`SELECT version FROM "${schema}".schema_version`);
+      assert.deepEqual(versions.rows, [{ version: 2 }]);
+      assert.equal(await store.remember('tenant-a', '_kept', new Date(Date.now() + 60_000)), false);
+      const session = { tenantId: 'tenant-a', appSessionId: 's1', nameId: 'n', nameIdFormat: 'f' };
+      await store.saveSession(session, new Date(Date.now() + 60_000));
+      assert.deepEqual(await store.findSessions('tenant-a', 'n'), [session]);
       await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
 

@@ -12,7 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import { createClient, RESP_TYPES } from 'redis';
 import { SamlError, type TenantConfig } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis.js';
-import { stateStoreConformance, tenantStoreConformance } from '../../src/testing/index.js';
+import {
+  sessionStoreConformance,
+  stateStoreConformance,
+  tenantStoreConformance,
+} from '../../src/testing/index.js';
 import { redisSkip, startRedis, type RedisServer } from '../integration/servers/redis.js';
 
 const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
@@ -65,6 +69,10 @@ describe('RedisStore', { skip: redisSkip() }, () => {
 
   describe('StateStore conformance', () => {
     for (const c of stateStoreConformance(factory)) it(c.name, () => c.run());
+  });
+
+  describe('SessionStore conformance', () => {
+    for (const c of sessionStoreConformance(factory)) it(c.name, () => c.run());
   });
 
   describe('TenantStore conformance', () => {

@@ -38,7 +38,7 @@ export async function startExpressExample(options: StartExpressExampleOptions = 
   const testIdp = await options.testIdp?.(baseUrl);
   server.on(
     'request',
-    createExpressApp({ baseUrl, tenants: store, state: store, ...(testIdp && { testIdp }) }),
+    createExpressApp({ baseUrl, tenants: store, state: store, sessions: store, ...(testIdp && { testIdp }) }),
   );
   return {
     baseUrl,

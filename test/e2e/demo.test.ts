@@ -132,6 +132,19 @@ for (const framework of FRAMEWORKS) {
       assert.equal(logout.status, 303);
       assert.equal(browser.cookies.size, 0);
       assert.equal((await browser.get('/me')).status, 303);
+      // Single Logout: a signed LogoutRequest to the test IdP, its signed LogoutResponse back.
+      const toIdp = logout.location ?? '';
+      assert.ok(toIdp.startsWith(`${demo.baseUrl}/test-idp/slo?SAMLRequest=`), toIdp);
+      assert.match(toIdp, /&SigAlg=[^&]+&Signature=/);
+      const atIdp = await browser.get(toIdp.slice(demo.baseUrl.length));
+      assert.equal(atIdp.status, 303);
+      const toApp = atIdp.location ?? '';
+      assert.ok(toApp.startsWith(`${tenantUrls(demo.baseUrl, DEMO_TENANT).sloUrl}?SAMLResponse=`));
+      const back = await browser.get(toApp.slice(demo.baseUrl.length));
+      assert.equal(back.status, 303, back.body);
+      assert.equal(back.location, `${demo.baseUrl}/`);
+      // The same LogoutResponse again answers no pending logout.
+      assert.equal((await browser.get(toApp.slice(demo.baseUrl.length))).status, 400);
     });
 
     it('serves SP metadata: parseable XML, and refused as IdP metadata', async () => {

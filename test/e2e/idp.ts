@@ -84,6 +84,13 @@ export interface RemoteSp {
   readonly requireSignedAuthnRequests?: boolean;
   /** The IdP encrypts the assertion to `certificate` (`assertion.encryption`). Default `false`. */
   readonly encryptAssertion?: boolean;
+  /**
+   * The SP's Single Logout URL: the IdP then signs its logout messages to the SP and requires the
+   * SP's to be signed with `certificate`.
+   */
+  readonly sloUrl?: string;
+  /** The one binding the IdP uses to send to `sloUrl`. Default `'redirect'`. */
+  readonly sloBinding?: 'redirect' | 'post';
 }
 
 /** Options of {@link startSimpleSamlPhp}. */
@@ -105,6 +112,8 @@ export interface SimpleSamlPhp {
   readonly metadataUrl: string;
   /** SingleSignOnService (HTTP-Redirect, and it takes HTTP-POST too); `?spentityid=` starts an IdP-initiated login. */
   readonly ssoUrl: string;
+  /** SingleLogoutService (both bindings); `?ReturnTo=` starts an IdP-initiated logout of every SP. */
+  readonly sloUrl: string;
   /** The IdP's signing certificate (PEM), made for this run. */
   readonly certificate: string;
   /** The same certificate as a file, for xmlsec1. */
@@ -252,6 +261,7 @@ export async function startSimpleSamlPhp(options: StartSimpleSamlPhpOptions = {}
     entityId: metadataUrl,
     metadataUrl,
     ssoUrl: `${baseUrl}saml2/idp/SSOService.php`,
+    sloUrl: `${baseUrl}saml2/idp/SingleLogoutService.php`,
     certificate,
     certificatePath,
     registerSps,

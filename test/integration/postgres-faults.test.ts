@@ -389,8 +389,8 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
     await sleep(Math.max(0, short.getTime() + 150 - Date.now()));
     assert.equal(await store.remember('acme', '_renewed', inMs(60_000)), true, 'an expired entry blocked');
 
-    assert.deepEqual(await store.sweepExpired({ batchSize: 2 }), { requests: 3, replays: 4 });
-    assert.deepEqual(await store.sweepExpired(), { requests: 0, replays: 0 });
+    assert.deepEqual(await store.sweepExpired({ batchSize: 2 }), { requests: 3, replays: 4, sessions: 0 });
+    assert.deepEqual(await store.sweepExpired(), { requests: 0, replays: 0, sessions: 0 });
     for (const id of ['l1', 'l2']) assert.deepEqual(await store.findRequest(id), request(id));
     for (const id of ['_l1', '_l2', '_renewed'])
       assert.equal(await store.remember('acme', id, inMs(60_000)), false, id);

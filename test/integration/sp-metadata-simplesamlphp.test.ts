@@ -80,6 +80,10 @@ describe('SP metadata, imported by SimpleSAMLphp', { skip }, () => {
         Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect',
         Location: 'https://app.example.com/saml/acme/slo',
       },
+      {
+        Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST',
+        Location: 'https://app.example.com/saml/acme/slo',
+      },
     ]);
     assert.deepEqual(sp.keys, [
       { signing: true, encryption: false },

@@ -43,11 +43,16 @@ function memoryReplayCache(): ReplayCache {
 describe('public contract (built package)', () => {
   it('exports exactly the curated names', () => {
     assert.deepEqual(Object.keys(samlkit).sort(), [
+      'DEFAULT_MAX_LOGOUT_BYTES',
       'DEFAULT_MAX_METADATA_BYTES',
       'DEFAULT_MAX_PENDING_REQUESTS',
       'DEFAULT_MAX_REPLAY_ENTRIES',
+      'DEFAULT_MAX_SESSIONS',
       'GROUPS_OVERAGE_CLAIM',
       'IDP_PRESETS',
+      'LOGOUT_REQUEST_LIFETIME_SECONDS',
+      'MAX_LOGOUT_BYTES',
+      'MAX_LOGOUT_MESSAGE_AGE_SECONDS',
       'MAX_RELAY_STATE_BYTES',
       'MemoryStore',
       'POST_FORM_SCRIPT_HASH',
@@ -55,6 +60,8 @@ describe('public contract (built package)', () => {
       'SamlError',
       'buildSpMetadata',
       'createAuthnRequest',
+      'createLogoutRequest',
+      'createLogoutResponse',
       'createServiceProvider',
       'decodeResponse',
       'defineTenant',
@@ -67,6 +74,8 @@ describe('public contract (built package)', () => {
       'setupInstructions',
       'skipReplayCheck',
       'validateTenantConfig',
+      'verifyLogoutRequest',
+      'verifyLogoutResponse',
       'verifyResponse',
     ]);
   });
@@ -76,6 +85,7 @@ describe('public contract (built package)', () => {
     assert.deepEqual(Object.keys(await import('samlkit/testing')).sort(), [
       'MAX_AUTHN_REQUEST_BYTES',
       'createTestIdp',
+      'sessionStoreConformance',
       'stateStoreConformance',
       'tenantStoreConformance',
     ]);

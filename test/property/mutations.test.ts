@@ -78,6 +78,8 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   TENANT_CONFIG_INVALID: true,
   BROWSER_MISMATCH: true,
   ASSERTION_LIFETIME_TOO_LONG: true,
+  LOGOUT_NOT_CONFIGURED: true,
+  LOGOUT_SESSION_NOT_FOUND: true,
 };
 
 interface ManifestEntry {

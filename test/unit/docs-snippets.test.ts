@@ -24,6 +24,7 @@ interface Snippet {
 const FILES = [
   'docs/getting-started.md',
   'docs/concepts.md',
+  'docs/logout.md',
   ...readdirSync(new URL('docs/idp/', ROOT))
     .filter((name) => name.endsWith('.md'))
     .map((name) => `docs/idp/${name}`),
@@ -172,11 +173,24 @@ describe('TypeScript in the guides', () => {
   });
 
   it('the first login of getting-started.md succeeds as written', async () => {
-    const runnable = SNIPPETS.filter((snippet) => snippet.mode === 'run');
+    const runnable = SNIPPETS.filter(
+      (snippet) => snippet.mode === 'run' && snippet.file === 'docs/getting-started.md',
+    );
     assert.equal(runnable.length, 1);
     const [snippet] = runnable;
     assert.ok(snippet !== undefined);
     const printed = await run(snippet);
     assert.deepEqual(printed, ['acme ada@acme.com ["admin"] /projects']);
+  });
+
+  it('the Single Logout round trip of docs/logout.md succeeds as written', async () => {
+    const runnable = SNIPPETS.filter(
+      (snippet) => snippet.mode === 'run' && snippet.file === 'docs/logout.md',
+    );
+    assert.equal(runnable.length, 1);
+    const [snippet] = runnable;
+    assert.ok(snippet !== undefined);
+    // It throws when a step does not do what the page says.
+    assert.deepEqual(await run(snippet), []);
   });
 });

@@ -148,6 +148,10 @@ describe('parseIdpMetadata: real IdP metadata (fixtures/real/metadata)', () => {
         ssoUrl: expected.ssoUrls.redirect ?? expected.ssoUrls.post,
         ssoUrls: expected.ssoUrls,
         wantAuthnRequestsSigned: expected.wantAuthnRequestsSigned,
+        // The IdP's Single Logout endpoints, when its metadata offers them.
+        ...((metadata.sloUrls.redirect ?? metadata.sloUrls.post) !== undefined && {
+          sloUrls: metadata.sloUrls,
+        }),
       });
       assert.doesNotThrow(() =>
         defineTenant({

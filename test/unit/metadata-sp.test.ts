@@ -311,14 +311,19 @@ describe('buildSpMetadata: unsigned document', () => {
       `{${MD}}KeyDescriptor`,
       `{${MD}}KeyDescriptor`,
       `{${MD}}SingleLogoutService`,
+      `{${MD}}SingleLogoutService`,
       `{${MD}}NameIDFormat`,
       `{${MD}}NameIDFormat`,
       `{${MD}}AssertionConsumerService`,
     ]);
-    assert.deepEqual(attributes(only(sp, MD, 'SingleLogoutService')), {
-      Binding: REDIRECT,
-      Location: 'https://app.example.com/saml/acme/slo',
-    });
+    // Both bindings samlkit receives logout messages with (SAML metadata §2.4.2).
+    assert.deepEqual(
+      children(sp, MD, 'SingleLogoutService').map(attributes),
+      [REDIRECT, 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST'].map((Binding) => ({
+        Binding,
+        Location: 'https://app.example.com/saml/acme/slo',
+      })),
+    );
     assert.deepEqual(
       children(sp, MD, 'NameIDFormat').map((format) => format.textContent),
       [PERSISTENT, EMAIL],

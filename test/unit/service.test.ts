@@ -32,6 +32,7 @@ let loginCookie: string | undefined;
 function createServiceProvider(options: Parameters<typeof createProvider>[0]): ServiceProvider {
   const sp = createProvider(options);
   return {
+    ...sp,
     startLogin: (async (target, startOptions) => {
       const login = await sp.startLogin(target, startOptions);
       loginCookie = login.browserSecret;

@@ -18,4 +18,9 @@ $metadata[(string) getenv('IDP_BASE_URL') . 'saml2/idp/metadata.php'] = [
     'saml20.sign.assertion' => true,
     'saml20.sign.response' => true,
     'assertion.lifetime' => 300,
+    // Single Logout: its metadata offers both bindings (SimpleSAMLphp's default is Redirect only).
+    'SingleLogoutServiceBinding' => [
+        'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect',
+        'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST',
+    ],
 ];

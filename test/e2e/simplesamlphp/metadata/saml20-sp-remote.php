@@ -10,6 +10,10 @@
  *   requireSignedAuthnRequests        refuse AuthnRequests not signed with `certificate` (default no)
  *   encryptAssertion                  encrypt the assertion to `certificate` (SSP 1.19: aes128-cbc,
  *                                     rsa-oaep-mgf1p; default no)
+ *   sloUrl, sloBinding                the SP's SingleLogoutService and its one binding ('redirect' or
+ *                                     'post'): SimpleSAMLphp then signs its logout messages to the SP
+ *                                     (sign.logout) and requires the SP's signed with `certificate`
+ *                                     (validate.logout)
  */
 $file = rtrim((string) getenv('IDP_STATE_DIR'), '/') . '/sps.json';
 $sps = is_file($file) ? json_decode((string) file_get_contents($file), true, 16, JSON_THROW_ON_ERROR) : [];
@@ -34,6 +38,14 @@ foreach ($sps as $sp) {
     ];
     if (isset($sp['certificate'])) {
         $entry['certData'] = preg_replace('/-----[^-]+-----|\s+/', '', $sp['certificate']);
+    }
+    if (isset($sp['sloUrl'])) {
+        $binding = ($sp['sloBinding'] ?? 'redirect') === 'post'
+            ? 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST'
+            : 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+        $entry['SingleLogoutService'] = [['Binding' => $binding, 'Location' => $sp['sloUrl']]];
+        $entry['sign.logout'] = true;
+        $entry['validate.logout'] = true;
     }
     $metadata[$sp['entityId']] = $entry;
 }
