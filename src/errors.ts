@@ -93,7 +93,15 @@ export type SamlErrorCode =
   /** Another tenant already claims one of the email domains. */
   | 'DOMAIN_ALREADY_CLAIMED'
   /** The RelayState the IdP returned is not the one sent with the request. */
-  | 'RELAY_STATE_MISMATCH';
+  | 'RELAY_STATE_MISMATCH'
+  /** The domain's TXT verification record is missing or holds another token; the hint shows the record to add. */
+  | 'DOMAIN_VERIFICATION_FAILED'
+  /** The DNS lookup of a domain's verification record failed (timeout, SERVFAIL, refused): nothing was decided. */
+  | 'DOMAIN_LOOKUP_FAILED'
+  /** The tenant does not claim this email domain (it is not in its `emailDomains`). */
+  | 'DOMAIN_NOT_CLAIMED'
+  /** A public mailbox domain (gmail.com, outlook.com, …) cannot be claimed or verified by any tenant. */
+  | 'PUBLIC_EMAIL_DOMAIN';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {

@@ -74,6 +74,10 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   SAML_DISABLED: true,
   DOMAIN_ALREADY_CLAIMED: true,
   RELAY_STATE_MISMATCH: true,
+  DOMAIN_VERIFICATION_FAILED: true,
+  DOMAIN_LOOKUP_FAILED: true,
+  DOMAIN_NOT_CLAIMED: true,
+  PUBLIC_EMAIL_DOMAIN: true,
 };
 
 interface ManifestEntry {
