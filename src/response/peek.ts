@@ -1,3 +1,5 @@
+import type { Element } from '@xmldom/xmldom';
+import { domainOf } from '../internal/email.js';
 import type { ResponseForm } from '../types.js';
 import { attributeOf, childrenNamed, textOf } from '../xml/dom.js';
 import { NS } from '../xml/namespaces.js';
@@ -8,6 +10,10 @@ import { decodePostedResponse, DEFAULT_MAX_RESPONSE_BYTES } from './decode.js';
 export interface UnverifiedRouting {
   readonly inResponseTo?: string;
   readonly issuer?: string;
+  /** The assertion's Audience values (unverified): which SP entity ID the IdP meant. */
+  readonly audiences?: readonly string[];
+  /** Domains of the email-like NameID and attribute values (unverified), lower-case. */
+  readonly emailDomains?: readonly string[];
 }
 
 /**
@@ -32,5 +38,32 @@ export function peekRouting(form: ResponseForm): UnverifiedRouting {
   return {
     ...(inResponseTo !== undefined && { inResponseTo }),
     ...(issuer !== undefined && { issuer: textOf(issuer).trim() }),
+    ...(assertion !== undefined && unsolicitedHints(assertion)),
   };
+}
+
+/**
+ * Audiences and email domains of an assertion, for telling apart tenants that share an issuer
+ * (SAML core §2.5.1.4, §2.3.3). Read only to narrow the candidates; the chosen tenant's
+ * verification decides.
+ */
+function unsolicitedHints(assertion: Element): { audiences: string[]; emailDomains: string[] } {
+  const audiences = childrenNamed(assertion, NS.assertion, 'Conditions')
+    .flatMap((conditions) => childrenNamed(conditions, NS.assertion, 'AudienceRestriction'))
+    .flatMap((restriction) => childrenNamed(restriction, NS.assertion, 'Audience'))
+    .map((audience) => textOf(audience).trim());
+  const values = [
+    ...childrenNamed(assertion, NS.assertion, 'Subject').flatMap((subject) =>
+      childrenNamed(subject, NS.assertion, 'NameID'),
+    ),
+    ...childrenNamed(assertion, NS.assertion, 'AttributeStatement')
+      .flatMap((statement) => childrenNamed(statement, NS.assertion, 'Attribute'))
+      .flatMap((attribute) => childrenNamed(attribute, NS.assertion, 'AttributeValue')),
+  ];
+  const emailDomains = new Set<string>();
+  for (const value of values.slice(0, 200)) {
+    const domain = domainOf(textOf(value));
+    if (domain !== undefined) emailDomains.add(domain);
+  }
+  return { audiences, emailDomains: [...emailDomains] };
 }

@@ -16,6 +16,7 @@ import { defineTenant, resolvedTenant, type Tenant } from '../tenant/define.js';
 import { mapRoles } from '../tenant/roles.js';
 import type { ResponseForm, SamlProfile, TenantConfig } from '../types.js';
 import { safeReturnTo } from './return-to.js';
+import { emailDomainVerified, narrowUnsolicited } from './tenant-isolation.js';
 
 /** Options of {@link createServiceProvider}. */
 export interface ServiceProviderOptions {
@@ -62,8 +63,17 @@ export type StartedLogin = (RedirectAuthnRequest | PostAuthnRequest) & {
 export interface LoginResult {
   /** The tenant the response was verified against. */
   readonly tenant: Tenant;
-  /** The verified identity. */
+  /**
+   * The verified identity. Its `email` is what the tenant's IdP asserts: any tenant's admin runs
+   * their own IdP, so it is trusted only when `emailDomainVerified` is `true`. Key accounts by
+   * (tenant, issuer, NameID); see docs/domains.md for linking.
+   */
   readonly profile: SamlProfile;
+  /**
+   * The email's domain is verified for this tenant (the tenant proved it owns the domain): only
+   * then may the app find or link an existing account by this email. `false` without an email.
+   */
+  readonly emailDomainVerified: boolean;
   /** The app roles the tenant's role mapping grants. */
   readonly roles: readonly string[];
   /**
@@ -203,10 +213,10 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       const tenantId = finishOptions.tenantId ?? pending?.tenantId;
       // A response to a request nobody is waiting for is not an IdP-initiated login.
       if (tenantId === undefined && routing.inResponseTo !== undefined) unknownRequest(routing.inResponseTo);
-      const tenant =
+      const [tenant, pickedByEmailDomain] =
         tenantId !== undefined
-          ? await tenantById(tenantId)
-          : await unsolicitedTenant(tenants, routing.issuer);
+          ? [await tenantById(tenantId), false]
+          : await unsolicitedTenant(tenants, routing);
       if (routing.inResponseTo !== undefined) {
         if (pending?.tenantId !== tenant.id) unknownRequest(routing.inResponseTo, tenant.id);
         checkRelayState(form.RelayState, pending.relayState, tenant.id);
@@ -222,10 +232,13 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         const consumed = await guard(() => state.consumeRequest(tenant.id, pending.requestId));
         if (consumed === undefined) unknownRequest(pending.requestId, tenant.id);
       }
+      const verifiedEmail = await guard(() => emailDomainVerified(tenants, tenant.id, profile.email));
+      if (pickedByEmailDomain && !verifiedEmail) ambiguous(routing.issuer, [tenant.id]);
       const { roles, groupsOverage } = mapRoles(tenant, profile);
       return {
         tenant,
         profile,
+        emailDomainVerified: verifiedEmail,
         roles,
         groupsOverage,
         ...(pending?.returnTo !== undefined && { returnTo: pending.returnTo }),
@@ -253,15 +266,25 @@ async function tenantForEmail(tenants: TenantStore, email: string): Promise<Tena
   return config;
 }
 
-/** An unsolicited response belongs to the one enabled tenant of its issuer that allows them. */
-async function unsolicitedTenant(tenants: TenantStore, issuer: string | undefined): Promise<Tenant> {
-  const candidates =
+/**
+ * An unsolicited response belongs to the one enabled tenant of its issuer that allows them, after
+ * narrowing by audience and verified email domain (tenant-isolation.ts); `true` when the domain
+ * picked it.
+ */
+async function unsolicitedTenant(
+  tenants: TenantStore,
+  routing: ReturnType<typeof peekRouting>,
+): Promise<[Tenant, boolean]> {
+  const { issuer } = routing;
+  const allowing =
     issuer === undefined
       ? []
       : (await guard(() => tenants.findByIssuer(issuer))).filter((config) => {
           const resolved = resolvedTenant(config);
           return resolved.enabled && resolved.allowIdpInitiated;
         });
+  const narrowed = await guard(() => narrowUnsolicited(tenants, allowing, routing));
+  const { candidates } = narrowed;
   const [only, ...more] = candidates;
   if (only === undefined) {
     fail('TENANT_NOT_FOUND', 'No tenant accepts IdP-initiated logins from this issuer', {
@@ -269,14 +292,20 @@ async function unsolicitedTenant(tenants: TenantStore, issuer: string | undefine
       ...(issuer !== undefined && { received: issuer }),
     });
   }
-  if (more.length > 0) {
-    fail('TENANT_AMBIGUOUS', 'Several tenants accept IdP-initiated logins from this issuer', {
-      hint: 'Give each tenant its own ACS URL (with the tenant in the path) and pass tenantId to finishLogin, or allow IdP-initiated login for only one of them.',
-      expected: candidates.map((config) => config.id),
-      received: issuer ?? '',
-    });
-  }
-  return enabledTenant(only);
+  if (more.length > 0)
+    ambiguous(
+      issuer,
+      candidates.map((config) => config.id),
+    );
+  return [enabledTenant(only), narrowed.pickedByEmailDomain];
+}
+
+function ambiguous(issuer: string | undefined, tenantIds: readonly string[]): never {
+  fail('TENANT_AMBIGUOUS', 'Several tenants accept IdP-initiated logins from this issuer', {
+    hint: 'Give each tenant its own SP entity ID and ACS URL (with the tenant in the path, assigned by the app) and pass tenantId to finishLogin, or allow IdP-initiated login for only one of them.',
+    expected: tenantIds,
+    received: issuer ?? '',
+  });
 }
 
 function enabledTenant(config: TenantConfig): Tenant {

@@ -57,7 +57,7 @@ export function sealTenantSecrets(store: TenantStore, options: SealingOptions): 
       const config = await store.get(id);
       return config === undefined ? undefined : unseal(config);
     },
-    put: (config) => store.put(seal(defineTenant(config), current)),
+    put: async (config) => store.put(seal(defineTenant(config), current)),
     delete: (id) => store.delete(id),
     list: async () => (await store.list()).map(unseal),
     findByEmailDomain: async (domain) => {

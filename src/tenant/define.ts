@@ -25,10 +25,10 @@ export interface TenantValidationOptions {
    */
   readonly publicEmailDomains?: PublicEmailDomains;
   /**
-   * The domains verified for this tenant (from `domainClaims`). An enabled tenant with none of its
-   * `emailDomains` verified gets a warning: it routes nobody by email and its emails are
-   * untrusted. Without this option, nothing is verified as far as the check knows, so an enabled
-   * tenant gets the warning; pass `[]` knowingly, or the verified domains.
+   * The domains verified for this tenant (the `verified` ones of `domainClaims`), to judge domain
+   * ownership: an enabled tenant with none of its `emailDomains` verified then gets a warning (it
+   * routes nobody by email, `requireSso` enforces nothing, its emails are untrusted). Leave it out
+   * to check the configuration alone (the claims live in the store, not in the configuration).
    */
   readonly verifiedDomains?: readonly string[];
 }
@@ -60,7 +60,7 @@ export function validateTenantConfig(
   )
     throw new TypeError('options.verifiedDomains must be an array of domain names');
   return resolveTenantConfig(config, currentTime(options.now, 'options.now'), {
-    verifiedDomains: options.verifiedDomains ?? [],
+    ...(options.verifiedDomains !== undefined && { verifiedDomains: options.verifiedDomains }),
     ...(options.publicEmailDomains !== undefined && { publicEmailDomains: options.publicEmailDomains }),
   }).problems;
 }

@@ -90,10 +90,7 @@ export function recordsProveClaim(
  * Throws `DOMAIN_VERIFICATION_FAILED`, with a hint that shows the exact record to add, unless the
  * records prove the claim.
  */
-export function requireRecordsProveClaim(
-  claim: DomainClaim,
-  records: readonly (readonly string[])[],
-): void {
+export function requireRecordsProveClaim(claim: DomainClaim, records: readonly (readonly string[])[]): void {
   if (recordsProveClaim(claim, records)) return;
   const record = domainVerificationRecord(claim);
   const ours = records.filter((strings) => strings.join('').startsWith(DOMAIN_VERIFICATION_PREFIX));
@@ -133,7 +130,14 @@ export function isPublicEmailDomain(domain: string, extra?: PublicEmailDomains):
   return PUBLIC.has(lower) || listed(lower);
 }
 
-const PUBLIC: ReadonlySet<string> = new Set(publicMailboxDomains.map((d) => d.toLowerCase()));
+/**
+ * The reserved example domains of RFC 2606 §3 belong to no mailbox provider (the list carries
+ * example.com anyway): documentation and test tenants use them.
+ */
+const RESERVED = new Set(['example.com', 'example.net', 'example.org']);
+const PUBLIC: ReadonlySet<string> = new Set(
+  publicMailboxDomains.map((d) => d.toLowerCase()).filter((d) => !RESERVED.has(d)),
+);
 
 /** Throws `PUBLIC_EMAIL_DOMAIN` for a domain {@link isPublicEmailDomain} lists. */
 export function refusePublicEmailDomain(
