@@ -24,6 +24,7 @@ interface Snippet {
 const FILES = [
   'docs/getting-started.md',
   'docs/concepts.md',
+  'docs/domains.md',
   ...readdirSync(new URL('docs/idp/', ROOT))
     .filter((name) => name.endsWith('.md'))
     .map((name) => `docs/idp/${name}`),
@@ -177,6 +178,6 @@ describe('TypeScript in the guides', () => {
     const [snippet] = runnable;
     assert.ok(snippet !== undefined);
     const printed = await run(snippet);
-    assert.deepEqual(printed, ['acme ada@acme.com ["admin"] /projects']);
+    assert.deepEqual(printed, ['acme ada@acme.com ["admin"] /projects true']);
   });
 });
