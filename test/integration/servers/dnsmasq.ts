@@ -122,7 +122,7 @@ export async function startDnsmasq(zone: DnsZone): Promise<DnsServer> {
       // Any answer (NXDOMAIN included) means it is up; a timeout or refusal means not yet.
       const up = await probe.resolveTxt(`probe.${records.local[0] ?? 'test'}`).then(
         () => true,
-        (error: { code?: string }) => error.code === 'ENOTFOUND' || error.code === 'ENODATA',
+        (error: unknown) => ['ENOTFOUND', 'ENODATA'].includes((error as { code?: string }).code ?? ''),
       );
       if (up) return;
       if (Date.now() > deadline) throw new Error(`dnsmasq did not answer within 5 s:\n${output}`);
