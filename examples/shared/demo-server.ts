@@ -52,7 +52,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       roles: { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' },
     });
     // The demo's operator vouches for the domain, so that the home page routes it (docs/domains.md).
-    await createDomainOwnership({ tenants: store }).verifyByOperator(DEMO_TENANT, 'example.com', { by: 'demo' });
+    await createDomainOwnership({ tenants: store }).verifyByOperator(DEMO_TENANT, 'example.com', {
+      by: 'demo',
+    });
     const app: ExampleAppOptions = { baseUrl, tenants: store, state: store, testIdp };
     let closeApp = (): Promise<void> => Promise.resolve();
     if (options.framework === 'fastify') {

@@ -118,7 +118,15 @@ export async function fetchIdpMetadata(
   const signal = AbortSignal.timeout(timeoutMs);
   let download: Download | 'not-modified';
   try {
-    download = await get(start, { headers, signal, maxBytes, maxRedirects, allowHttp, allowPrivate, resolve });
+    download = await get(start, {
+      headers,
+      signal,
+      maxBytes,
+      maxRedirects,
+      allowHttp,
+      allowPrivate,
+      resolve,
+    });
   } catch (cause) {
     if (cause instanceof SamlError) throw cause;
     if (signal.aborted) fetchFailed(`Fetching the metadata timed out after ${timeoutMs} ms`, start, cause);

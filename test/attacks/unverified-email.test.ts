@@ -81,7 +81,9 @@ describe('unverified emails', () => {
     const tenant = config('tenant-b', evilIdp, { emailDomains: ['acme.com'] });
     const warned = validateTenantConfig(tenant, { verifiedDomains: [] });
     assert.ok(
-      warned.some((p) => p.severity === 'warning' && p.path === 'emailDomains' && p.message.includes('verified')),
+      warned.some(
+        (p) => p.severity === 'warning' && p.path === 'emailDomains' && p.message.includes('verified'),
+      ),
       JSON.stringify(warned),
     );
     assert.deepEqual(validateTenantConfig(tenant, { verifiedDomains: ['acme.com'] }), []);

@@ -195,7 +195,11 @@ describe('logins through SimpleSAMLphp into the Express example', { skip: simple
     ];
     for (const tenant of tenants) await app.store.put(tenant);
     // The operator vouches for acme's domain, so that the home page routes it (docs/domains.md).
-    await app.store.setDomainVerification('acme', 'example.com', { verifiedAt: new Date(), method: 'operator', by: 'e2e' });
+    await app.store.setDomainVerification('acme', 'example.com', {
+      verifiedAt: new Date(),
+      method: 'operator',
+      by: 'e2e',
+    });
 
     const remote = (id: string, options: Omit<RemoteSp, 'entityId' | 'acsUrl'> = {}): RemoteSp => ({
       ...sp(id),

@@ -57,7 +57,11 @@ async function setup(...tenants: TenantConfig[]): Promise<{ sp: ServiceProvider;
     await store.put(tenant);
     // Established tenants: their domains are verified (docs/domains.md).
     for (const domain of tenant.emailDomains ?? [])
-      await store.setDomainVerification(tenant.id, domain, { verifiedAt: NOW, method: 'operator', by: 'test' });
+      await store.setDomainVerification(tenant.id, domain, {
+        verifiedAt: NOW,
+        method: 'operator',
+        by: 'test',
+      });
   }
   return { sp: createServiceProvider({ tenants: store, state: store, now: clock }), store };
 }
