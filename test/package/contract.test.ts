@@ -45,6 +45,8 @@ describe('public contract (built package)', () => {
     assert.deepEqual(Object.keys(samlkit).sort(), [
       'DEFAULT_MAX_ENTRIES',
       'DEFAULT_MAX_METADATA_BYTES',
+      'DOMAIN_VERIFICATION_LABEL',
+      'DOMAIN_VERIFICATION_PREFIX',
       'GROUPS_OVERAGE_CLAIM',
       'IDP_PRESETS',
       'MAX_RELAY_STATE_BYTES',
@@ -54,10 +56,14 @@ describe('public contract (built package)', () => {
       'SamlError',
       'buildSpMetadata',
       'createAuthnRequest',
+      'createDomainOwnership',
       'createServiceProvider',
+      'createTxtLookup',
       'defineTenant',
+      'domainVerificationRecord',
       'explainResponse',
       'generateSpKeyPair',
+      'isPublicEmailDomain',
       'mapRoles',
       'parseIdpMetadata',
       'sealTenantSecrets',
@@ -110,6 +116,9 @@ describe('public contract (built package)', () => {
       idp: samlkit.parseIdpMetadata(idp.metadata()).idp,
       emailDomains: ['acme.com'],
     });
+    await samlkit
+      .createDomainOwnership({ tenants: store })
+      .verifyByOperator('acme', 'acme.com', { by: 'ops' });
     const sp = samlkit.createServiceProvider({ tenants: store, state: store });
     const login = await sp.startLogin({ email: 'ada@acme.com' }, { returnTo: '/home' });
     const query = new URL(login.url).searchParams;
