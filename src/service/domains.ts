@@ -47,7 +47,12 @@ export interface ReverificationReport {
   /** DNS-verified claims whose record is gone or changed: pending again, routing nothing. */
   readonly demoted: readonly DomainClaim[];
   /** Claims whose lookup failed (timeout, SERVFAIL): left as they were, to be tried next time. */
-  readonly failed: readonly { readonly claim: DomainClaim; readonly error: SamlError }[];
+  readonly failed: readonly {
+    /** The claim, as it still is. */
+    readonly claim: DomainClaim;
+    /** Why it could not be checked (`DOMAIN_LOOKUP_FAILED`, `STORE_UNAVAILABLE`, …). */
+    readonly error: SamlError;
+  }[];
 }
 
 /** Proves and revokes tenants' email-domain claims; made by {@link createDomainOwnership}. */
