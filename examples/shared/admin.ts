@@ -217,14 +217,16 @@ function domainsSection(config: TenantConfig, claims: readonly DomainClaimView[]
     </table>
     <h2>Require SSO</h2>
     <form method="post" action="${action}/require-sso">
-      <label for="requireSso">Users of verified domains sign in</label>
-      <select id="requireSso" name="requireSso" data-testid="require-sso">
-        <option value="off">with SSO or a password</option>
-        <option value="on" ${config.requireSso === true && 'selected'}>
-          with SSO only (password login off)
-        </option>
-      </select>
-      <label for="breakGlass">Break-glass addresses (keep password login; one or more)</label>
+      <p>
+        <label for="requireSso">Users of verified domains sign in</label>
+        <select id="requireSso" name="requireSso" data-testid="require-sso">
+          <option value="off">with SSO or a password</option>
+          <option value="on" ${config.requireSso === true && 'selected'}>
+            with SSO only (password login off)
+          </option>
+        </select>
+      </p>
+      <label for="breakGlass">Break-glass addresses (keep password login; one or more)</label><br />
       <input
         id="breakGlass"
         name="breakGlass"
