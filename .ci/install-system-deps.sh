@@ -5,9 +5,11 @@
 #   simplesamlphp, php8.2-*  a real IdP/SP stack (SimpleSAMLphp 1.19 from Debian) for interop tests
 #   redis-server, postgresql the shared stores, started per test run on loopback (never as services)
 #   chromium                 the browser the end-to-end test drives (playwright-core, headless)
+#   dnsmasq-base             a DNS server for domain verification, started per test run on loopback
+#                            (the binary only: Debian's dnsmasq package would also start a service on :53)
 set -euo pipefail
 
-packages=(xmlsec1 openssl simplesamlphp php8.2-cli php8.2-xml php8.2-mbstring php8.2-curl redis-server postgresql chromium)
+packages=(xmlsec1 openssl simplesamlphp php8.2-cli php8.2-xml php8.2-mbstring php8.2-curl redis-server postgresql chromium dnsmasq-base)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -105,7 +105,15 @@ export type SamlErrorCode =
   /** Single Logout is not set up for the tenant (no `sp.sloUrl`, `sp.signing` or IdP SLO endpoint). */
   | 'LOGOUT_NOT_CONFIGURED'
   /** `startLogout` found no SAML session recorded for the app session (`recordSession`). */
-  | 'LOGOUT_SESSION_NOT_FOUND';
+  | 'LOGOUT_SESSION_NOT_FOUND'
+  /** The domain's TXT verification record is missing or holds another token; the hint shows the record to add. */
+  | 'DOMAIN_VERIFICATION_FAILED'
+  /** The DNS lookup of a domain's verification record failed (timeout, SERVFAIL, refused): nothing was decided. */
+  | 'DOMAIN_LOOKUP_FAILED'
+  /** The tenant does not claim this email domain (it is not in its `emailDomains`). */
+  | 'DOMAIN_NOT_CLAIMED'
+  /** A public mailbox domain (gmail.com, outlook.com, …) cannot be claimed or verified by any tenant. */
+  | 'PUBLIC_EMAIL_DOMAIN';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {

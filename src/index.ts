@@ -80,6 +80,24 @@ export {
   type StartLoginOptions,
 } from './service/provider.js';
 export type { TenantProblem } from './tenant/validate.js';
+export {
+  createDomainOwnership,
+  createTxtLookup,
+  DOMAIN_VERIFICATION_LABEL,
+  DOMAIN_VERIFICATION_PREFIX,
+  domainVerificationRecord,
+  isPublicEmailDomain,
+  type DomainClaim,
+  type DomainClaimView,
+  type DomainOwnership,
+  type DomainOwnershipOptions,
+  type DomainVerification,
+  type DomainVerificationRecord,
+  type PublicEmailDomains,
+  type ReverificationReport,
+  type TxtLookup,
+  type TxtLookupOptions,
+} from './domains.js';
 export { SamlError, type SamlErrorCode, type SamlErrorDetails } from './errors.js';
 export type {
   AttributeNames,

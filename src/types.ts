@@ -165,7 +165,11 @@ export interface TenantConfig {
   readonly idp: IdentityProviderConfig;
   /**
    * When set, the user's email must be in one of these domains (exact match, case-insensitive;
-   * subdomains are not included unless listed).
+   * subdomains are not included unless listed). Each is also a claim on the domain: once the
+   * tenant proves it owns it (`createDomainOwnership`, docs/domains.md), it routes the domain's
+   * users to this tenant, `requireSso` applies to them and their email is trusted
+   * (`LoginResult.emailDomainVerified`); until then it does none of that. Public mailbox domains
+   * (gmail.com, …) are refused.
    */
   readonly emailDomains?: readonly string[];
   /** Accept IdP-initiated (unsolicited) responses. Default `false`. */
@@ -227,8 +231,8 @@ export interface TenantConfig {
   /** SAML login is on for this tenant. Default `true`. */
   readonly enabled?: boolean;
   /**
-   * Members (users with an address in `emailDomains`) must sign in with SSO: password login is off
-   * for them, except for `breakGlassEmails`. Default `false`.
+   * Members (users with an address in a verified domain of `emailDomains`) must sign in with SSO:
+   * password login is off for them, except for `breakGlassEmails`. Default `false`.
    */
   readonly requireSso?: boolean;
   /** Addresses that keep password login under `requireSso`: the admin's way back in when the IdP fails. */

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateSpKeyPair, MemoryStore, parseIdpMetadata } from 'samlkit';
+import { createDomainOwnership, generateSpKeyPair, MemoryStore, parseIdpMetadata } from 'samlkit';
 import { createTestIdp, type TestIdp } from 'samlkit/testing';
 import { createExpressApp } from '../express/app.js';
 import { createFastifyApp } from '../fastify/app.js';
@@ -57,6 +57,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       sp: { entityId, acsUrl, sloUrl, signing },
       idp: parseIdpMetadata(testIdp.metadata()).idp,
       roles: { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' },
+    });
+    // The demo's operator vouches for the domain, so that the home page routes it (docs/domains.md).
+    await createDomainOwnership({ tenants: store }).verifyByOperator(DEMO_TENANT, 'example.com', {
+      by: 'demo',
     });
     const app: ExampleAppOptions = { baseUrl, tenants: store, state: store, sessions: store, testIdp };
     let closeApp = (): Promise<void> => Promise.resolve();

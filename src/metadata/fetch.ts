@@ -5,7 +5,9 @@
  * @module
  */
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { SamlError, type SamlErrorCode } from '../errors.js';
 import { fail } from '../internal/fail.js';
 import {
@@ -46,6 +48,12 @@ export interface FetchIdpMetadataOptions extends ParseIdpMetadataOptions {
    * Default `false`.
    */
   readonly allowPrivateAddresses?: boolean;
+  /**
+   * Resolves a host name to its addresses, once per request: the one address connected to is one
+   * of these, after the check. Default: the system resolver (`dns.lookup`, all addresses). For a
+   * resolver of your own (DNS-over-HTTPS, a split-horizon server) and tests.
+   */
+  readonly lookup?: (hostname: string) => Promise<readonly string[]>;
 }
 
 /** The outcome of {@link fetchIdpMetadata}. */
@@ -74,9 +82,11 @@ export type FetchIdpMetadataResult =
  * streamed and abandoned as soon as it exceeds `maxBytes`; the whole exchange has a deadline.
  * With `previous`, an unchanged document answers `{ status: 'not-modified' }`.
  *
- * DNS rebinding: addresses are checked by resolving the host just before each request, but
- * `fetch` resolves it again to connect, so a hostile DNS server can still answer differently the
- * second time. Where the URL comes from untrusted users, also restrict egress at the network level.
+ * DNS rebinding: each host is resolved once per request, every address it resolves to is checked,
+ * and the connection goes to the checked address (pinned through the socket's `lookup`, while TLS
+ * still verifies the certificate for the host name): a DNS server that answers differently the
+ * second time is never asked a second time. Where the URL comes from untrusted users, also restrict
+ * egress at the network level.
  *
  * HTTPS authenticates the server, not the document: pass `trustedCertificates` to require a
  * metadata signature as well. Network failures throw a {@link SamlError}; bad arguments a `TypeError`.
@@ -102,11 +112,21 @@ export async function fetchIdpMetadata(
   const headers = conditionalHeaders(options.previous);
   const allowHttp = options.allowHttp === true;
   const allowPrivate = options.allowPrivateAddresses === true;
+  const resolve = options.lookup ?? systemLookup;
+  if (typeof resolve !== 'function') throw new TypeError('options.lookup must be a function');
 
   const signal = AbortSignal.timeout(timeoutMs);
   let download: Download | 'not-modified';
   try {
-    download = await get(start, { headers, signal, maxBytes, maxRedirects, allowHttp, allowPrivate });
+    download = await get(start, {
+      headers,
+      signal,
+      maxBytes,
+      maxRedirects,
+      allowHttp,
+      allowPrivate,
+      resolve,
+    });
   } catch (cause) {
     if (cause instanceof SamlError) throw cause;
     if (signal.aborted) fetchFailed(`Fetching the metadata timed out after ${timeoutMs} ms`, start, cause);
@@ -144,67 +164,107 @@ interface Policy {
   readonly maxRedirects: number;
   readonly allowHttp: boolean;
   readonly allowPrivate: boolean;
+  readonly resolve: (hostname: string) => Promise<readonly string[]>;
+}
+
+/** The system resolver, every address in the order it gives them. */
+async function systemLookup(hostname: string): Promise<readonly string[]> {
+  return (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 }
 
 async function get(start: URL, policy: Policy): Promise<Download | 'not-modified'> {
-  const { headers, signal, maxBytes, maxRedirects } = policy;
+  const { headers, maxBytes, maxRedirects } = policy;
   let url = start;
   for (let redirects = 0; ; redirects++) {
-    await checkDestination(url, policy);
-    const response = await fetch(url, { headers, signal, redirect: 'manual' });
-    if ([301, 302, 303, 307, 308].includes(response.status)) {
-      await response.body?.cancel();
-      const location = response.headers.get('location');
+    const addresses = await checkDestination(url, policy);
+    const response = await send(url, addresses, policy);
+    const status = response.statusCode ?? 0;
+    if ([301, 302, 303, 307, 308].includes(status)) {
+      response.destroy();
+      const location = header(response, 'location');
       if (redirects >= maxRedirects) fetchFailed(`More than ${maxRedirects} redirects`, start);
-      if (location === null || !URL.canParse(location, url.href)) {
-        fetchFailed(`A redirect (HTTP ${response.status}) has no valid Location`, start);
+      if (location === undefined || !URL.canParse(location, url.href)) {
+        fetchFailed(`A redirect (HTTP ${status}) has no valid Location`, start);
       }
       url = new URL(location, url);
       continue;
     }
-    if (response.status === 304 && (headers.has('if-none-match') || headers.has('if-modified-since'))) {
-      await response.body?.cancel();
+    if (status === 304 && (headers.has('if-none-match') || headers.has('if-modified-since'))) {
+      response.destroy();
       return 'not-modified';
     }
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      fetchFailed(`The metadata URL answered HTTP ${response.status}`, start);
+    if (status !== 200) {
+      response.destroy();
+      fetchFailed(`The metadata URL answered HTTP ${status}`, start);
     }
     const body = await readCapped(response, maxBytes);
-    const etag = response.headers.get('etag');
-    const lastModified = response.headers.get('last-modified');
-    return { body, ...(etag !== null && { etag }), ...(lastModified !== null && { lastModified }) };
+    const etag = header(response, 'etag');
+    const lastModified = header(response, 'last-modified');
+    return { body, ...(etag !== undefined && { etag }), ...(lastModified !== undefined && { lastModified }) };
   }
 }
 
+/**
+ * One GET to `url`, connected to one of `addresses` (the ones checked) whatever the DNS says now:
+ * the socket's `lookup` answers with them, so nothing resolves the name again (with
+ * `autoSelectFamily`, Node.js tries them in turn). TLS verifies the certificate for the URL's host
+ * name (SNI too), as without pinning.
+ */
+function send(url: URL, addresses: readonly [string, ...string[]], policy: Policy): Promise<IncomingMessage> {
+  const entries = addresses.map((address) => ({ address, family: isIP(address) }));
+  const pinned: LookupFunction = (_hostname, options, callback) => {
+    const [first] = entries;
+    if (options.all === true) callback(null, entries);
+    else callback(null, first?.address ?? '', first?.family ?? 4);
+  };
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      url,
+      {
+        method: 'GET',
+        headers: Object.fromEntries(policy.headers),
+        lookup: pinned,
+        agent: false,
+        signal: policy.signal,
+      },
+      resolve,
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+function header(response: IncomingMessage, name: string): string | undefined {
+  const value = response.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Streams the body, giving up as soon as it grows past `maxBytes`. */
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = (): never =>
-    fail('SIZE_LIMIT', `The metadata is larger than ${maxBytes} bytes`, {
+async function readCapped(response: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = (): never => {
+    response.destroy();
+    return fail('SIZE_LIMIT', `The metadata is larger than ${maxBytes} bytes`, {
       hint: 'Use the metadata URL of your application in the IdP, not a federation-wide aggregate.',
     });
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    tooLarge();
-  }
-  if (response.body === null) return new Uint8Array();
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
+  };
+  const declared = Number(header(response, 'content-length') ?? Number.NaN);
+  if (declared > maxBytes) tooLarge();
+  const chunks: Buffer[] = [];
   let total = 0;
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    total += chunk.value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      tooLarge();
-    }
-    chunks.push(chunk.value);
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) tooLarge();
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
 }
 
-/** Scheme, then every address the host resolves to (checked again for each redirect). */
-async function checkDestination(url: URL, policy: Policy): Promise<void> {
+/**
+ * Scheme, then every address the host resolves to (checked again for each redirect); returns the
+ * addresses to connect to: those the host resolved to, or the literal IP.
+ */
+async function checkDestination(url: URL, policy: Policy): Promise<[string, ...string[]]> {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
     fail(METADATA_FETCH_FAILED, `Refusing to fetch metadata from ${url.protocol} URL ${url.origin}`, {
       hint: 'Use the https:// metadata URL the IdP shows (Entra ID: Single sign-on > App Federation Metadata Url).',
@@ -214,16 +274,14 @@ async function checkDestination(url: URL, policy: Policy): Promise<void> {
   if (url.username !== '' || url.password !== '') {
     fail(METADATA_FETCH_FAILED, 'Refusing a metadata URL with credentials in it', { hint: urlHint(url) });
   }
-  if (policy.allowPrivate) return;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const addresses =
-    isIP(host) === 0
-      ? (await abortable(lookup(host, { all: true, verbatim: true }), policy.signal)).map(
-          (entry) => entry.address,
-        )
-      : [host];
-  const blocked = addresses.find(isNonPublicAddress);
-  if (addresses.length === 0 || blocked !== undefined) {
+  const resolved = isIP(host) === 0 ? await abortable(policy.resolve(host), policy.signal) : [host];
+  // A lookup of the app's own may answer anything: keep only IP addresses.
+  const answers: readonly unknown[] = Array.isArray(resolved) ? (resolved as readonly unknown[]) : [];
+  const addresses = answers.filter((a): a is string => typeof a === 'string' && isIP(a) !== 0);
+  const blocked = policy.allowPrivate ? undefined : addresses.find(isNonPublicAddress);
+  const [first, ...rest] = addresses;
+  if (first === undefined || blocked !== undefined) {
     fail(
       METADATA_FETCH_FAILED,
       `Refusing to fetch metadata from ${host}: it resolves to ${blocked ?? 'nothing'}`,
@@ -233,6 +291,7 @@ async function checkDestination(url: URL, policy: Policy): Promise<void> {
       },
     );
   }
+  return [first, ...rest];
 }
 
 // IANA special-purpose address registries: not globally reachable, or not unicast.

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Element } from '@xmldom/xmldom';
+import { parseEmail } from '../internal/email.js';
 import { attributeOf, childrenNamed, textOf } from '../xml/dom.js';
 import { NS } from '../xml/namespaces.js';
 import { parseXml, type ParsedXml } from '../xml/parse.js';
@@ -23,6 +24,10 @@ export interface UnverifiedResponseHints {
   readonly inResponseTo?: string;
   /** The Response's Issuer, or else the assertion's. */
   readonly issuer?: string;
+  /** The assertion's Audience values: which SP entity ID the IdP meant. */
+  readonly audiences?: readonly string[];
+  /** Domains of the email-like NameID and attribute values, lower-case. */
+  readonly emailDomains?: readonly string[];
 }
 
 /** A posted Response decoded and parsed once; verify it with `verifyResponse`. */
@@ -99,5 +104,32 @@ function hintsOf(root: Element): UnverifiedResponseHints {
   return {
     ...(inResponseTo !== undefined && { inResponseTo }),
     ...(issuer !== undefined && { issuer: textOf(issuer).trim() }),
+    ...(assertion !== undefined && unsolicitedHints(assertion)),
   };
+}
+
+/**
+ * Audiences and email domains of an assertion, for telling apart tenants that share an issuer
+ * (SAML core §2.5.1.4, §2.3.3). Read only to narrow the candidates; the chosen tenant's
+ * verification decides.
+ */
+function unsolicitedHints(assertion: Element): { audiences: string[]; emailDomains: string[] } {
+  const audiences = childrenNamed(assertion, NS.assertion, 'Conditions')
+    .flatMap((conditions) => childrenNamed(conditions, NS.assertion, 'AudienceRestriction'))
+    .flatMap((restriction) => childrenNamed(restriction, NS.assertion, 'Audience'))
+    .map((audience) => textOf(audience).trim());
+  const values = [
+    ...childrenNamed(assertion, NS.assertion, 'Subject').flatMap((subject) =>
+      childrenNamed(subject, NS.assertion, 'NameID'),
+    ),
+    ...childrenNamed(assertion, NS.assertion, 'AttributeStatement')
+      .flatMap((statement) => childrenNamed(statement, NS.assertion, 'Attribute'))
+      .flatMap((attribute) => childrenNamed(attribute, NS.assertion, 'AttributeValue')),
+  ];
+  const emailDomains = new Set<string>();
+  for (const value of values.slice(0, 200)) {
+    const domain = parseEmail(textOf(value).trim())?.domain;
+    if (domain !== undefined) emailDomains.add(domain);
+  }
+  return { audiences, emailDomains: [...emailDomains] };
 }

@@ -9,7 +9,7 @@ import {
   type PostAuthnRequest,
   type RedirectAuthnRequest,
 } from '../request/authn-request.js';
-import { decodeResponse, maxResponseBytes } from '../response/read.js';
+import { decodeResponse, maxResponseBytes, type UnverifiedResponseHints } from '../response/read.js';
 import { verifyResponse } from '../response/verify.js';
 import type { PendingRequest, StateStore, TenantStore } from '../store/types.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
@@ -20,6 +20,7 @@ import { publicTenant, type PublicTenantConfig } from './public-tenant.js';
 import { safeReturnTo } from './return-to.js';
 import { createLogoutSteps, type LogoutServiceOptions, type LogoutSteps } from './logout.js';
 import { createTenantCache, type TenantCache } from './tenant-cache.js';
+import { emailDomainVerified, narrowUnsolicited } from './tenant-isolation.js';
 
 /** Options of {@link createServiceProvider}. */
 export interface ServiceProviderOptions extends LogoutServiceOptions {
@@ -75,8 +76,17 @@ export type StartedLogin = (RedirectAuthnRequest | PostAuthnRequest) & {
 export interface LoginResult {
   /** The tenant the response was verified against, without its private keys (safe to log). */
   readonly tenant: PublicTenantConfig;
-  /** The verified identity. */
+  /**
+   * The verified identity. Its `email` is what the tenant's IdP asserts: any tenant's admin runs
+   * their own IdP, so it is trusted only when `emailDomainVerified` is `true`. Key accounts by
+   * (tenant, issuer, NameID); see docs/domains.md for linking.
+   */
   readonly profile: SamlProfile;
+  /**
+   * The email's domain is verified for this tenant (the tenant proved it owns the domain): only
+   * then may the app find or link an existing account by this email. `false` without an email.
+   */
+  readonly emailDomainVerified: boolean;
   /** The app roles the tenant's role mapping grants. */
   readonly roles: readonly string[];
   /**
@@ -255,10 +265,10 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       const tenantId = finishOptions.tenantId !== undefined ? finishOptions.tenantId : pending?.tenantId;
       // A response to a request nobody is waiting for is not an IdP-initiated login.
       if (tenantId === undefined && routing.inResponseTo !== undefined) unknownRequest(routing.inResponseTo);
-      const tenant =
+      const [tenant, pickedByEmailDomain] =
         tenantId !== undefined
-          ? await tenantById(tenantId)
-          : await unsolicitedTenant(known, tenants, routing.issuer);
+          ? [await tenantById(tenantId), false]
+          : await unsolicitedTenant(known, tenants, routing);
       if (routing.inResponseTo !== undefined) {
         if (pending?.tenantId !== tenant.id) unknownRequest(routing.inResponseTo, tenant.id);
         checkRelayState(fieldOf(form, 'RelayState'), pending.relayState, tenant.id);
@@ -276,10 +286,13 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         const consumed = await guard(() => state.consumeRequest(tenant.id, pending.requestId));
         if (consumed === undefined) unknownRequest(pending.requestId, tenant.id);
       }
+      const verifiedEmail = await guard(() => emailDomainVerified(tenants, tenant.id, profile.email));
+      if (pickedByEmailDomain && !verifiedEmail) ambiguous(routing.issuer, [tenant.id]);
       const { roles, groupsOverage } = mapRoles(tenant, profile);
       return issued({
         tenant: publicTenant(tenant),
         profile,
+        emailDomainVerified: verifiedEmail,
         roles,
         groupsOverage,
         ...(pending?.returnTo !== undefined && { returnTo: pending.returnTo }),
@@ -330,13 +343,18 @@ function requestTenantId(value: unknown): string {
   return value;
 }
 
-/** An unsolicited response belongs to the one enabled tenant of its issuer that allows them. */
+/**
+ * An unsolicited response belongs to the one enabled tenant of its issuer that allows them, after
+ * narrowing by audience and verified email domain (tenant-isolation.ts); `true` when the domain
+ * picked it.
+ */
 async function unsolicitedTenant(
   known: TenantCache,
   tenants: TenantStore,
-  issuer: string | undefined,
-): Promise<Tenant> {
-  const candidates =
+  routing: UnverifiedResponseHints,
+): Promise<[Tenant, boolean]> {
+  const { issuer } = routing;
+  const allowing =
     issuer === undefined
       ? []
       : (await guard(() => tenants.findByIssuer(issuer))).filter((config) => {
@@ -344,6 +362,8 @@ async function unsolicitedTenant(
           const resolved = known.resolvedOrUndefined(config);
           return resolved?.enabled === true && resolved.allowIdpInitiated;
         });
+  const narrowed = await guard(() => narrowUnsolicited(tenants, allowing, routing));
+  const { candidates } = narrowed;
   const [only, ...more] = candidates;
   if (only === undefined) {
     fail('TENANT_NOT_FOUND', 'No tenant accepts IdP-initiated logins from this issuer', {
@@ -351,14 +371,20 @@ async function unsolicitedTenant(
       ...(issuer !== undefined && { received: issuer }),
     });
   }
-  if (more.length > 0) {
-    fail('TENANT_AMBIGUOUS', 'Several tenants accept IdP-initiated logins from this issuer', {
-      hint: 'Give each tenant its own ACS URL (with the tenant in the path) and pass tenantId to finishLogin, or allow IdP-initiated login for only one of them.',
-      expected: candidates.map((config) => config.id),
-      received: issuer ?? '',
-    });
-  }
-  return enabledTenant(known, only);
+  if (more.length > 0)
+    ambiguous(
+      issuer,
+      candidates.map((config) => config.id),
+    );
+  return [enabledTenant(known, only), narrowed.pickedByEmailDomain];
+}
+
+function ambiguous(issuer: string | undefined, tenantIds: readonly string[]): never {
+  fail('TENANT_AMBIGUOUS', 'Several tenants accept IdP-initiated logins from this issuer', {
+    hint: 'Give each tenant its own SP entity ID and ACS URL (with the tenant in the path, assigned by the app) and pass tenantId to finishLogin, or allow IdP-initiated login for only one of them.',
+    expected: tenantIds,
+    received: issuer ?? '',
+  });
 }
 
 function enabledTenant(known: TenantCache, config: TenantConfig): Tenant {

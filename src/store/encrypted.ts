@@ -57,7 +57,7 @@ export function sealTenantSecrets(store: TenantStore, options: SealingOptions): 
       const config = await store.get(id);
       return config === undefined ? undefined : unseal(config);
     },
-    put: (config) => store.put(seal(defineTenant(config), current)),
+    put: async (config) => store.put(seal(defineTenant(config), current)),
     delete: (id) => store.delete(id),
     list: async () => (await store.list()).map(unseal),
     findByEmailDomain: async (domain) => {
@@ -65,6 +65,9 @@ export function sealTenantSecrets(store: TenantStore, options: SealingOptions): 
       return config === undefined ? undefined : unseal(config);
     },
     findByIssuer: async (issuer) => (await store.findByIssuer(issuer)).map(unseal),
+    domainClaims: (tenantId) => store.domainClaims(tenantId),
+    setDomainVerification: (tenantId, domain, verification) =>
+      store.setDomainVerification(tenantId, domain, verification),
     close: () => store.close?.() ?? Promise.resolve(),
   };
 }
@@ -94,6 +97,12 @@ function withoutSecrets(sp: TenantConfig['sp']): Record<string, unknown> {
 }
 
 function seal(config: TenantConfig, key: SealingKey): TenantConfig {
+  // Only this wrapper writes `sealed`: one planted in the input would be stored as if sealed here,
+  // and fail every read of the tenant (list, and other tenants' lookups by issuer) later.
+  if (config.sealed !== undefined)
+    throw new TypeError(
+      'Invalid tenant configuration: sealed is written by sealTenantSecrets; it cannot come from input',
+    );
   const sealed: Record<string, string> = {};
   for (const field of SECRET_FIELDS) {
     const pair = config.sp[field];

@@ -9,14 +9,20 @@ import { defineTenant, type Tenant } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import type { PendingRequest, SamlSession, SessionStore, StateStore, TenantStore } from './types.js';
+import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
 import {
+  alreadyVerified,
   asciiLowerCase,
   checkRequest,
   checkSession,
+  checkVerification,
+  claimOf,
   compare,
   requireString,
   sessionOf,
+  storedClaim,
   timeOf,
+  type StoredClaim,
 } from './arguments.js';
 
 /** How many Single Logout sessions a {@link MemoryStore} holds by default. */
@@ -79,7 +85,7 @@ type Entry = (
  * Every operation runs to completion synchronously before its promise settles, so each is atomic:
  * of concurrent `consumeRequest` calls exactly one gets the request, of concurrent `remember` calls
  * exactly one gets `true` (SAML profiles §4.1.4.5: a bearer assertion is accepted once), and of
- * concurrent `put`s claiming one email domain exactly one succeeds. Memory is bounded by two
+ * concurrent verifications of one email domain by several tenants exactly one succeeds. Memory is bounded by two
  * separate budgets, `maxPendingRequests` and `maxReplayEntries`, so that unauthenticated
  * `startLogin` calls cannot take the places of replay entries; expired entries are dropped as new
  * ones arrive (each in O(log n), no timers), and a budget full of live entries refuses new ones
@@ -117,8 +123,10 @@ export class MemoryStore implements TenantStore, StateStore, SessionStore {
   /** Every entry of both maps, earliest expiry first. */
   readonly #expiries = new ExpiryHeap<Entry>();
   readonly #tenants = new Map<string, Tenant>();
-  /** Lower-case email domain → the ID of the tenant that claims it. */
+  /** Lower-case email domain → the ID of the tenant that holds it verified. */
   readonly #domains = new Map<string, string>();
+  /** Tenant ID → its claims by lower-case domain. */
+  readonly #claims = new Map<string, Map<string, StoredClaim>>();
   /** IdP entity ID → the IDs of the tenants that trust that IdP. */
   readonly #issuers = new Map<string, Set<string>>();
 
@@ -316,30 +324,28 @@ export class MemoryStore implements TenantStore, StateStore, SessionStore {
 
   /**
    * Validates the configuration with `defineTenant` and stores the frozen result, replacing the
-   * tenant with the same ID and freeing the email domains it no longer claims. Atomic: of
-   * concurrent puts claiming one domain, exactly one succeeds.
+   * tenant with the same ID. New domains get pending claims; claims of domains still listed keep
+   * their state; claims of dropped domains go (a verified one frees the domain).
    *
    * @throws TypeError listing every problem when the configuration is invalid.
-   * @throws SamlError `DOMAIN_ALREADY_CLAIMED` when another tenant claims one of its email domains;
-   *   nothing is stored then.
    */
   put(config: TenantConfig): Promise<void> {
     return this.#run(() => {
       const tenant = defineTenant(config);
       const domains = domainsOf(tenant);
-      for (const domain of domains) {
-        const holder = this.#domains.get(domain);
-        if (holder !== undefined && holder !== tenant.id) {
-          fail('DOMAIN_ALREADY_CLAIMED', `The email domain ${domain} is already claimed by another tenant`, {
-            hint: `Tenant "${holder}" already claims ${domain}; an email domain routes to one tenant only. Remove it from "${holder}" first, or leave it out of "${tenant.id}".`,
-            received: domain,
-            tenantId: tenant.id,
-          });
-        }
+      const previous = this.#claims.get(tenant.id) ?? new Map<string, StoredClaim>();
+      const claims = new Map<string, StoredClaim>();
+      for (const domain of domains) claims.set(domain, previous.get(domain) ?? { token: newClaimToken() });
+      for (const domain of previous.keys()) {
+        if (!claims.has(domain) && this.#domains.get(domain) === tenant.id) this.#domains.delete(domain);
       }
       this.#unindex(tenant.id);
       this.#tenants.set(tenant.id, tenant);
-      for (const domain of domains) this.#domains.set(domain, tenant.id);
+      this.#claims.set(tenant.id, claims);
+      // #unindex freed the domains this tenant held verified; the claims kept keep them.
+      for (const [domain, claim] of claims) {
+        if (claim.verifiedAt !== undefined) this.#domains.set(domain, tenant.id);
+      }
       const sharing = this.#issuers.get(tenant.idp.entityId) ?? new Set<string>();
       sharing.add(tenant.id);
       this.#issuers.set(tenant.idp.entityId, sharing);
@@ -360,8 +366,9 @@ export class MemoryStore implements TenantStore, StateStore, SessionStore {
   }
 
   /**
-   * The tenant whose `emailDomains` holds this domain. Matching ignores ASCII case only (stored
-   * domains are ASCII), so a look-alike such as `\u212A` (KELVIN SIGN) never matches `k`.
+   * The tenant that holds this domain verified (pending claims never route). Matching ignores
+   * ASCII case only (stored domains are ASCII), so a look-alike such as `\u212A` (KELVIN SIGN)
+   * never matches `k`.
    */
   findByEmailDomain(domain: string): Promise<Tenant | undefined> {
     return this.#run(() => {
@@ -380,6 +387,48 @@ export class MemoryStore implements TenantStore, StateStore, SessionStore {
     });
   }
 
+  /** The tenant's claims, sorted by domain; `[]` for an unknown tenant. */
+  domainClaims(tenantId: string): Promise<DomainClaim[]> {
+    return this.#run(() => {
+      requireString(tenantId, 'tenantId');
+      const claims = this.#claims.get(tenantId) ?? new Map<string, StoredClaim>();
+      return [...claims.keys()].sort(compare).map((domain) => {
+        const stored = claims.get(domain);
+        return claimOf(tenantId, domain, stored ?? { token: '' });
+      });
+    });
+  }
+
+  /**
+   * Makes the tenant's claim verified or pending again, atomically; `undefined` when the tenant
+   * does not claim the domain.
+   *
+   * @throws SamlError `DOMAIN_ALREADY_CLAIMED` when another tenant holds the domain verified.
+   */
+  setDomainVerification(
+    tenantId: string,
+    domain: string,
+    verification: DomainVerification | null,
+  ): Promise<DomainClaim | undefined> {
+    return this.#run(() => {
+      requireString(tenantId, 'tenantId');
+      requireString(domain, 'domain');
+      checkVerification(verification);
+      const lower = asciiLowerCase(domain);
+      const claims = this.#claims.get(tenantId);
+      const stored = claims?.get(lower);
+      if (claims === undefined || stored === undefined) return undefined;
+      const holder = this.#domains.get(lower);
+      if (verification !== null && holder !== undefined && holder !== tenantId)
+        alreadyVerified(lower, holder, tenantId);
+      const updated = storedClaim(stored.token, verification);
+      claims.set(lower, updated);
+      if (verification !== null) this.#domains.set(lower, tenantId);
+      else if (holder === tenantId) this.#domains.delete(lower);
+      return claimOf(tenantId, lower, updated);
+    });
+  }
+
   /** Drops everything; later calls reject with `STORE_UNAVAILABLE`. Closing twice is harmless. */
   close(): Promise<void> {
     this.#closed = true;
@@ -391,6 +440,7 @@ export class MemoryStore implements TenantStore, StateStore, SessionStore {
     this.#sessionsByName.clear();
     this.#tenants.clear();
     this.#domains.clear();
+    this.#claims.clear();
     this.#issuers.clear();
     return Promise.resolve();
   }
@@ -459,7 +509,10 @@ export class MemoryStore implements TenantStore, StateStore, SessionStore {
     const tenant = this.#tenants.get(id);
     if (tenant === undefined) return false;
     this.#tenants.delete(id);
-    for (const domain of domainsOf(tenant)) this.#domains.delete(domain);
+    this.#claims.delete(id);
+    for (const domain of domainsOf(tenant)) {
+      if (this.#domains.get(domain) === id) this.#domains.delete(domain);
+    }
     const sharing = this.#issuers.get(tenant.idp.entityId);
     sharing?.delete(id);
     if (sharing?.size === 0) this.#issuers.delete(tenant.idp.entityId);

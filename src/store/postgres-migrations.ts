@@ -39,7 +39,7 @@ export const DEFAULT_POSTGRES_SCHEMA = 'samlkit';
  * The version of the tables {@link postgresSchemaSql} creates, kept in `<schema>.schema_version`.
  * A later samlkit that changes the tables raises it and migrates from each earlier version.
  */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 /** Lower-case letters, digits and `_`, starting with a letter or `_`, at most 63 bytes; not `pg_…`. */
 const PLAIN_IDENTIFIER = /^(?!pg_)[a-z_][a-z0-9_]{0,62}$/;
@@ -83,14 +83,18 @@ export interface PostgresSchemaOptions {
  *   tenant ID and assertion ID (so `a:b` + `c` and `a` + `b:c` are two keys); nothing else is kept.
  * - `tenants`: one row per tenant, keyed by `tenant_key` = SHA-256 of the ID, with the IdP entity ID
  *   in `issuer` (hash-indexed: entity IDs have no length limit) and the configuration as `jsonb`.
- * - `tenant_domains`: the email domains each tenant claims (lower-case ASCII); its primary key
- *   makes a domain belong to one tenant at most. Deleting a tenant deletes its rows.
- * - `sessions` (version 2): the SAML sessions behind the app's sessions, for Single Logout, keyed by
+ * - `tenant_domains`: the email-domain claims of each tenant (lower-case ASCII), one row per tenant
+ *   and domain, with the claim's random `token` and, once proven, `verified_at`, `method` and
+ *   `verified_by`. A partial unique index on `domain` where `verified_at` is set lets one tenant at
+ *   most hold a domain verified. Deleting a tenant deletes its rows. Version 1 (one tenant per
+ *   domain, routing at once) is migrated in place: every claim becomes pending with a fresh token.
+ * - `sessions` (version 3): the SAML sessions behind the app's sessions, for Single Logout, keyed by
  *   `session_key` = SHA-256 of the length-prefixed tenant ID and app session ID, found by
  *   `name_key` = the same of the tenant ID and NameID; the session itself in `payload`.
  * - `schema_version`: one row, the version of these tables.
  *
- * The expiring tables have an index on `expires_at` for `sweepExpired`.
+ * The expiring tables have an index on `expires_at` for `sweepExpired`. Needs PostgreSQL 13 or
+ * newer (`gen_random_uuid()` makes the tokens of migrated claims).
  *
  * @example
  * ```ts
@@ -145,20 +149,52 @@ CREATE TABLE IF NOT EXISTS ${s}.tenants (
 CREATE INDEX IF NOT EXISTS tenants_issuer ON ${s}.tenants USING hash (issuer);
 
 CREATE TABLE IF NOT EXISTS ${s}.tenant_domains (
-  domain text COLLATE "C" PRIMARY KEY,
-  tenant_key bytea NOT NULL REFERENCES ${s}.tenants (tenant_key) ON DELETE CASCADE
+  tenant_key bytea NOT NULL REFERENCES ${s}.tenants (tenant_key) ON DELETE CASCADE,
+  domain text COLLATE "C" NOT NULL,
+  token text NOT NULL,
+  verified_at timestamptz,
+  method text CHECK (method IN ('dns', 'operator')),
+  verified_by text,
+  PRIMARY KEY (tenant_key, domain),
+  CONSTRAINT tenant_domains_verification CHECK (
+    (verified_at IS NULL) = (method IS NULL) AND (method IS NULL) = (verified_by IS NULL)
+  )
 );
 CREATE INDEX IF NOT EXISTS tenant_domains_tenant_key ON ${s}.tenant_domains (tenant_key);
+
+-- From version 1: a domain was one tenant's claim and routed at once. Now any tenant may claim it
+-- (pending, with a token for its DNS record) and only a verified claim routes: every existing
+-- claim becomes pending; the operator marks the ones they know to be right as verified.
+DO $samlkit$ BEGIN
+  IF NOT EXISTS (
+    SELECT FROM information_schema.columns
+    WHERE table_schema = '${name}' AND table_name = 'tenant_domains' AND column_name = 'token'
+  ) THEN
+    ALTER TABLE ${s}.tenant_domains DROP CONSTRAINT tenant_domains_pkey;
+    ALTER TABLE ${s}.tenant_domains
+      ADD COLUMN token text,
+      ADD COLUMN verified_at timestamptz,
+      ADD COLUMN method text CHECK (method IN ('dns', 'operator')),
+      ADD COLUMN verified_by text,
+      ADD CONSTRAINT tenant_domains_verification CHECK (
+        (verified_at IS NULL) = (method IS NULL) AND (method IS NULL) = (verified_by IS NULL)
+      );
+    UPDATE ${s}.tenant_domains SET token = replace(gen_random_uuid()::text, '-', '');
+    ALTER TABLE ${s}.tenant_domains ALTER COLUMN token SET NOT NULL, ADD PRIMARY KEY (tenant_key, domain);
+  END IF;
+END $samlkit$;
+CREATE UNIQUE INDEX IF NOT EXISTS tenant_domains_verified ON ${s}.tenant_domains (domain)
+  WHERE verified_at IS NOT NULL;
 ${sessionsSql(s)}`;
 }
 
 /**
- * Version 2: the Single Logout sessions. Self-contained (creates only what is missing, then raises
+ * The Single Logout sessions (version 3, after the domain claims). Self-contained (creates only what is missing, then raises
  * the version), so it upgrades a version-1 schema as it creates a new one.
  */
 function sessionsSql(s: string): string {
   return `
--- Version 2: Single Logout sessions.
+-- Version 3: Single Logout sessions.
 CREATE TABLE IF NOT EXISTS ${s}.sessions (
   session_key bytea PRIMARY KEY,
   name_key bytea NOT NULL,
@@ -168,7 +204,7 @@ CREATE TABLE IF NOT EXISTS ${s}.sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_name_key ON ${s}.sessions (name_key);
 CREATE INDEX IF NOT EXISTS sessions_expires_at ON ${s}.sessions (expires_at);
-UPDATE ${s}.schema_version SET version = 2 WHERE version < 2;
+UPDATE ${s}.schema_version SET version = 3 WHERE version < 3;
 `;
 }
 

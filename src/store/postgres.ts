@@ -21,10 +21,14 @@ import {
   type PostgresQueryResult,
 } from './postgres-migrations.js';
 import type { PendingRequest, SamlSession, SessionStore, StateStore, TenantStore } from './types.js';
+import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
 import {
+  alreadyVerified,
   asciiLowerCase,
   checkRequest as checkRequestShape,
   checkSession,
+  checkVerification,
+  claimOf,
   compare,
   requireString,
   sessionOf,
@@ -91,16 +95,16 @@ const PUT_ATTEMPTS = 3;
 /**
  * The shared store for several instances: tenants, pending logins and the replay cache in
  * PostgreSQL, through the app's own `pg` Pool. Create the tables first with {@link migrate}.
- * Tested with PostgreSQL 15 (Debian 12's); it uses nothing newer than PostgreSQL 10. The database
+ * Tested with PostgreSQL 15 (Debian 12's); it uses nothing newer than PostgreSQL 13. The database
  * must use the UTF8 encoding (the default); text PostgreSQL cannot hold (NUL, lone surrogates) is
  * refused on writes with a `TypeError` and found nowhere on reads.
  *
  * Every operation is one atomic statement. `consumeRequest` is `DELETE … RETURNING`: of concurrent
  * callers exactly one gets the request. `remember` is `INSERT … ON CONFLICT`: of concurrent
  * callers exactly one gets `true`, and an expired entry gives way to a new one (SAML profiles
- * §4.1.4.5: a bearer assertion is accepted once). `put` writes the tenant and its email domains in
- * one statement; the primary key of `tenant_domains` lets one tenant claim a domain, so of
- * concurrent puts claiming one domain exactly one succeeds.
+ * §4.1.4.5: a bearer assertion is accepted once). `put` writes the tenant and its email-domain
+ * claims in one statement. `setDomainVerification` is one `UPDATE`; a partial unique index lets one
+ * tenant at most hold a domain verified, so of concurrent verifications exactly one succeeds.
  *
  * Expiry is judged by the database's clock (`now()`), except that a deadline already past by this
  * process's clock stores nothing without asking the database. Keep the app's and the database's
@@ -154,6 +158,8 @@ type Statement =
   | 'delete'
   | 'put'
   | 'holder'
+  | 'domainClaims'
+  | 'setVerification'
   | 'sweepRequests'
   | 'sweepReplays'
   | 'saveSession'
@@ -188,27 +194,34 @@ function statements(schema: string): Readonly<Record<Statement, string>> {
     findByIssuer: `SELECT config::text AS config FROM ${s}.tenants WHERE issuer = $1`,
     findByEmailDomain: `SELECT tenant.config::text AS config
       FROM ${s}.tenant_domains AS claim JOIN ${s}.tenants AS tenant USING (tenant_key)
-      WHERE claim.domain = $1`,
+      WHERE claim.domain = $1 AND claim.verified_at IS NOT NULL`,
     delete: `DELETE FROM ${s}.tenants WHERE tenant_key = $1`,
-    // One statement, so one transaction: the tenant row, the domains it gave up, the ones it newly
-    // claims (in a fixed order, so that concurrent puts cannot deadlock). A domain another tenant
-    // holds violates tenant_domains' primary key, and nothing is written.
+    // One statement, so one transaction: the tenant row, the claims of domains it gave up, pending
+    // claims (with fresh tokens) for the ones it newly lists; claims it keeps keep their state.
     put: `WITH tenant AS (
         INSERT INTO ${s}.tenants (tenant_key, id, issuer, config) VALUES ($1, $2, $3, $4::jsonb)
         ON CONFLICT (tenant_key) DO UPDATE SET id = EXCLUDED.id, issuer = EXCLUDED.issuer, config = EXCLUDED.config
       ), freed AS (
         DELETE FROM ${s}.tenant_domains WHERE tenant_key = $1 AND domain <> ALL ($5::text[])
       )
-      INSERT INTO ${s}.tenant_domains (domain, tenant_key)
-      SELECT claimed.domain, $1 FROM unnest($5::text[]) AS claimed (domain)
-      WHERE NOT EXISTS (
-        SELECT FROM ${s}.tenant_domains AS held WHERE held.domain = claimed.domain AND held.tenant_key = $1
-      )
-      ORDER BY claimed.domain COLLATE "C"`,
-    holder: `SELECT claim.domain, tenant.id FROM ${s}.tenant_domains AS claim
+      INSERT INTO ${s}.tenant_domains (tenant_key, domain, token)
+      SELECT $1, claimed.domain, claimed.token FROM unnest($5::text[], $6::text[]) AS claimed (domain, token)
+      ORDER BY claimed.domain COLLATE "C"
+      ON CONFLICT (tenant_key, domain) DO NOTHING`,
+    holder: `SELECT tenant.id FROM ${s}.tenant_domains AS claim
       JOIN ${s}.tenants AS tenant USING (tenant_key)
-      WHERE claim.domain = ANY ($1::text[]) AND claim.tenant_key <> $2
-      ORDER BY claim.domain LIMIT 1`,
+      WHERE claim.domain = $1 AND claim.verified_at IS NOT NULL AND claim.tenant_key <> $2`,
+    domainClaims: `SELECT domain, token,
+        to_char(verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS verified_at,
+        method, verified_by
+      FROM ${s}.tenant_domains WHERE tenant_key = $1 ORDER BY domain COLLATE "C"`,
+    // A second tenant's verification of a domain violates tenant_domains_verified (23505).
+    setVerification: `UPDATE ${s}.tenant_domains
+      SET verified_at = $3::timestamptz, method = $4, verified_by = $5
+      WHERE tenant_key = $1 AND domain = $2
+      RETURNING domain, token,
+        to_char(verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS verified_at,
+        method, verified_by`,
     sweepRequests: `DELETE FROM ${s}.pending_requests WHERE request_key IN (
         SELECT request_key FROM ${s}.pending_requests WHERE expires_at <= now()
         ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
@@ -371,28 +384,59 @@ class PgStore implements PostgresStore {
       throw new TypeError('Invalid tenant configuration: PostgreSQL text cannot hold NUL or lone surrogates');
     const key = digest(tenant.id);
     const domains = [...new Set((tenant.emailDomains ?? []).map(asciiLowerCase))].sort(compare);
+    const tokens = domains.map(() => newClaimToken());
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#pool.query(this.#sql.put, [key, tenant.id, tenant.idp.entityId, json, domains]);
+        await this.#pool.query(this.#sql.put, [key, tenant.id, tenant.idp.entityId, json, domains, tokens]);
         return;
       } catch (error) {
         const retry = attempt < PUT_ATTEMPTS;
-        // A deadlock or a serialization failure: the other transaction went first, try again.
-        if ((sqlState(error) === '40P01' || sqlState(error) === '40001') && retry) continue;
-        if (sqlState(error) !== '23505') throw this.#unavailable('put', error);
-        const { rows } = await this.#query('put', this.#sql.holder, [domains, key]);
-        const claim = rows[0];
-        const domain = field(claim, 'domain');
-        const holder = field(claim, 'id');
-        if (typeof domain === 'string' && typeof holder === 'string') {
-          fail('DOMAIN_ALREADY_CLAIMED', `The email domain ${domain} is already claimed by another tenant`, {
-            hint: `Tenant "${holder}" already claims ${domain}; an email domain routes to one tenant only. Remove it from "${holder}" first, or leave it out of "${tenant.id}".`,
-            received: domain,
-            tenantId: tenant.id,
-          });
-        }
-        // The holder let go in the meantime, or this tenant's own concurrent put claimed it.
-        if (!retry) throw this.#unavailable('put', error);
+        // A deadlock, a serialization failure, or this tenant's own concurrent put inserting the
+        // same claim: the other transaction went first, try again.
+        const state = sqlState(error);
+        if ((state === '40P01' || state === '40001' || state === '23505') && retry) continue;
+        throw this.#unavailable('put', error);
+      }
+    }
+  }
+
+  async domainClaims(tenantId: string): Promise<DomainClaim[]> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    const { rows } = await this.#query('domainClaims', this.#sql.domainClaims, [digest(tenantId)]);
+    return rows.map((row) => this.#claim(tenantId, row));
+  }
+
+  async setDomainVerification(
+    tenantId: string,
+    domain: string,
+    verification: DomainVerification | null,
+  ): Promise<DomainClaim | undefined> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    requireString(domain, 'domain');
+    checkVerification(verification);
+    if (!storable(domain) || (verification !== null && !storable(verification.by))) return undefined;
+    const key = digest(tenantId);
+    const lower = asciiLowerCase(domain);
+    const values = [
+      key,
+      lower,
+      verification?.verifiedAt.toISOString() ?? null,
+      verification?.method ?? null,
+      verification?.by ?? null,
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.#pool.query(this.#sql.setVerification, values);
+        return rows.length === 0 ? undefined : this.#claim(tenantId, rows[0]);
+      } catch (error) {
+        if (sqlState(error) !== '23505') throw this.#unavailable('setDomainVerification', error);
+        const { rows } = await this.#query('setDomainVerification', this.#sql.holder, [lower, key]);
+        const holder = field(rows[0], 'id');
+        if (typeof holder === 'string') alreadyVerified(lower, holder, tenantId);
+        // The holder let go in the meantime: try again.
+        if (attempt >= PUT_ATTEMPTS) throw this.#unavailable('setDomainVerification', error);
       }
     }
   }
@@ -411,7 +455,7 @@ class PgStore implements PostgresStore {
   }
 
   /**
-   * The tenant whose `emailDomains` holds this domain. Matching ignores ASCII case only (domains are
+   * The tenant that holds this domain verified. Matching ignores ASCII case only (domains are
    * stored and looked up in ASCII lower case; SQL `lower()` would follow Unicode), so a look-alike
    * such as `\u212A` (KELVIN SIGN) never matches `k`.
    */
@@ -474,6 +518,21 @@ class PgStore implements PostgresStore {
 
   #unavailable(operation: string, cause: unknown): SamlError {
     return unavailable(this.#schema, operation, cause);
+  }
+
+  /** A domain claim from its row. */
+  #claim(tenantId: string, row: unknown): DomainClaim {
+    const domain = field(row, 'domain');
+    const token = field(row, 'token');
+    const verifiedAt = field(row, 'verified_at');
+    const method = field(row, 'method');
+    const by = field(row, 'verified_by');
+    if (typeof domain !== 'string' || typeof token !== 'string') throw this.#corrupt('tenant_domains');
+    return typeof verifiedAt === 'string' &&
+      (method === 'dns' || method === 'operator') &&
+      typeof by === 'string'
+      ? claimOf(tenantId, domain, { token, verifiedAt, method, by })
+      : claimOf(tenantId, domain, { token });
   }
 
   /** A pending request from its row. */

@@ -58,7 +58,11 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'PXAT', ARGV[1]) then return 1 end
 return 0
 `);
 
-/** Drops the domain and issuer index entries of a stored tenant (its JSON), keeping others'. */
+/**
+ * Drops a stored tenant's (its JSON) issuer index entry, and the `domain:` keys an earlier samlkit
+ * (schema 1, where a claim routed at once) wrote for it: they mean nothing now and go on the next
+ * put or delete.
+ */
 const LUA_UNINDEX = `local function unindex(prefix, id, json)
   local tenant = cjson.decode(json)
   local domains = tenant['emailDomains']
@@ -77,32 +81,67 @@ end
 `;
 
 /**
- * KEYS: tenant, tenant set, issuer set, then one domain key per domain. ARGV: prefix, ID, JSON,
- * then the domains (lower-case), aligned with their keys. Returns `{}`, or `{ domain, holder }`
- * when another tenant claims a domain (and then writes nothing).
+ * KEYS: tenant, tenant set, issuer set, claims hash. ARGV: prefix, ID, JSON, then pairs of a domain
+ * (lower-case) and a fresh token. Claims of listed domains are kept (state and token) or created
+ * pending with the fresh token; claims of other domains go, freeing a domain this tenant verified.
  */
 export const PUT_TENANT = script(`${LUA_UNINDEX}
-for i = 4, #KEYS do
-  local holder = redis.call('GET', KEYS[i])
-  if holder and holder ~= ARGV[2] then return { ARGV[i], holder } end
-end
 local previous = redis.call('GET', KEYS[1])
 if previous then unindex(ARGV[1], ARGV[2], previous) end
+local listed = {}
+for i = 4, #ARGV, 2 do listed[ARGV[i]] = true end
+local existing = redis.call('HKEYS', KEYS[4])
+for _, domain in ipairs(existing) do
+  if not listed[domain] then
+    local verified = ARGV[1] .. 'verified:' .. domain
+    if redis.call('GET', verified) == ARGV[2] then redis.call('DEL', verified) end
+    redis.call('HDEL', KEYS[4], domain)
+  end
+end
+for i = 4, #ARGV, 2 do
+  redis.call('HSETNX', KEYS[4], ARGV[i], cjson.encode({ token = ARGV[i + 1] }))
+end
 redis.call('SET', KEYS[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[2])
-for i = 4, #KEYS do redis.call('SET', KEYS[i], ARGV[2]) end
-return {}
+return 1
 `);
 
-/** KEYS: tenant, tenant set. ARGV: prefix, ID. */
+/** KEYS: tenant, tenant set, claims hash. ARGV: prefix, ID. */
 export const DELETE_TENANT = script(`${LUA_UNINDEX}
 local previous = redis.call('GET', KEYS[1])
 if not previous then return 0 end
 unindex(ARGV[1], ARGV[2], previous)
-redis.call('DEL', KEYS[1])
+for _, domain in ipairs(redis.call('HKEYS', KEYS[3])) do
+  local verified = ARGV[1] .. 'verified:' .. domain
+  if redis.call('GET', verified) == ARGV[2] then redis.call('DEL', verified) end
+end
+redis.call('DEL', KEYS[1], KEYS[3])
 redis.call('SREM', KEYS[2], ARGV[2])
 return 1
+`);
+
+/**
+ * KEYS: claims hash, verified key of the domain. ARGV: tenant ID, domain, the verification as
+ * JSON (or '' to make the claim pending). Returns false (no such claim), `{ 'held', holder }`
+ * (another tenant holds it verified: nothing written) or `{ 'ok', claim JSON }`.
+ */
+export const SET_VERIFICATION = script(`local stored = redis.call('HGET', KEYS[1], ARGV[2])
+if not stored then return false end
+local token = cjson.decode(stored)['token']
+local holder = redis.call('GET', KEYS[2])
+local claim = { token = token }
+if ARGV[3] ~= '' then
+  if holder and holder ~= ARGV[1] then return { 'held', holder } end
+  claim = cjson.decode(ARGV[3])
+  claim['token'] = token
+  redis.call('SET', KEYS[2], ARGV[1])
+elseif holder == ARGV[1] then
+  redis.call('DEL', KEYS[2])
+end
+local encoded = cjson.encode(claim)
+redis.call('HSET', KEYS[1], ARGV[2], encoded)
+return { 'ok', encoded }
 `);
 
 /** KEYS: a set of tenant IDs. ARGV: prefix. The JSON of each tenant in the set. */
@@ -115,7 +154,7 @@ end
 return found
 `);
 
-/** KEYS: domain. ARGV: prefix. The JSON of the tenant that claims the domain. */
+/** KEYS: the domain's verified key. ARGV: prefix. The JSON of the tenant that holds it verified. */
 export const TENANT_OF_DOMAIN = script(`local id = redis.call('GET', KEYS[1])
 if not id then return false end
 return redis.call('GET', ARGV[1] .. 'tenant:' .. id)

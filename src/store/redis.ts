@@ -23,15 +23,22 @@ import {
   SAVE_SESSION,
   FIND_SESSIONS,
   DELETE_SESSION,
+  SET_VERIFICATION,
 } from './redis-scripts.js';
+import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
 import {
+  alreadyVerified,
   asciiLowerCase,
   checkRequest,
   checkSession,
+  checkVerification,
+  claimOf,
   compare,
   requireString,
   sessionOf,
+  storedClaim,
   timeOf,
+  type StoredClaim,
 } from './arguments.js';
 
 /** The key prefix of {@link createRedisStore} when none is given. */
@@ -93,7 +100,7 @@ export interface RedisStore extends TenantStore, StateStore, SessionStore {
   get(id: string): Promise<Tenant | undefined>;
   /** Every tenant, sorted by ID (code-unit order, as MemoryStore sorts). */
   list(): Promise<Tenant[]>;
-  /** The tenant whose `emailDomains` holds this domain; matching ignores ASCII case only. */
+  /** The tenant that holds this domain verified; matching ignores ASCII case only. */
   findByEmailDomain(domain: string): Promise<Tenant | undefined>;
   /** Every tenant whose IdP entity ID is exactly `issuer`, sorted by ID. */
   findByIssuer(issuer: string): Promise<Tenant[]>;
@@ -115,9 +122,10 @@ export interface RedisStore extends TenantStore, StateStore, SessionStore {
  * application shares would take in other callers' commands. `consumeRequest` is a `GETDEL`
  * of a key scoped by tenant and request ID (of concurrent callers exactly one gets the request;
  * another tenant's ID names another key, so it neither gets nor deletes it), `remember` is a
- * `SET … NX PXAT` (SAML profiles §4.1.4.5: a bearer assertion is used once), and `put` checks
- * every claimed email domain and rewrites the tenant with its domain and issuer index keys in one
- * Lua script, so of concurrent puts claiming a domain exactly one succeeds. Deadlines are absolute
+ * `SET … NX PXAT` (SAML profiles §4.1.4.5: a bearer assertion is used once), `put` rewrites the
+ * tenant with its claims and issuer index in one Lua script, and `setDomainVerification` checks
+ * and sets a domain's verified holder in one, so of concurrent verifications of a domain by
+ * several tenants exactly one succeeds. Deadlines are absolute
  * (`PXAT`): Redis expires entries by its own clock, and a deadline already past by this process's
  * clock or by the server's stores nothing.
  *
@@ -129,7 +137,8 @@ export interface RedisStore extends TenantStore, StateStore, SessionStore {
  * assertions were used while they are still valid.
  *
  * Keys, under `keyPrefix`: `tenant:<id>` (the configuration as JSON), `tenants` (a set of IDs),
- * `domain:<lower-case domain>` and `issuer:<IdP entity ID>` (indexes), `req:<n>:<tenant>:<request>`
+ * `claims:<id>` (a hash: the tenant's domain claims as JSON), `verified:<lower-case domain>` (the
+ * tenant that holds it verified) and `issuer:<IdP entity ID>` (indexes), `req:<n>:<tenant>:<request>`
  * and `reqid:<request>` (a pending login and its tenant), `seen:<n>:<tenant>:<assertion>` (a
  * replay entry), `sess:<n>:<tenant>:<app session>` (a Single Logout session, as JSON) and
  * `sessidx:<n>:<tenant>:<NameID>` (the set of its app session IDs), where `<n>` is the tenant ID's length in UTF-8 bytes, so no two pairs of IDs
@@ -303,26 +312,61 @@ class RedisStoreImpl implements RedisStore {
     requireWellFormed(tenant.id, 'config.id');
     requireWellFormed(issuer, 'config.idp.entityId');
     const domains = [...new Set((tenant.emailDomains ?? []).map(asciiLowerCase))];
-    for (const domain of domains) requireWellFormed(domain, 'config.emailDomains');
     const reply = await this.#eval(
       PUT_TENANT,
       [
         this.#key('tenant:', tenant.id),
         this.#key('tenants', ''),
         this.#key('issuer:', issuer),
-        ...domains.map((domain) => this.#key('domain:', domain)),
+        this.#key('claims:', tenant.id),
       ],
-      [this.#prefix, tenant.id, JSON.stringify(tenant), ...domains],
+      [this.#prefix, tenant.id, JSON.stringify(tenant), ...domains.flatMap((d) => [d, newClaimToken()])],
     );
-    if (!isArray(reply)) unexpectedReply(reply);
-    const [domain, holder] = reply;
-    if (domain === undefined) return;
-    if (typeof domain !== 'string' || typeof holder !== 'string') unexpectedReply(reply);
-    fail('DOMAIN_ALREADY_CLAIMED', `The email domain ${domain} is already claimed by another tenant`, {
-      hint: `Tenant "${holder}" already claims ${domain}; an email domain routes to one tenant only. Remove it from "${holder}" first, or leave it out of "${tenant.id}".`,
-      received: domain,
-      tenantId: tenant.id,
-    });
+    if (integerFrom(reply) !== 1) unexpectedReply(reply);
+  }
+
+  async domainClaims(tenantId: string): Promise<DomainClaim[]> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    if (!wellFormed(tenantId)) return [];
+    const reply = await this.#command(['HGETALL', this.#key('claims:', tenantId)]);
+    // RESP2 replies a flat array, RESP3 a map (an object, or a Map with type mapping).
+    const entries: [unknown, unknown][] = isArray(reply)
+      ? Array.from({ length: reply.length / 2 }, (_, i) => [reply[2 * i], reply[2 * i + 1]])
+      : reply instanceof Map
+        ? [...(reply as Map<unknown, unknown>).entries()]
+        : typeof reply === 'object' && reply !== null
+          ? Object.entries(reply)
+          : unexpectedReply(reply);
+    return entries
+      .map(([domain, json]) => {
+        if (typeof domain !== 'string') unexpectedReply(reply);
+        return claimOf(tenantId, domain, claimFrom(json));
+      })
+      .sort((a, b) => compare(a.domain, b.domain));
+  }
+
+  async setDomainVerification(
+    tenantId: string,
+    domain: string,
+    verification: DomainVerification | null,
+  ): Promise<DomainClaim | undefined> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    requireString(domain, 'domain');
+    checkVerification(verification);
+    if (!wellFormed(tenantId) || !wellFormed(domain)) return undefined;
+    const lower = asciiLowerCase(domain);
+    const stored = verification === null ? '' : JSON.stringify(storedClaim('', verification));
+    const reply = await this.#eval(
+      SET_VERIFICATION,
+      [this.#key('claims:', tenantId), this.#key('verified:', lower)],
+      [tenantId, lower, stored],
+    );
+    if (reply === null || reply === undefined) return undefined;
+    if (!isArray(reply) || typeof reply[1] !== 'string') unexpectedReply(reply);
+    if (reply[0] === 'held') alreadyVerified(lower, reply[1], tenantId);
+    return claimOf(tenantId, lower, claimFrom(reply[1]));
   }
 
   async delete(id: string): Promise<boolean> {
@@ -331,7 +375,7 @@ class RedisStoreImpl implements RedisStore {
     if (!wellFormed(id)) return false;
     const reply = await this.#eval(
       DELETE_TENANT,
-      [this.#key('tenant:', id), this.#key('tenants', '')],
+      [this.#key('tenant:', id), this.#key('tenants', ''), this.#key('claims:', id)],
       [this.#prefix, id],
     );
     return integerFrom(reply) === 1;
@@ -346,7 +390,7 @@ class RedisStoreImpl implements RedisStore {
     this.#open();
     requireString(domain, 'domain');
     if (!wellFormed(domain)) return undefined;
-    const key = this.#key('domain:', asciiLowerCase(domain));
+    const key = this.#key('verified:', asciiLowerCase(domain));
     const reply = await this.#eval(TENANT_OF_DOMAIN, [key], [this.#prefix]);
     return reply === null || reply === undefined ? undefined : tenantFrom(reply);
   }
@@ -449,6 +493,23 @@ function tenantFrom(reply: unknown): Tenant {
   } catch (cause) {
     corrupt('tenant configuration', cause);
   }
+}
+
+/** A claim's JSON from the claims hash. */
+function claimFrom(json: unknown): StoredClaim {
+  if (typeof json !== 'string') unexpectedReply(json);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (cause) {
+    corrupt('domain claim', cause);
+  }
+  const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  const { token, verifiedAt, method, by } = fields;
+  if (typeof token !== 'string') corrupt('domain claim', undefined);
+  if (typeof verifiedAt === 'string' && (method === 'dns' || method === 'operator') && typeof by === 'string')
+    return { token, verifiedAt, method, by };
+  return { token };
 }
 
 function tenantsFrom(reply: unknown): Tenant[] {

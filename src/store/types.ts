@@ -1,3 +1,4 @@
+import type { DomainClaim, DomainVerification } from '../tenant/domains.js';
 import type { ReplayCache, TenantConfig } from '../types.js';
 
 /** A login in progress: what `startLogin` saved and `finishLogin` consumes. */
@@ -18,27 +19,51 @@ export interface PendingRequest {
 }
 
 /**
- * Where tenant configurations live. Lookups by email domain and by issuer let the service route
- * users and unsolicited responses. `put` refuses a configuration that claims an email domain
- * another tenant already claims (`DOMAIN_ALREADY_CLAIMED`), atomically.
+ * Where tenant configurations and their email-domain claims live. Lookups by email domain and by
+ * issuer let the service route users and unsolicited responses.
+ *
+ * Each domain in a tenant's `emailDomains` is a claim, `pending` (with a random token for its DNS
+ * record) until proven, then `verified`. Pending claims block nobody: several tenants may claim one
+ * domain, and only a verified claim routes (`findByEmailDomain`). At most one tenant holds a domain
+ * verified, atomically (`setDomainVerification`), which supersedes the others' pending claims:
+ * they route nothing and cannot be verified while it stands. See docs/domains.md.
  */
 export interface TenantStore {
   /** The tenant with this ID, or `undefined` when there is none. */
   get(id: string): Promise<TenantConfig | undefined>;
   /**
    * Validates with `defineTenant` (a `TypeError` listing the problems when invalid) and stores the
-   * configuration, replacing the tenant with the same ID and freeing the domains it no longer
-   * claims. `DOMAIN_ALREADY_CLAIMED` (hint naming the domain and its tenant) stores nothing.
+   * configuration, replacing the tenant with the same ID. Each newly listed domain gets a pending
+   * claim with a fresh random token; claims of domains still listed keep their state and token;
+   * claims of domains no longer listed are dropped (a verified one frees the domain). Never
+   * refused because another tenant claims a domain.
    */
   put(config: TenantConfig): Promise<void>;
   /** Returns `false` when there was no such tenant. */
   delete(id: string): Promise<boolean>;
   /** Every tenant, sorted by ID. */
   list(): Promise<TenantConfig[]>;
-  /** The tenant that claims this domain in `emailDomains`; matching ignores ASCII case only. */
+  /**
+   * The tenant that holds this domain **verified**; pending claims are never returned. Matching
+   * ignores ASCII case only.
+   */
   findByEmailDomain(domain: string): Promise<TenantConfig | undefined>;
   /** Every tenant whose IdP has this entity ID (several tenants may share an IdP). */
   findByIssuer(issuer: string): Promise<TenantConfig[]>;
+  /** The tenant's claims, one per domain of its `emailDomains`, sorted by domain; `[]` for an unknown tenant. */
+  domainClaims(tenantId: string): Promise<DomainClaim[]>;
+  /**
+   * Makes the tenant's claim on `domain` verified (`verification`) or pending again (`null`), in
+   * one atomic step. Verifying is refused with `DOMAIN_ALREADY_CLAIMED` (hint naming the holder)
+   * while another tenant holds the domain verified: of concurrent verifications of one domain by
+   * several tenants, exactly one wins. Resolves the updated claim, or `undefined` when the tenant
+   * does not claim the domain. Use the checks of `createDomainOwnership` rather than calling it.
+   */
+  setDomainVerification(
+    tenantId: string,
+    domain: string,
+    verification: DomainVerification | null,
+  ): Promise<DomainClaim | undefined>;
   /** Later calls reject with `STORE_UNAVAILABLE`; closing twice is harmless. */
   close?(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { deepFreeze } from '../internal/freeze.js';
 import { currentTime } from '../internal/time.js';
 import type { TenantConfig } from '../types.js';
-import { resolveTenantConfig, type ResolvedTenant, type TenantProblem } from './validate.js';
+import type { PublicEmailDomains } from './domains.js';
+import { oversized, resolveTenantConfig, type ResolvedTenant, type TenantProblem } from './validate.js';
 
 const RESOLVED: unique symbol = Symbol('samlkit.tenant');
 
@@ -18,12 +19,29 @@ export type Tenant = TenantConfig & {
 export interface TenantValidationOptions {
   /** The time certificates are judged at (expired: error; within 30 days: warning). Default: now. */
   readonly now?: Date;
+  /**
+   * Public mailbox domains the app adds to the built-in list (a list, or a function that says
+   * whether a domain is one); an `emailDomains` entry among them is an error.
+   */
+  readonly publicEmailDomains?: PublicEmailDomains;
+  /**
+   * The domains verified for this tenant (the `verified` ones of `domainClaims`), to judge domain
+   * ownership: an enabled tenant with none of its `emailDomains` verified then gets a warning (it
+   * routes nobody by email, `requireSso` enforces nothing, its emails are untrusted). Leave it out
+   * to check the configuration alone (the claims live in the store, not in the configuration).
+   */
+  readonly verifiedDomains?: readonly string[];
 }
 
 /**
  * Checks a tenant configuration and reports every problem at once, each with its path and a
- * severity: `'error'` makes it unusable, `'warning'` (a certificate expiring within 30 days)
- * does not. Use it to validate what an admin typed, before storing it.
+ * severity: `'error'` makes it unusable, `'warning'` (a certificate expiring within 30 days, no
+ * verified email domain) does not. Use it to validate what an admin typed, before storing it.
+ *
+ * It is strict about the input's shape (SECURITY rule 28): unknown fields at any level, a `sealed`
+ * value (only `sealTenantSecrets` writes it, inside the store), a public mailbox domain in
+ * `emailDomains`, and a configuration nested deeper than 6 levels or larger than 256 Ki characters
+ * (measured before anything else walks it) are errors.
  *
  * @example
  * ```ts
@@ -35,7 +53,16 @@ export function validateTenantConfig(
   config: unknown,
   options: TenantValidationOptions = {},
 ): TenantProblem[] {
-  return resolveTenantConfig(config, currentTime(options.now, 'options.now')).problems;
+  if (
+    options.verifiedDomains !== undefined &&
+    (!Array.isArray(options.verifiedDomains) ||
+      !options.verifiedDomains.every((domain) => typeof domain === 'string'))
+  )
+    throw new TypeError('options.verifiedDomains must be an array of domain names');
+  return resolveTenantConfig(config, currentTime(options.now, 'options.now'), {
+    ...(options.verifiedDomains !== undefined && { verifiedDomains: options.verifiedDomains }),
+    ...(options.publicEmailDomains !== undefined && { publicEmailDomains: options.publicEmailDomains }),
+  }).problems;
 }
 
 /**
@@ -58,6 +85,9 @@ export function validateTenantConfig(
  */
 export function defineTenant(config: TenantConfig): Tenant {
   if (isTenant(config)) return config;
+  const given: unknown = config;
+  const tooLarge = typeof given === 'object' && given !== null ? oversized(given as never) : undefined;
+  if (tooLarge !== undefined) throw new TypeError(`Invalid tenant configuration: it ${tooLarge}`);
   // Resolve a copy, so that nothing the caller still holds can change what verifies.
   let tenant: TenantConfig;
   try {
@@ -68,7 +98,8 @@ export function defineTenant(config: TenantConfig): Tenant {
       { cause },
     );
   }
-  const { problems, resolved } = resolveTenantConfig(tenant, undefined);
+  // Stores read back what sealTenantSecrets wrote; admin input goes through validateTenantConfig.
+  const { problems, resolved } = resolveTenantConfig(tenant, undefined, { allowSealed: true });
   if (resolved === undefined) throw invalid(problems);
   Object.defineProperty(tenant, RESOLVED, { value: Object.freeze(resolved), enumerable: false });
   return deepFreeze(tenant) as Tenant;

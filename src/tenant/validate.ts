@@ -10,6 +10,7 @@ import type {
   SigningPolicy,
   TenantConfig,
 } from '../types.js';
+import { isPublicEmailDomain, type PublicEmailDomains } from './domains.js';
 import { IDP_PRESETS, isPresetName } from './presets.js';
 
 /** Default and maximum clock skew (SECURITY rule 16: small and symmetric). */
@@ -69,6 +70,56 @@ const ATTRIBUTE_FIELDS = ['email', 'groups', 'firstName', 'lastName'];
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/;
 const DAY_MS = 86_400_000;
 
+/**
+ * Caps on a configuration's shape, checked before anything else walks it (SECURITY rule 28): the
+ * deepest real field is 4 levels down (`sp.decryption[0].privateKey`), and a generous tenant (ten
+ * certificates, four key pairs, hundreds of role rules) stays far below the size.
+ */
+export const MAX_CONFIG_DEPTH = 6;
+/** Characters of all keys and strings together, at most. */
+export const MAX_CONFIG_CHARS = 256 * 1024;
+/** Objects, arrays, keys and values together, at most. */
+export const MAX_CONFIG_NODES = 5_000;
+
+/** The fields of each object of a configuration; anything else is an unknown field (an error). */
+const TOP_FIELDS = [
+  'id',
+  'sp',
+  'idp',
+  'emailDomains',
+  'allowIdpInitiated',
+  'allowSha1',
+  'allowRsa1024',
+  'allowHttp',
+  'allowAesCbc',
+  'requireEncryptedAssertion',
+  'clockSkewSeconds',
+  'signing',
+  'email',
+  'attributeNames',
+  'preset',
+  'enabled',
+  'requireSso',
+  'breakGlassEmails',
+  'roles',
+  'sealed',
+];
+const SP_FIELDS = ['entityId', 'acsUrl', 'signing', 'nextSigning', 'decryption'];
+const IDP_FIELDS = ['entityId', 'certificates', 'ssoUrl', 'ssoUrls', 'wantAuthnRequestsSigned'];
+const KEY_PAIR_FIELDS = ['privateKey', 'certificate'];
+
+/** Options of {@link resolveTenantConfig}. */
+export interface ResolveOptions {
+  /** A draft for setup instructions: `idp` may be missing. */
+  readonly idpOptional?: boolean;
+  /** Accept `sealed` (a store reading back what `sealTenantSecrets` wrote); never for admin input. */
+  readonly allowSealed?: boolean;
+  /** Public mailbox domains the app adds to the built-in list. */
+  readonly publicEmailDomains?: PublicEmailDomains;
+  /** Judge domain ownership: warn when an enabled tenant has none of these verified domains. */
+  readonly verifiedDomains?: readonly string[];
+}
+
 type Problem = (path: string, message: string, severity?: TenantProblem['severity']) => void;
 
 /**
@@ -79,7 +130,7 @@ type Problem = (path: string, message: string, severity?: TenantProblem['severit
 export function resolveTenantConfig(
   input: unknown,
   now: Date | undefined,
-  options: { readonly idpOptional?: boolean } = {},
+  options: ResolveOptions = {},
 ): { problems: TenantProblem[]; resolved?: ResolvedTenant } {
   const problems: TenantProblem[] = [];
   const problem: Problem = (path, message, severity = 'error') => {
@@ -88,6 +139,13 @@ export function resolveTenantConfig(
   const config = record(input);
   if (config === undefined)
     return { problems: [{ path: '', message: 'must be an object', severity: 'error' }] };
+  // Measured before any other walk, so that a huge or deep value costs a bounded amount of work.
+  const oversize = oversized(config);
+  if (oversize !== undefined) return { problems: [{ path: '', message: oversize, severity: 'error' }] };
+  unknownFields(config, TOP_FIELDS, '', problem);
+  if (config.sealed !== undefined && options.allowSealed !== true) {
+    problem('sealed', 'is written by sealTenantSecrets inside the store; it cannot come from input');
+  }
 
   const id = requireString(config, 'id', 'id', problem);
   const allowHttp = optionalBoolean(config, 'allowHttp', problem) ?? false;
@@ -97,6 +155,7 @@ export function resolveTenantConfig(
   const sp = record(config.sp);
   if (sp === undefined) problem('sp', 'must be an object with entityId and acsUrl');
   else {
+    unknownFields(sp, SP_FIELDS, 'sp.', problem);
     requireString(sp, 'entityId', 'sp.entityId', problem);
     requireUrl(sp.acsUrl, 'sp.acsUrl');
     if (sp.sloUrl !== undefined) requireUrl(sp.sloUrl, 'sp.sloUrl');
@@ -148,6 +207,13 @@ export function resolveTenantConfig(
       ? (IDP_PRESETS[preset].email ?? DEFAULT_EMAIL)
       : emailSource(config.email, problem);
   const domains = emailDomains(config.emailDomains, problem);
+  domains.forEach((domain, index) => {
+    if (isPublicEmailDomain(domain, options.publicEmailDomains))
+      problem(
+        `emailDomains[${index}]`,
+        `${domain} is a public mailbox domain: its users are not one organisation, so no tenant can claim it`,
+      );
+  });
   if (email?.from === 'none' && domains.length > 0) {
     problem('email', "{ from: 'none' } cannot be combined with emailDomains: there is no email to check");
   }
@@ -157,12 +223,29 @@ export function resolveTenantConfig(
   const breakGlassEmails = addresses(config.breakGlassEmails, 'breakGlassEmails', problem);
   const roles = roleMapping(config.roles, problem);
   const sealed = config.sealed === undefined ? {} : record(config.sealed);
-  if (sealed === undefined || Object.values(sealed).some((value) => typeof value !== 'string')) {
+  if (
+    sealed === undefined ||
+    Object.entries(sealed).some(
+      ([field, value]) =>
+        !['signing', 'nextSigning', 'decryption'].includes(field) ||
+        typeof value !== 'string' ||
+        !value.startsWith('samlkit-sealed:'),
+    )
+  ) {
     problem('sealed', 'must map field names to sealed strings (written by sealTenantSecrets)');
   }
   const allowSha1 = optionalBoolean(config, 'allowSha1', problem) ?? false;
   const allowIdpInitiated = optionalBoolean(config, 'allowIdpInitiated', problem) ?? false;
   const enabled = optionalBoolean(config, 'enabled', problem) ?? true;
+  if (options.verifiedDomains !== undefined && enabled) {
+    const verified = new Set(options.verifiedDomains.map((domain) => domain.toLowerCase()));
+    if (!domains.some((domain) => verified.has(domain)))
+      problem(
+        'emailDomains',
+        'no email domain of this tenant is verified: users are not routed to it by email, requireSso enforces nothing, and its emails are not trusted for account linking (docs/domains.md)',
+        'warning',
+      );
+  }
 
   if (
     problems.some((p) => p.severity === 'error') ||
@@ -220,6 +303,7 @@ function identityProvider(
     problem('idp', 'must be an object with entityId and certificates');
     return keys;
   }
+  unknownFields(idp, IDP_FIELDS, 'idp.', problem);
   requireString(idp, 'entityId', 'idp.entityId', problem);
   const certificates = idp.certificates;
   if (!Array.isArray(certificates) || certificates.length === 0) {
@@ -262,6 +346,42 @@ function identityProvider(
   }
   optionalBoolean(idp, 'wantAuthnRequestsSigned', problem, 'idp.');
   return keys;
+}
+
+/** Reports every own key of `object` that is not in `known`. */
+function unknownFields(
+  object: Record<string, unknown>,
+  known: readonly string[],
+  pathPrefix: string,
+  problem: Problem,
+): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key)) problem(`${pathPrefix}${key}`, 'is not a known field');
+  }
+}
+
+/**
+ * Why the value is too large or too deep to be a configuration, or `undefined`. Iterative and
+ * bounded: it stops at the first limit passed, whatever the input's real size.
+ */
+export function oversized(input: Record<string, unknown>): string | undefined {
+  const stack: [unknown, number][] = [[input, 1]];
+  let nodes = 0;
+  let chars = 0;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [value, depth] = item;
+    nodes++;
+    if (typeof value === 'string') chars += value.length;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_CONFIG_DEPTH) return `is nested deeper than ${MAX_CONFIG_DEPTH} levels`;
+    for (const key of Object.keys(value)) {
+      chars += key.length;
+      if (++nodes > MAX_CONFIG_NODES) return `has more than ${MAX_CONFIG_NODES} fields and values`;
+      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
+    if (chars > MAX_CONFIG_CHARS) return `is larger than ${MAX_CONFIG_CHARS} characters`;
+  }
+  return chars > MAX_CONFIG_CHARS ? `is larger than ${MAX_CONFIG_CHARS} characters` : undefined;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -324,6 +444,7 @@ function keyPair(
 ): SignerKey | undefined {
   if (sp[key] === undefined) return undefined;
   const pair = record(sp[key]);
+  if (pair !== undefined) unknownFields(pair, KEY_PAIR_FIELDS, `sp.${key}.`, problem);
   const parsed =
     pair === undefined
       ? 'must be { privateKey, certificate }'
@@ -348,6 +469,7 @@ function decryption(value: unknown, allowRsa1024: boolean, problem: Problem): De
   const keys: DecryptionKey[] = [];
   value.forEach((entry: unknown, index) => {
     const pair = record(entry);
+    if (pair !== undefined) unknownFields(pair, KEY_PAIR_FIELDS, `sp.decryption[${index}].`, problem);
     const parsed =
       pair === undefined
         ? 'must be { privateKey, certificate }'
@@ -384,6 +506,10 @@ function emailSource(value: unknown, problem: Problem): EmailSource | undefined 
   if (value === undefined) return DEFAULT_EMAIL;
   const source = record(value);
   const from = source?.from;
+  if (source !== undefined) {
+    const known = from === 'nameId' ? ['from', 'format'] : from === 'attribute' ? ['from', 'name'] : ['from'];
+    unknownFields(source, known, 'email.', problem);
+  }
   if (from === 'nameId' && [undefined, 'emailAddress', 'any'].includes(source?.format as string))
     return source as EmailSource;
   if (
@@ -444,8 +570,10 @@ function roleMapping(value: unknown, problem: Problem): RoleMapping | undefined 
     problem('roles', 'must be { rules: [{ group, role }], defaultRole? }');
     return undefined;
   }
+  unknownFields(mapping, ['rules', 'defaultRole'], 'roles.', problem);
   mapping.rules.forEach((rule: unknown, index) => {
     const fields = record(rule);
+    if (fields !== undefined) unknownFields(fields, ['group', 'role'], `roles.rules[${index}].`, problem);
     for (const key of ['group', 'role']) {
       const field = fields?.[key];
       if (typeof field !== 'string' || field === '')

@@ -85,6 +85,8 @@ describe('a stored configuration that no longer validates', () => {
       findByEmailDomain: (domain) =>
         Promise.resolve(domain === 'acme.com' ? (config as TenantConfig) : undefined),
       findByIssuer: () => Promise.resolve([config as TenantConfig]),
+      domainClaims: () => Promise.resolve([]),
+      setDomainVerification: () => Promise.resolve(undefined),
     };
   }
   const valid: TenantConfig = {

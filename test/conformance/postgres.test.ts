@@ -4,11 +4,12 @@
  * Skipped when PostgreSQL is not installed, except under CI=true, where that fails.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { SamlError } from '../../src/errors.js';
+import { defineTenant } from '../../src/tenant/define.js';
 import type { TenantConfig } from '../../src/types.js';
 import {
   createPostgresStore,
@@ -25,6 +26,11 @@ import {
 import { postgresSkip, startPostgres, type PostgresServer } from '../integration/servers/postgres.js';
 
 const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
+const operator = {
+  verifiedAt: new Date('2026-03-04T05:06:07.089Z'),
+  method: 'operator',
+  by: 'test',
+} as const;
 const skip = postgresSkip();
 
 let server: PostgresServer | undefined;
@@ -99,6 +105,7 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
     it('email domains match in ASCII lower case only: a KELVIN SIGN is not a k', () =>
       withStore(async (store) => {
         await store.put(config('acme', { emailDomains: ['kelvin.example'] }));
+        await store.setDomainVerification('acme', 'kelvin.example', operator);
         assert.equal((await store.findByEmailDomain('KELVIN.example'))?.id, 'acme');
         assert.equal(await store.findByEmailDomain('\u212Aelvin.example'), undefined);
         assert.equal(await store.findByEmailDomain('kelv\u0130n.example'), undefined);
@@ -173,6 +180,15 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
           (await store.list()).map((tenant) => tenant.id),
           ['acme'],
         );
+        assert.equal(await store.findByEmailDomain('acme.io'), undefined, 'pending');
+        assert.deepEqual(
+          (await store.domainClaims('acme')).map((c) => [c.domain, c.status]),
+          [
+            ['acme.com', 'pending'],
+            ['acme.io', 'pending'],
+          ],
+        );
+        await store.setDomainVerification('acme', 'acme.io', operator);
         assert.equal((await store.findByEmailDomain('acme.io'))?.id, 'acme');
       }));
 
@@ -192,6 +208,9 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
         await migrate(custom, { schema });
         const store = createPostgresStore({ pool: custom, schema });
         await store.put(config('acme', { emailDomains: ['acme.com'] }));
+        const claim = await store.setDomainVerification('acme', 'acme.com', operator);
+        assert.equal(claim?.verification?.verifiedAt.toISOString(), operator.verifiedAt.toISOString());
+        assert.deepEqual(await store.domainClaims('acme'), [claim]);
         assert.equal((await store.findByEmailDomain('acme.com'))?.id, 'acme');
         const request = {
           tenantId: 'acme',
@@ -228,6 +247,7 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
         const store = createPostgresStore({ pool: app, schema });
         await store.put(config('acme', { emailDomains: ['acme.com'] }));
         await store.put(config('acme', { emailDomains: ['acme.io'] }));
+        await store.setDomainVerification('acme', 'acme.io', operator);
         assert.equal((await store.findByEmailDomain('acme.io'))?.id, 'acme');
         assert.equal((await store.findByIssuer('https://idp.example.com/'))[0]?.id, 'acme');
         await store.saveRequest(
@@ -281,6 +301,7 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
           'sessions_name_key',
           'tenant_domains',
           'tenant_domains_tenant_key',
+          'tenant_domains_verified',
           'tenants',
           'tenants_issuer',
         ],
@@ -291,7 +312,7 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
       await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
 
-    it('migrates a version-1 schema to version 2 (Single Logout sessions), keeping its data', async () => {
+    it('migrates a version-1 schema to version 3 (Single Logout sessions), keeping its data', async () => {
       assert.ok(pool !== undefined);
       const schema = `v_${randomBytes(6).toString('hex')}`;
       await migrate(pool, { schema });
@@ -302,12 +323,70 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
       assert.equal(await store.remember('tenant-a', '_kept', new Date(Date.now() + 60_000)), true);
       await migrate(pool, { schema });
       const versions = await pool.query(`SELECT version FROM "${schema}".schema_version`);
-      assert.deepEqual(versions.rows, [{ version: 2 }]);
+      assert.deepEqual(versions.rows, [{ version: 3 }]);
       assert.equal(await store.remember('tenant-a', '_kept', new Date(Date.now() + 60_000)), false);
       const session = { tenantId: 'tenant-a', appSessionId: 's1', nameId: 'n', nameIdFormat: 'f' };
       await store.saveSession(session, new Date(Date.now() + 60_000));
       assert.deepEqual(await store.findSessions('tenant-a', 'n'), [session]);
       await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+
+    it('migrates schema 1: existing claims become pending with tokens, the data stays, one verified holder per domain', async () => {
+      assert.ok(pool !== undefined);
+      const schema = `v_${randomBytes(6).toString('hex')}`;
+      const s = `"${schema}"`;
+      // Schema version 1 as samlkit 0.1 created it: a domain belonged to one tenant and routed at once.
+      await pool.query(`CREATE SCHEMA ${s};
+        CREATE TABLE ${s}.schema_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
+        INSERT INTO ${s}.schema_version (version) VALUES (1);
+        CREATE TABLE ${s}.pending_requests (request_key bytea PRIMARY KEY, tenant_id text COLLATE "C" NOT NULL,
+          request_id text COLLATE "C" NOT NULL, payload jsonb NOT NULL, expires_at timestamptz NOT NULL);
+        CREATE INDEX pending_requests_expires_at ON ${s}.pending_requests (expires_at);
+        CREATE TABLE ${s}.replay (replay_key bytea PRIMARY KEY, expires_at timestamptz NOT NULL);
+        CREATE INDEX replay_expires_at ON ${s}.replay (expires_at);
+        CREATE TABLE ${s}.tenants (tenant_key bytea PRIMARY KEY, id text COLLATE "C" NOT NULL,
+          issuer text COLLATE "C" NOT NULL, config jsonb NOT NULL);
+        CREATE INDEX tenants_issuer ON ${s}.tenants USING hash (issuer);
+        CREATE TABLE ${s}.tenant_domains (domain text COLLATE "C" PRIMARY KEY,
+          tenant_key bytea NOT NULL REFERENCES ${s}.tenants (tenant_key) ON DELETE CASCADE);
+        CREATE INDEX tenant_domains_tenant_key ON ${s}.tenant_domains (tenant_key);`);
+      const tenantKey = createHash('sha256')
+        .update(Buffer.from([0, 0, 0, 8]))
+        .update(Buffer.from('acme', 'utf16le'))
+        .digest();
+      const config = (id: string, emailDomains: string[]): TenantConfig => ({
+        id,
+        sp: {
+          entityId: `https://app.example.com/saml/${id}`,
+          acsUrl: `https://app.example.com/saml/${id}/acs`,
+        },
+        idp: { entityId: 'https://idp.example.com/', certificates: [certificate] },
+        emailDomains,
+      });
+      const stored = defineTenant(config('acme', ['acme.com']));
+      await pool.query(
+        `INSERT INTO ${s}.tenants VALUES ($1, 'acme', 'https://idp.example.com/', $2::jsonb)`,
+        [tenantKey, JSON.stringify(stored)],
+      );
+      await pool.query(`INSERT INTO ${s}.tenant_domains VALUES ('acme.com', $1)`, [tenantKey]);
+      await migrate(pool, { schema });
+      const versions = await pool.query(`SELECT version FROM ${s}.schema_version`);
+      assert.deepEqual(versions.rows, [{ version: 3 }]);
+      const store = createPostgresStore({ pool, schema });
+      assert.equal((await store.get('acme'))?.id, 'acme');
+      const [claim] = await store.domainClaims('acme');
+      assert.ok(claim !== undefined);
+      assert.equal(claim.status, 'pending');
+      assert.match(claim.token, /^[0-9a-f]{32}$/);
+      assert.equal(await store.findByEmailDomain('acme.com'), undefined, 'a migrated claim routes nothing');
+      await store.put(config('globex', ['acme.com']));
+      await store.setDomainVerification('acme', 'acme.com', operator);
+      assert.equal((await store.findByEmailDomain('acme.com'))?.id, 'acme');
+      await assert.rejects(store.setDomainVerification('globex', 'acme.com', operator), (error: unknown) => {
+        assert.ok(error instanceof SamlError && error.code === 'DOMAIN_ALREADY_CLAIMED');
+        return true;
+      });
+      await pool.query(`DROP SCHEMA ${s} CASCADE`);
     });
 
     it('works over a single pg.Client as well as a pool', async () => {
@@ -327,6 +406,7 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
           idp: { entityId: 'https://idp.example.com/', certificates: [certificate] },
           emailDomains: ['acme.com'],
         });
+        await store.setDomainVerification('acme', 'acme.com', operator);
         assert.equal((await store.findByEmailDomain('ACME.com'))?.id, 'acme');
         assert.equal(await store.remember('acme', '_a1', new Date(Date.now() + 60_000)), true);
         await store.close();

@@ -21,6 +21,7 @@ import { redisSkip, startRedis, type RedisServer } from '../integration/servers/
 
 const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
 const later = (ms = 60_000): Date => new Date(Date.now() + ms);
+const operator = { verifiedAt: new Date(), method: 'operator', by: 'test' } as const;
 
 function tenant(id: string, emailDomains: string[] = []): TenantConfig {
   return {
@@ -92,7 +93,8 @@ describe('RedisStore', { skip: redisSkip() }, () => {
     it('keeps every key under its keyPrefix; login state and replay entries expire, tenants do not', async () => {
       const prefix = `layout:${randomUUID()}:`;
       const store = createRedisStore({ client: connected(), keyPrefix: prefix });
-      await store.put(tenant('a:b', ['Example.com']));
+      await store.put(tenant('a:b', ['Example.org']));
+      await store.setDomainVerification('a:b', 'example.org', operator);
       await store.saveRequest(
         { tenantId: 'a:b', requestId: '_r1', relayState: 'x', browserBinding: 'binding' },
         later(30_000),
@@ -100,19 +102,21 @@ describe('RedisStore', { skip: redisSkip() }, () => {
       assert.equal(await store.remember('a:b', '_a1', later(30_000)), true);
       const keys = await keysOf(prefix);
       assert.deepEqual([...keys.keys()].sort(), [
-        'domain:example.com',
+        'claims:a:b',
         'issuer:https://idp.example.com/',
         'req:3:a:b:_r1',
         'reqid:_r1',
         'seen:3:a:b:_a1',
         'tenant:a:b',
         'tenants',
+        'verified:example.org',
       ]);
       for (const name of ['req:3:a:b:_r1', 'reqid:_r1', 'seen:3:a:b:_a1']) {
         const ttl = keys.get(name) ?? -1;
         assert.ok(ttl > 25_000 && ttl <= 30_000, `${name} expires in ${ttl} ms`);
       }
-      for (const name of ['tenant:a:b', 'tenants', 'domain:example.com']) assert.equal(keys.get(name), -1);
+      for (const name of ['tenant:a:b', 'tenants', 'claims:a:b', 'verified:example.org'])
+        assert.equal(keys.get(name), -1);
       assert.equal((await store.consumeRequest('a:b', '_r1')) !== undefined, true);
       assert.equal(await store.delete('a:b'), true);
       assert.deepEqual([...(await keysOf(prefix)).keys()], ['seen:3:a:b:_a1']);
@@ -160,6 +164,8 @@ describe('RedisStore', { skip: redisSkip() }, () => {
       const store = await factory.create();
       await store.put(tenant('acme', ['acme.com']));
       await connected().sendCommand(['SCRIPT', 'FLUSH']);
+      await store.setDomainVerification('acme', 'acme.com', operator);
+      await connected().sendCommand(['SCRIPT', 'FLUSH']);
       assert.equal((await store.findByEmailDomain('ACME.COM'))?.id, 'acme');
       assert.equal(await store.remember('acme', '_a1', later()), true);
       await connected().sendCommand(['SCRIPT', 'FLUSH']);
@@ -171,6 +177,7 @@ describe('RedisStore', { skip: redisSkip() }, () => {
       const redis = connected();
       const store = createRedisStore({ client: redis, keyPrefix: prefix });
       await store.put(tenant('acme', ['acme.com']));
+      await store.setDomainVerification('acme', 'acme.com', operator);
       await store.saveRequest(
         { tenantId: 'acme', requestId: '_r', relayState: 'x', browserBinding: 'binding' },
         later(),
@@ -199,6 +206,35 @@ describe('RedisStore', { skip: redisSkip() }, () => {
       const wrongType = await unavailable(store.list());
       assert.ok(wrongType.cause instanceof Error && wrongType.cause.message.includes('WRONGTYPE'));
       assert.match(wrongType.hint, /Redis/);
+    });
+
+    it('claims of an earlier samlkit (domain: keys) route nothing; putting the tenant again makes them pending claims and drops the old keys', async () => {
+      const prefix = `v1:${randomUUID()}:`;
+      const redis = connected();
+      const store = createRedisStore({ client: redis, keyPrefix: prefix });
+      await store.put(tenant('acme', ['acme.com']));
+      await redis.del(`${prefix}claims:acme`);
+      await redis.set(`${prefix}domain:acme.com`, 'acme'); // as schema 1 wrote it
+      assert.equal(await store.findByEmailDomain('acme.com'), undefined);
+      assert.deepEqual(await store.domainClaims('acme'), []);
+      for (const config of await store.list()) await store.put(config);
+      assert.equal(await redis.exists(`${prefix}domain:acme.com`), 0);
+      assert.deepEqual(
+        (await store.domainClaims('acme')).map((c) => [c.domain, c.status]),
+        [['acme.com', 'pending']],
+      );
+      await store.setDomainVerification('acme', 'acme.com', operator);
+      assert.equal((await store.findByEmailDomain('acme.com'))?.id, 'acme');
+    });
+
+    it('refuses a claim it cannot read as STORE_UNAVAILABLE', async () => {
+      const prefix = `badclaim:${randomUUID()}:`;
+      const redis = connected();
+      const store = createRedisStore({ client: redis, keyPrefix: prefix });
+      await store.put(tenant('acme', ['acme.com']));
+      await redis.hSet(`${prefix}claims:acme`, 'acme.com', '{"no":"token"}');
+      await unavailable(store.domainClaims('acme'));
+      await unavailable(store.setDomainVerification('acme', 'acme.com', operator));
     });
 
     it('IDs that are not well-formed Unicode: writes throw TypeError, reads find nothing', async () => {

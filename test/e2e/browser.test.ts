@@ -26,6 +26,8 @@ const skip = existsSync(CHROMIUM) || process.env.CI === 'true' ? false : `chromi
 const { alice } = SIMPLESAMLPHP_USERS;
 const roles = { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' };
 
+const OPERATOR = { verifiedAt: new Date(), method: 'operator', by: 'e2e' } as const;
+
 /** On the app's home page: types the email and submits, as a user does. */
 async function enterEmail(page: Page, baseUrl: string, email: string): Promise<void> {
   await page.goto(`${baseUrl}/`);
@@ -98,6 +100,8 @@ describe('signing in with a real browser', { skip }, () => {
         idp: fetched.metadata.idp,
         roles,
       });
+      // The operator vouches for the domain, so that the home page routes it (docs/domains.md).
+      await app.store.setDomainVerification('acme', 'example.com', OPERATOR);
     });
     after(async () => {
       for (const step of cleanup.reverse()) await step();
@@ -138,6 +142,7 @@ describe('signing in with a real browser', { skip }, () => {
         idp: parseIdpMetadata(app.testIdp.metadata()).idp,
         roles,
       });
+      await app.store.setDomainVerification('example', 'example.com', OPERATOR);
     });
     after(async () => {
       await app?.close();

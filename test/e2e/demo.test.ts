@@ -173,6 +173,59 @@ for (const framework of FRAMEWORKS) {
       assert.equal((await bob.get(`/admin/${DEMO_TENANT}`)).status, 403);
     });
 
+    it('shows each email domain with its TXT record and a Verify button; refuses require-SSO without a verified domain and a break-glass address', async () => {
+      const config = await demo.tenants.get(DEMO_TENANT);
+      assert.ok(config !== undefined);
+      await demo.tenants.put({ ...config, emailDomains: ['example.com', 'example.org'] });
+      const pending = (await demo.tenants.domainClaims(DEMO_TENANT)).find((c) => c.domain === 'example.org');
+      assert.ok(pending !== undefined);
+      assert.equal(pending.status, 'pending');
+      const alice = await signedIn(demo.baseUrl, 'alice@example.com');
+      const settings = await alice.get(`/admin/${DEMO_TENANT}`);
+      assert.equal(settings.status, 200);
+      assert.ok(settings.body.includes('_samlkit-verification.example.org'));
+      assert.ok(settings.body.includes(`samlkit-domain-verification=${pending.token}`));
+      assert.equal(settings.body.match(/data-testid="verify-domain"/g)?.length, 2);
+
+      const noBreakGlass = await alice.post(`/admin/${DEMO_TENANT}/require-sso`, {
+        requireSso: 'on',
+        breakGlass: '',
+      });
+      assert.equal(noBreakGlass.status, 400);
+      assert.match(textOf(noBreakGlass.body, 'admin-error') ?? '', /break-glass/);
+      // Without DNS records here, verification is refused (no record, or no DNS at all).
+      const verify = await alice.post(`/admin/${DEMO_TENANT}/domains/verify`, { domain: 'example.org' });
+      assert.equal(verify.status, 400);
+      assert.match(textOf(verify.body, 'admin-error') ?? '', /DOMAIN_(VERIFICATION|LOOKUP)_FAILED/);
+      const unclaimed = await alice.post(`/admin/${DEMO_TENANT}/domains/verify`, { domain: 'acme.com' });
+      assert.match(textOf(unclaimed.body, 'admin-error') ?? '', /DOMAIN_NOT_CLAIMED/);
+
+      await demo.tenants.setDomainVerification(DEMO_TENANT, 'example.com', null);
+      const unverified = await alice.post(`/admin/${DEMO_TENANT}/require-sso`, {
+        requireSso: 'on',
+        breakGlass: 'root@example.com',
+      });
+      assert.equal(unverified.status, 400);
+      assert.match(textOf(unverified.body, 'admin-error') ?? '', /Verify an email domain first/);
+      assert.notEqual((await demo.tenants.get(DEMO_TENANT))?.requireSso, true);
+      await demo.tenants.setDomainVerification(DEMO_TENANT, 'example.com', {
+        verifiedAt: new Date(),
+        method: 'operator',
+        by: 'e2e',
+      });
+
+      const on = await alice.post(`/admin/${DEMO_TENANT}/require-sso`, {
+        requireSso: 'on',
+        breakGlass: 'root@example.com',
+      });
+      assert.equal(on.status, 303);
+      const saved = await demo.tenants.get(DEMO_TENANT);
+      assert.ok(saved !== undefined);
+      assert.equal(saved.requireSso, true);
+      assert.deepEqual(saved.breakGlassEmails, ['root@example.com']);
+      await demo.tenants.put(config); // as before, for the cases after this one
+    });
+
     // Last: it replaces the IdP key the other cases sign with.
     it('shows the ACS URL to the admin, and saves pasted IdP metadata to the tenant', async () => {
       const alice = await signedIn(demo.baseUrl, 'alice@example.com');

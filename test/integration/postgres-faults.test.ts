@@ -172,6 +172,11 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
       browserBinding: 'binding',
     };
     await store.put(tenant('acme', 'acme.com'));
+    await store.setDomainVerification('acme', 'acme.com', {
+      verifiedAt: new Date(),
+      method: 'operator',
+      by: 'test',
+    });
     await store.saveRequest(before, inMs(60_000));
     assert.equal(await store.remember('acme', '_seen', inMs(60_000)), true);
 
@@ -270,6 +275,11 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
   it('a whole login through createServiceProvider; during an outage startLogin and finishLogin fail closed, then the login finishes', async () => {
     const store = await freshStore();
     await store.put(tenant('acme', 'acme.com'));
+    await store.setDomainVerification('acme', 'acme.com', {
+      verifiedAt: new Date(),
+      method: 'operator',
+      by: 'test',
+    });
     const sp = createServiceProvider({ tenants: store, state: store });
 
     const first = await sp.startLogin({ email: 'alice@ACME.com' }, { returnTo: '/home' });
@@ -354,6 +364,11 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
     const schema = await freshSchema();
     const store = createPostgresStore({ pool, schema });
     await store.put(tenant('acme', 'acme.com'));
+    await store.setDomainVerification('acme', 'acme.com', {
+      verifiedAt: new Date(),
+      method: 'operator',
+      by: 'test',
+    });
     await pool.query(`UPDATE "${schema}".tenants SET config = config - 'sp'`);
     for (const call of [
       () => store.get('acme'),

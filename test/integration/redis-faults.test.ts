@@ -113,6 +113,11 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
   it('stopped: every operation rejects with STORE_UNAVAILABLE at once, and nothing is accepted', async () => {
     const s = store();
     await s.put(tenant('acme', 'acme.com'));
+    await s.setDomainVerification('acme', 'acme.com', {
+      verifiedAt: new Date(),
+      method: 'operator',
+      by: 'test',
+    });
     await s.saveRequest(
       { tenantId: 'acme', requestId: '_kept', relayState: 'k', browserBinding: 'binding' },
       later(),
@@ -240,6 +245,11 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
   it('a full login through createServiceProvider fails closed during an outage and finishes after it', async () => {
     const s = store();
     await s.put(tenant('acme', 'acme.com'));
+    await s.setDomainVerification('acme', 'acme.com', {
+      verifiedAt: new Date(),
+      method: 'operator',
+      by: 'test',
+    });
     const sp = createServiceProvider({ tenants: s, state: s });
     const answer = (login: StartedLogin) => {
       assert.equal(login.binding, 'redirect');

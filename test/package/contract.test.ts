@@ -48,6 +48,8 @@ describe('public contract (built package)', () => {
       'DEFAULT_MAX_PENDING_REQUESTS',
       'DEFAULT_MAX_REPLAY_ENTRIES',
       'DEFAULT_MAX_SESSIONS',
+      'DOMAIN_VERIFICATION_LABEL',
+      'DOMAIN_VERIFICATION_PREFIX',
       'GROUPS_OVERAGE_CLAIM',
       'IDP_PRESETS',
       'LOGOUT_REQUEST_LIFETIME_SECONDS',
@@ -64,9 +66,14 @@ describe('public contract (built package)', () => {
       'createLogoutResponse',
       'createServiceProvider',
       'decodeResponse',
+      'createDomainOwnership',
+      'createServiceProvider',
+      'createTxtLookup',
       'defineTenant',
+      'domainVerificationRecord',
       'explainResponse',
       'generateSpKeyPair',
+      'isPublicEmailDomain',
       'mapRoles',
       'parseIdpMetadata',
       'sameSiteStep',
@@ -124,6 +131,9 @@ describe('public contract (built package)', () => {
       idp: samlkit.parseIdpMetadata(idp.metadata()).idp,
       emailDomains: ['acme.com'],
     });
+    await samlkit
+      .createDomainOwnership({ tenants: store })
+      .verifyByOperator('acme', 'acme.com', { by: 'ops' });
     const sp = samlkit.createServiceProvider({ tenants: store, state: store });
     const login = await sp.startLogin({ email: 'ada@acme.com' }, { returnTo: '/home' });
     const query = new URL(login.url).searchParams;

@@ -80,6 +80,10 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   ASSERTION_LIFETIME_TOO_LONG: true,
   LOGOUT_NOT_CONFIGURED: true,
   LOGOUT_SESSION_NOT_FOUND: true,
+  DOMAIN_VERIFICATION_FAILED: true,
+  DOMAIN_LOOKUP_FAILED: true,
+  DOMAIN_NOT_CLAIMED: true,
+  PUBLIC_EMAIL_DOMAIN: true,
 };
 
 interface ManifestEntry {

@@ -78,6 +78,8 @@ describe('the service defines each stored configuration once per content', () =>
       list: () => Promise.resolve([structuredClone(stored)]),
       findByEmailDomain: () => Promise.resolve(undefined),
       findByIssuer: () => Promise.resolve([structuredClone(stored)]),
+      domainClaims: () => Promise.resolve([]),
+      setDomainVerification: () => Promise.resolve(undefined),
     };
     const sp = createServiceProvider({ tenants, state: memory, now: () => when });
     for (let i = 0; i < 3; i++) assert.equal((await sp.startLogin({ tenantId: 'acme' })).tenantId, 'acme');

@@ -25,6 +25,7 @@ const FILES = [
   'docs/getting-started.md',
   'docs/concepts.md',
   'docs/logout.md',
+  'docs/domains.md',
   ...readdirSync(new URL('docs/idp/', ROOT))
     .filter((name) => name.endsWith('.md'))
     .map((name) => `docs/idp/${name}`),
@@ -180,7 +181,7 @@ describe('TypeScript in the guides', () => {
     const [snippet] = runnable;
     assert.ok(snippet !== undefined);
     const printed = await run(snippet);
-    assert.deepEqual(printed, ['acme ada@acme.com ["admin"] /projects']);
+    assert.deepEqual(printed, ['acme ada@acme.com ["admin"] /projects true']);
   });
 
   it('the Single Logout round trip of docs/logout.md succeeds as written', async () => {

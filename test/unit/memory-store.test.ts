@@ -60,6 +60,8 @@ async function rejectsWith(promise: Promise<unknown>, code: SamlError['code']): 
   return caught;
 }
 
+const OPERATOR = { verifiedAt: new Date('2026-01-01T00:00:00Z'), method: 'operator', by: 'test' } as const;
+
 describe('MemoryStore expiry by the injected clock', () => {
   it('a request lives until its deadline, exclusive', async () => {
     const clock = manualClock();
@@ -255,6 +257,7 @@ describe('MemoryStore tenants', () => {
     const store = new MemoryStore();
     const config = { ...tenant('acme'), emailDomains: ['acme.com'] };
     await store.put(config);
+    await store.setDomainVerification('acme', 'acme.com', OPERATOR);
     const got = await store.get('acme');
     assert.ok(got !== undefined);
     assert.notEqual(got, config);
@@ -280,6 +283,8 @@ describe('MemoryStore tenants', () => {
       tenant('a', { emailDomains: ['a.com'], idp: { entityId: 'https://other/', certificates: [PEM] } }),
     );
     await store.put(tenant('b', { emailDomains: ['b.com', 'shared-later.com'] }));
+    await store.setDomainVerification('a', 'a.com', OPERATOR);
+    await store.setDomainVerification('b', 'shared-later.com', OPERATOR);
     assert.equal((await store.findByEmailDomain('shared-later.com'))?.id, 'b');
     assert.deepEqual(
       (await store.findByIssuer('https://idp.example.com/')).map((t) => t.id),
@@ -301,23 +306,46 @@ describe('MemoryStore tenants', () => {
     );
   });
 
-  it('a refused put leaves the tenant it would have replaced untouched', async () => {
+  it('a refused verification changes nothing: the holder keeps the domain, the claimant stays pending', async () => {
     const store = new MemoryStore();
     await store.put(tenant('a', { emailDomains: ['a.com'] }));
-    await store.put(tenant('b', { emailDomains: ['b.com'] }));
+    await store.put(tenant('b', { emailDomains: ['b.com', 'A.COM'] }));
+    await store.setDomainVerification('a', 'a.com', OPERATOR);
     const error = await rejectsWith(
-      store.put(tenant('b', { emailDomains: ['A.COM'] })),
+      store.setDomainVerification('b', 'A.com', OPERATOR),
       'DOMAIN_ALREADY_CLAIMED',
     );
     assert.equal(error.tenantId, 'b');
-    assert.match(error.hint, /Tenant "a" already claims a\.com/);
-    assert.equal((await store.findByEmailDomain('b.com'))?.id, 'b');
-    assert.deepEqual((await store.get('b'))?.emailDomains, ['b.com']);
+    assert.match(error.hint, /Tenant "a" has proven it owns a\.com/);
+    assert.equal((await store.findByEmailDomain('a.com'))?.id, 'a');
+    assert.deepEqual(
+      (await store.domainClaims('b')).map((c) => [c.domain, c.status]),
+      [
+        ['a.com', 'pending'],
+        ['b.com', 'pending'],
+      ],
+    );
+  });
+
+  it('setDomainVerification refuses bad arguments with a TypeError', async () => {
+    const store = new MemoryStore();
+    await store.put(tenant('a', { emailDomains: ['a.com'] }));
+    for (const bad of [
+      {},
+      { ...OPERATOR, verifiedAt: new Date(Number.NaN) },
+      { ...OPERATOR, method: 'email' },
+      { ...OPERATOR, by: '' },
+      undefined,
+    ]) {
+      await assert.rejects(store.setDomainVerification('a', 'a.com', bad as never), TypeError);
+    }
+    await assert.rejects(store.domainClaims(42 as never), TypeError);
   });
 
   it('findByEmailDomain folds ASCII case only: a KELVIN SIGN look-alike does not match k', async () => {
     const store = new MemoryStore();
     await store.put(tenant('kit', { emailDomains: ['kit.com'] }));
+    await store.setDomainVerification('kit', 'kit.com', OPERATOR);
     assert.equal((await store.findByEmailDomain('KIT.com'))?.id, 'kit');
     assert.equal(await store.findByEmailDomain('\u212Ait.com'), undefined);
     assert.equal('\u212Ait.com'.toLowerCase(), 'kit.com', 'the trap this test is about');

@@ -29,6 +29,12 @@ describe('sealTenantSecrets', () => {
     const inner = new MemoryStore();
     const sealed = sealTenantSecrets(inner, { keys: [KEY_A] });
     await sealed.put(tenant());
+    await sealed.setDomainVerification('acme', 'acme.com', {
+      verifiedAt: new Date(),
+      method: 'operator',
+      by: 'test',
+    });
+    assert.equal((await sealed.domainClaims('acme'))[0]?.status, 'verified');
     const raw = JSON.stringify(await inner.get('acme'));
     assert.ok(!raw.includes('PRIVATE KEY'), raw);
     assert.match(raw, /samlkit-sealed:v1:2027-01:/);
@@ -44,6 +50,19 @@ describe('sealTenantSecrets', () => {
       assert.equal(read.sp.decryption?.[0]?.privateKey, KEYS.idp.key);
       assert.equal(read.sealed, undefined);
     }
+  });
+
+  it('refuses a planted sealed value: only the wrapper writes it (it would break every read later)', async () => {
+    const inner = new MemoryStore();
+    const sealed = sealTenantSecrets(inner, { keys: [KEY_A] });
+    const { sp } = tenant();
+    const planted = {
+      ...tenant(),
+      sp: { entityId: sp.entityId, acsUrl: sp.acsUrl },
+      sealed: { signing: 'samlkit-sealed:v1:2027-01:AAAA' },
+    };
+    await assert.rejects(sealed.put(planted), TypeError);
+    assert.equal(await inner.get('acme'), undefined);
   });
 
   it('rotates: the first key seals, any listed key opens', async () => {

@@ -72,7 +72,16 @@ function globex(changes: Partial<TenantConfig> = {}): TenantConfig {
 
 async function setup(...tenants: TenantConfig[]): Promise<{ sp: ServiceProvider; store: MemoryStore }> {
   const store = new MemoryStore({ now: clock });
-  for (const tenant of tenants) await store.put(tenant);
+  for (const tenant of tenants) {
+    await store.put(tenant);
+    // Established tenants: their domains are verified (docs/domains.md).
+    for (const domain of tenant.emailDomains ?? [])
+      await store.setDomainVerification(tenant.id, domain, {
+        verifiedAt: NOW,
+        method: 'operator',
+        by: 'test',
+      });
+  }
   return { sp: createServiceProvider({ tenants: store, state: store, now: clock }), store };
 }
 
@@ -264,7 +273,19 @@ describe('createServiceProvider: IdP-initiated logins', () => {
     await rejects(sp.finishLogin(form, { tenantId: 'acme' }), 'UNSOLICITED_RESPONSE');
   });
 
-  it('are refused when several tenants share the issuer and allow them', async () => {
+  it('are refused when several tenants share the issuer and the audience and nothing tells them apart', async () => {
+    const shared = acme({ id: 'acme-eu', allowIdpInitiated: true, emailDomains: ['acme.eu'] });
+    const { sp } = await setup(acme({ allowIdpInitiated: true }), shared);
+    const form = acmeIdp.respond({
+      acsUrl: 'https://app.example.com/saml/acme/acs',
+      audience: 'https://app.example.com/saml/acme',
+      user: { email: 'eve@elsewhere.com' },
+    });
+    await rejects(sp.finishLogin(form), 'TENANT_AMBIGUOUS');
+    await rejects(sp.finishLogin(form, { tenantId: 'acme' }), 'EMAIL_DOMAIN_NOT_ALLOWED');
+  });
+
+  it('go to the one tenant that holds the email domain verified when the issuer and audience are shared', async () => {
     const shared = acme({ id: 'acme-eu', allowIdpInitiated: true, emailDomains: ['acme.eu'] });
     const { sp } = await setup(acme({ allowIdpInitiated: true }), shared);
     const form = acmeIdp.respond({
@@ -272,8 +293,9 @@ describe('createServiceProvider: IdP-initiated logins', () => {
       audience: 'https://app.example.com/saml/acme',
       user: ALICE,
     });
-    await rejects(sp.finishLogin(form), 'TENANT_AMBIGUOUS');
-    assert.equal((await sp.finishLogin(form, { tenantId: 'acme' })).tenant.id, 'acme');
+    const result = await sp.finishLogin(form);
+    assert.equal(result.tenant.id, 'acme');
+    assert.equal(result.emailDomainVerified, true);
   });
 });
 

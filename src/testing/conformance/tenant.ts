@@ -1,6 +1,7 @@
 /** The conformance suite for {@link TenantStore} adapters. */
 import assert from 'node:assert/strict';
 import type { TenantStore } from '../../store/types.js';
+import type { DomainVerification } from '../../tenant/domains.js';
 import { defineTenant } from '../../tenant/define.js';
 import type { TenantConfig } from '../../types.js';
 import {
@@ -15,9 +16,10 @@ import {
 } from './shared.js';
 
 /**
- * The conformance cases every {@link TenantStore} must pass: round trips, lookups by email domain
- * and by issuer, one domain per tenant (`DOMAIN_ALREADY_CLAIMED`, also under concurrent `put`s),
- * replacing and deleting, awkward IDs, and `close`.
+ * The conformance cases every {@link TenantStore} must pass: round trips, lookups by verified email
+ * domain and by issuer, domain claims (pending claims block nobody; one verified holder per domain,
+ * `DOMAIN_ALREADY_CLAIMED`, also under concurrent verifications), replacing and deleting, awkward
+ * IDs, and `close`.
  *
  * @example
  * ```ts
@@ -41,6 +43,15 @@ export function tenantStoreConformance(
     ...more,
   });
   const ids = (tenants: readonly TenantConfig[]): string[] => tenants.map((t) => t.id).sort();
+  const verification = (by = 'conformance'): DomainVerification => ({
+    verifiedAt: new Date('2026-01-02T03:04:05.678Z'),
+    method: 'operator',
+    by,
+  });
+  const verify = async (store: TenantStore, id: string, domain: string): Promise<void> => {
+    const claim = await store.setDomainVerification(id, domain, verification());
+    assert.equal(claim?.status, 'verified', `${id} could not verify ${domain}`);
+  };
 
   return toCases(factory, [
     [
@@ -113,6 +124,7 @@ export function tenantStoreConformance(
       'delete removes the tenant from get, list and both lookups, and frees its domains',
       async (store) => {
         await store.put(tenant('acme', { emailDomains: ['acme.com'] }));
+        await verify(store, 'acme', 'acme.com');
         await store.put(tenant('other'));
         assert.equal(await store.delete('acme'), true);
         assert.equal(await store.delete('acme'), false);
@@ -120,18 +132,22 @@ export function tenantStoreConformance(
         assert.deepEqual(ids(await store.list()), ['other']);
         assert.equal(await store.findByEmailDomain('acme.com'), undefined);
         assert.deepEqual(ids(await store.findByIssuer('https://idp.example.com/')), ['other']);
+        assert.deepEqual(await store.domainClaims('acme'), []);
         await store.put(tenant('newcomer', { emailDomains: ['acme.com'] }));
+        await verify(store, 'newcomer', 'acme.com');
         assert.equal((await store.findByEmailDomain('acme.com'))?.id, 'newcomer');
       },
     ],
     [
-      'findByEmailDomain matches whole domains, ignoring case',
+      'findByEmailDomain matches whole verified domains, ignoring case',
       async (store) => {
-        await store.put(tenant('acme', { emailDomains: ['Example.COM', 'acme.io'] }));
-        for (const domain of ['example.com', 'EXAMPLE.COM', 'Example.Com', 'acme.io', 'ACME.IO']) {
+        await store.put(tenant('acme', { emailDomains: ['Example.ORG', 'acme.io'] }));
+        await verify(store, 'acme', 'example.org');
+        await verify(store, 'acme', 'ACME.io');
+        for (const domain of ['example.org', 'EXAMPLE.ORG', 'Example.Org', 'acme.io', 'ACME.IO']) {
           assert.equal((await store.findByEmailDomain(domain))?.id, 'acme', domain);
         }
-        for (const domain of ['sub.example.com', 'example.co', 'xample.com', 'example.com.', '%', '*', '']) {
+        for (const domain of ['sub.example.org', 'example.or', 'xample.org', 'example.org.', '%', '*', '']) {
           assert.equal(await store.findByEmailDomain(domain), undefined, JSON.stringify(domain));
         }
       },
@@ -155,46 +171,122 @@ export function tenantStoreConformance(
       },
     ],
     [
-      'put refuses an email domain another tenant claims (DOMAIN_ALREADY_CLAIMED), in any case, and stores nothing',
+      'domain claims: pending with distinct random tokens, routing nothing; unknown tenants and domains',
       async (store) => {
-        await store.put(tenant('acme', { emailDomains: ['example.com'] }));
-        const error = await rejectsWithCode(
-          store.put(tenant('intruder', { emailDomains: ['intruder.com', 'EXAMPLE.com'] })),
-          'DOMAIN_ALREADY_CLAIMED',
+        await store.put(tenant('acme', { emailDomains: ['b.example.org', 'A.example.org'] }));
+        await store.put(tenant('globex', { emailDomains: ['a.example.org'] }));
+        const claims = await store.domainClaims('acme');
+        assert.deepEqual(
+          claims.map((c) => [c.tenantId, c.domain, c.status, c.verification]),
+          [
+            ['acme', 'a.example.org', 'pending', undefined],
+            ['acme', 'b.example.org', 'pending', undefined],
+          ],
         );
-        assert.match(error.hint, /example\.com/i, 'the hint names the domain');
-        assert.match(error.hint, /acme/, 'the hint names the tenant that claims it');
-        assert.equal(await store.get('intruder'), undefined);
-        assert.equal(await store.findByEmailDomain('intruder.com'), undefined);
-        assert.equal((await store.findByEmailDomain('example.com'))?.id, 'acme');
+        const [other] = await store.domainClaims('globex');
+        const tokens = new Set([...claims, other].map((c) => c?.token));
+        assert.equal(tokens.size, 3, 'each claim has its own token');
+        for (const token of tokens) assert.match(token ?? '', /^[\w-]{16,}$/, 'a random token');
+        assert.equal(
+          await store.findByEmailDomain('a.example.org'),
+          undefined,
+          'a pending claim routes nothing',
+        );
+        assert.deepEqual(await store.domainClaims('nobody'), []);
+        assert.equal(await store.setDomainVerification('acme', 'c.example.org', verification()), undefined);
+        assert.equal(await store.setDomainVerification('nobody', 'a.example.org', verification()), undefined);
       },
     ],
     [
-      'putting a tenant again replaces it: dropped domains are freed, the issuer lookup follows',
+      'pending claims block nobody; the first verification wins and supersedes the others (DOMAIN_ALREADY_CLAIMED)',
+      async (store) => {
+        await store.put(tenant('squatter', { emailDomains: ['acme.example.org'] }));
+        await store.put(tenant('acme', { emailDomains: ['acme.example.org'] }));
+        const claim = await store.setDomainVerification('acme', 'ACME.example.org', verification('ops@app'));
+        assert.ok(claim?.verification !== undefined, 'the claim is verified');
+        assert.equal(claim.status, 'verified');
+        assert.equal(claim.domain, 'acme.example.org');
+        assert.equal(claim.verification.method, 'operator');
+        assert.equal(claim.verification.by, 'ops@app');
+        assert.equal(claim.verification.verifiedAt.toISOString(), '2026-01-02T03:04:05.678Z');
+        assert.equal((await store.findByEmailDomain('acme.example.org'))?.id, 'acme');
+        const error = await rejectsWithCode(
+          store.setDomainVerification('squatter', 'acme.example.org', verification()),
+          'DOMAIN_ALREADY_CLAIMED',
+        );
+        assert.match(error.hint, /acme\.example\.org/, 'the hint names the domain');
+        assert.match(error.hint, /"acme"/, 'the hint names the tenant that holds it');
+        assert.equal((await store.domainClaims('squatter'))[0]?.status, 'pending');
+        // Verifying again (re-verification) is fine for the holder.
+        assert.equal(
+          (await store.setDomainVerification('acme', 'acme.example.org', verification()))?.status,
+          'verified',
+        );
+        // Demoted, the domain routes nothing, and the other claimant may now prove it.
+        assert.equal(
+          (await store.setDomainVerification('acme', 'acme.example.org', null))?.status,
+          'pending',
+        );
+        assert.equal(await store.findByEmailDomain('acme.example.org'), undefined);
+        await verify(store, 'squatter', 'acme.example.org');
+        assert.equal((await store.findByEmailDomain('acme.example.org'))?.id, 'squatter');
+      },
+    ],
+    [
+      'putting a tenant again keeps the state and token of claims it still lists',
+      async (store) => {
+        await store.put(tenant('acme', { emailDomains: ['a.example.org', 'b.example.org'] }));
+        const [before] = await store.domainClaims('acme');
+        await verify(store, 'acme', 'a.example.org');
+        await store.put(tenant('acme', { emailDomains: ['A.example.org', 'c.example.org'] }));
+        const after = await store.domainClaims('acme');
+        assert.deepEqual(
+          after.map((c) => [c.domain, c.status]),
+          [
+            ['a.example.org', 'verified'],
+            ['c.example.org', 'pending'],
+          ],
+        );
+        assert.equal(after[0]?.token, before?.token, 'the token survives a put');
+        assert.equal((await store.findByEmailDomain('a.example.org'))?.id, 'acme');
+        await store.put(tenant('acme', { emailDomains: ['c.example.org'] }));
+        assert.equal(
+          await store.findByEmailDomain('a.example.org'),
+          undefined,
+          'dropping a verified domain frees it',
+        );
+        await store.put(tenant('other', { emailDomains: ['a.example.org'] }));
+        await verify(store, 'other', 'a.example.org');
+        assert.equal((await store.findByEmailDomain('a.example.org'))?.id, 'other');
+      },
+    ],
+    [
+      'putting a tenant again replaces it: the issuer lookup follows',
       async (store) => {
         await store.put(tenant('acme', { emailDomains: ['a.com', 'b.com'] }));
-        await store.put(tenant('acme', { emailDomains: ['b.com', 'c.com'] }));
         const latest = tenant('acme', {
           emailDomains: ['B.com', 'c.com'],
           idp: { entityId: 'https://idp.example.com/new', certificates: [certificate] },
         });
         await store.put(latest);
-        assert.equal(await store.findByEmailDomain('a.com'), undefined);
-        assert.equal((await store.findByEmailDomain('b.com'))?.id, 'acme');
         assert.deepEqual(await store.findByIssuer('https://idp.example.com/'), []);
         assert.deepEqual(ids(await store.findByIssuer('https://idp.example.com/new')), ['acme']);
         assert.deepEqual(ids(await store.list()), ['acme']);
         assert.deepEqual(json(await store.get('acme')), json(defineTenant(latest)));
-        await store.put(tenant('other', { emailDomains: ['a.com'] }));
-        assert.equal((await store.findByEmailDomain('a.com'))?.id, 'other');
+        assert.deepEqual(
+          (await store.domainClaims('acme')).map((c) => c.domain),
+          ['b.com', 'c.com'],
+        );
       },
     ],
     [
-      'concurrent puts of 10 tenants claiming one domain: exactly one succeeds',
+      'concurrent verifications of one domain by 10 tenants: exactly one wins',
       async (store) => {
+        for (let i = 0; i < 10; i++)
+          await store.put(tenant(`t${i}`, { emailDomains: [`t${i}.com`, 'contested.com'] }));
         const results = await Promise.allSettled(
           Array.from({ length: 10 }, (_, i) =>
-            store.put(tenant(`t${i}`, { emailDomains: [`t${i}.com`, 'contested.com'] })),
+            store.setDomainVerification(`t${i}`, 'contested.com', verification()),
           ),
         );
         const won = results.flatMap((result, i) => (result.status === 'fulfilled' ? [`t${i}`] : []));
@@ -203,7 +295,12 @@ export function tenantStoreConformance(
           if (result.status === 'rejected') assertCode(result.reason, 'DOMAIN_ALREADY_CLAIMED');
         }
         assert.equal((await store.findByEmailDomain('contested.com'))?.id, won[0]);
-        assert.deepEqual(ids(await store.list()), won);
+        const verified = [];
+        for (let i = 0; i < 10; i++) {
+          const claim = (await store.domainClaims(`t${i}`)).find((c) => c.domain === 'contested.com');
+          if (claim?.status === 'verified') verified.push(`t${i}`);
+        }
+        assert.deepEqual(verified, won);
       },
     ],
     [
@@ -243,6 +340,8 @@ export function tenantStoreConformance(
         await rejectsWithCode(store.list(), 'STORE_UNAVAILABLE');
         await rejectsWithCode(store.findByEmailDomain('example.com'), 'STORE_UNAVAILABLE');
         await rejectsWithCode(store.findByIssuer('https://idp.example.com/'), 'STORE_UNAVAILABLE');
+        await rejectsWithCode(store.domainClaims('acme'), 'STORE_UNAVAILABLE');
+        await rejectsWithCode(store.setDomainVerification('acme', 'acme.com', null), 'STORE_UNAVAILABLE');
       },
     ],
   ]);
