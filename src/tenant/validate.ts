@@ -9,6 +9,9 @@ import type {
   RoleMapping,
   SigningPolicy,
   TenantConfig,
+  ServiceProviderConfig,
+  IdentityProviderConfig,
+  SpKeyPair,
 } from '../types.js';
 import { isPublicEmailDomain, type PublicEmailDomains } from './domains.js';
 import { IDP_PRESETS, isPresetName } from './presets.js';
@@ -81,8 +84,18 @@ export const MAX_CONFIG_CHARS = 256 * 1024;
 /** Objects, arrays, keys and values together, at most. */
 export const MAX_CONFIG_NODES = 5_000;
 
+/**
+ * Every field of `T`, listed: the compiler refuses a list that leaves one out, so a field added to a
+ * configuration type cannot be refused here as unknown.
+ */
+function everyField<T>() {
+  return <const Listed extends readonly (keyof T)[]>(
+    fields: Listed & ([Exclude<keyof T, Listed[number]>] extends [never] ? unknown : never),
+  ): Listed => fields;
+}
+
 /** The fields of each object of a configuration; anything else is an unknown field (an error). */
-const TOP_FIELDS = [
+const TOP_FIELDS = everyField<TenantConfig>()([
   'id',
   'sp',
   'idp',
@@ -103,10 +116,26 @@ const TOP_FIELDS = [
   'breakGlassEmails',
   'roles',
   'sealed',
-];
-const SP_FIELDS = ['entityId', 'acsUrl', 'signing', 'nextSigning', 'decryption'];
-const IDP_FIELDS = ['entityId', 'certificates', 'ssoUrl', 'ssoUrls', 'wantAuthnRequestsSigned'];
-const KEY_PAIR_FIELDS = ['privateKey', 'certificate'];
+  'maxAssertionLifetimeSeconds',
+  'allowIdsStartingWithDigit',
+]);
+const SP_FIELDS = everyField<ServiceProviderConfig>()([
+  'entityId',
+  'acsUrl',
+  'sloUrl',
+  'signing',
+  'nextSigning',
+  'decryption',
+]);
+const IDP_FIELDS = everyField<IdentityProviderConfig>()([
+  'entityId',
+  'certificates',
+  'ssoUrl',
+  'ssoUrls',
+  'sloUrls',
+  'wantAuthnRequestsSigned',
+]);
+const KEY_PAIR_FIELDS = everyField<SpKeyPair>()(['privateKey', 'certificate']);
 
 /** Options of {@link resolveTenantConfig}. */
 export interface ResolveOptions {

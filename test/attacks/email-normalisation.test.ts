@@ -6,7 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createServiceProvider, MemoryStore, verifyResponse, type ServiceProvider } from '../../src/index.js';
+import {
+  createDomainOwnership,
+  createServiceProvider,
+  MemoryStore,
+  verifyResponse,
+  type ServiceProvider,
+} from '../../src/index.js';
 import { buildResponse, NOW, REQUEST_ID, signed, tenant, toForm } from '../helpers/idp.js';
 import { expectCode, memoryCache } from '../helpers/expect.js';
 
@@ -26,6 +32,8 @@ before(async () => {
     requireSso: true,
     breakGlassEmails: ['root@acme.com'],
   });
+  // Only a verified domain routes and enforces require-SSO (docs/domains.md).
+  await createDomainOwnership({ tenants: store }).verifyByOperator('acme', 'acme.com', { by: 'test' });
   sp = createServiceProvider({ tenants: store, state: store });
 });
 

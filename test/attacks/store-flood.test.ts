@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
+  createDomainOwnership,
   createServiceProvider,
   MemoryStore,
   SamlError,
@@ -65,6 +66,7 @@ async function rejects(promise: Promise<unknown>, code: SamlErrorCode): Promise<
 
 async function setup(store: MemoryStore) {
   await store.put(acme());
+  await createDomainOwnership({ tenants: store }).verifyByOperator('acme', 'acme.com', { by: 'test' });
   return createServiceProvider({ tenants: store, state: store, now: clock });
 }
 

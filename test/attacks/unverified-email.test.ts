@@ -47,7 +47,7 @@ async function login(
     RelayState: query.get('RelayState') ?? '',
     user: { email },
   });
-  return sp.finishLogin(form);
+  return sp.finishLogin(form, { browserSecret: started.browserSecret });
 }
 
 describe('unverified emails', () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { generateSpKeyPair } from 'samlkit';
+import { createDomainOwnership, generateSpKeyPair } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { tenantUrls } from '../../examples/express/app.js';
 import { startExpressExample, type RunningApp } from './app.js';
@@ -59,6 +59,10 @@ describe('signing out with a real browser: Single Logout through SimpleSAMLphp',
       emailDomains: ['example.com'],
       sp: { entityId, acsUrl, sloUrl, signing },
       idp: fetched.metadata.idp,
+    });
+    // Only a verified domain routes the typed address to the tenant (docs/domains.md).
+    await createDomainOwnership({ tenants: app.store }).verifyByOperator('acme', 'example.com', {
+      by: 'test',
     });
   });
   after(async () => {
