@@ -136,7 +136,13 @@ function startLogin(sp: ServiceProvider, tenants: TenantStore): Start {
       if (error instanceof SamlError) return refused(error, error.code === 'TENANT_NOT_FOUND' ? 404 : 400);
       throw error;
     }
-    return login.binding === 'post' ? page(login.html) : redirect(login.url);
+    if (login.binding === 'post') return page(login.html);
+    // The address the user typed, for the IdP's sign-in page (Entra ID, Google and the test IdP
+    // read login_hint); outside the signed query parameters, so it changes nothing else.
+    if (!('email' in target)) return redirect(login.url);
+    const url = new URL(login.url);
+    url.searchParams.set('login_hint', target.email);
+    return redirect(url.href);
   };
 }
 
