@@ -109,7 +109,11 @@ describe('the demo server starts and stops cleanly (issue #15)', () => {
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => {
+          resolve(code);
+        }),
+      );
       try {
         for (let i = 0; i < 600 && !output.includes('samlkit demo'); i++) await delay(100);
         assert.match(output, /samlkit demo \(express\) at/);
