@@ -8,6 +8,7 @@ import { runDemoCheck } from './shared/check.js';
 import { FRAMEWORKS, startDemo, type Framework, type RunningDemo } from './shared/demo-server.js';
 
 const CHECK_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
 
 function fail(message: string): never {
   console.error(message);
@@ -79,8 +80,21 @@ async function serve(framework: Framework, port: number): Promise<void> {
   console.log(
     `Open ${demo.baseUrl}, type alice@example.com, click Sign in (and Sign in again at the test IdP). Ctrl+C stops it.`,
   );
-  const stop = (): void => {
-    void demo.close().then(() => process.exit(0));
+  // Ctrl+C, or `kill` of this process or of npm (which relays the signal: package.json runs
+  // this script with `exec`, so no shell stands between npm and tsx, and tsx relays it here).
+  const stop = (signal: NodeJS.Signals): void => {
+    console.log(`${signal}: stopping the demo`);
+    // A connection that will not close must not keep the process alive.
+    setTimeout(() => process.exit(0), STOP_TIMEOUT_MS).unref();
+    demo.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(
+          `The demo did not stop cleanly: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -49,8 +49,11 @@ export async function signInAtTestIdp(
   );
   const signIn = readForm(idpPage.body);
   expect(signIn.fields.SAMLRequest !== undefined, 'test IdP', 'a SAMLRequest in its sign-in form');
+  // The address typed in the app comes pre-filled (login_hint): clicking Sign in as it stands must
+  // sign in that user, not someone else.
+  expect(signIn.fields.email === email, 'test IdP', `its email field pre-filled with ${email}`);
 
-  const posted = await browser.post(signIn.action, { ...signIn.fields, email });
+  const posted = await browser.post(signIn.action, signIn.fields);
   expect(posted.status === 200, 'test IdP Sign in', 'the page that posts the response to the app', posted);
   const toAcs = readForm(posted.body);
   expect(toAcs.fields.SAMLResponse !== undefined, 'test IdP Sign in', 'a SAMLResponse form field');

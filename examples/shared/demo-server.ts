@@ -32,57 +32,73 @@ export interface RunningDemo {
 
 /**
  * Starts the demo app. Rejects with the `listen` error (`code: 'EADDRINUSE'` for a busy port).
- * The server listens first: the tenant's ACS URL needs its port.
+ * The app is attached to the server before it listens, so that no request can arrive at a server
+ * without a handler (it would never be answered). The tenant's ACS URL needs the port first: for
+ * port 0, a free port is found beforehand.
  */
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const host = options.host ?? '127.0.0.1';
+  const port = options.port === undefined || options.port === 0 ? await freePort(host) : options.port;
+  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const server = createServer();
-  await listen(server, options.port ?? 0, host);
+  const store = new MemoryStore();
+  const { entityId, acsUrl, sloUrl } = tenantUrls(baseUrl, DEMO_TENANT);
+  // Single Logout: the test IdP offers it, and the tenant signs its logout messages.
+  const testIdp = await createTestIdp({
+    preset: 'generic',
+    ssoUrl: `${baseUrl}/test-idp/sso`,
+    sloUrl: `${baseUrl}/test-idp/slo`,
+    sp: { entityId, acsUrl, sloUrl },
+  });
+  const signing = await generateSpKeyPair({ commonName: 'samlkit demo SP' });
+  await store.put({
+    id: DEMO_TENANT,
+    emailDomains: ['example.com'],
+    sp: { entityId, acsUrl, sloUrl, signing },
+    idp: parseIdpMetadata(testIdp.metadata()).idp,
+    roles: { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' },
+  });
+  // The demo's operator vouches for the domain, so that the home page routes it (docs/domains.md).
+  await createDomainOwnership({ tenants: store }).verifyByOperator(DEMO_TENANT, 'example.com', {
+    by: 'demo',
+  });
+  const app: ExampleAppOptions = { baseUrl, tenants: store, state: store, sessions: store, testIdp };
+  let closeApp = (): Promise<void> => Promise.resolve();
+  if (options.framework === 'fastify') {
+    const fastify = await createFastifyApp(app, server);
+    closeApp = () => fastify.close();
+  } else {
+    server.on('request', createExpressApp(app));
+  }
   try {
-    const { port } = server.address() as AddressInfo;
-    const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    const store = new MemoryStore();
-    const { entityId, acsUrl, sloUrl } = tenantUrls(baseUrl, DEMO_TENANT);
-    // Single Logout: the test IdP offers it, and the tenant signs its logout messages.
-    const testIdp = await createTestIdp({
-      preset: 'generic',
-      ssoUrl: `${baseUrl}/test-idp/sso`,
-      sloUrl: `${baseUrl}/test-idp/slo`,
-      sp: { entityId, acsUrl, sloUrl },
-    });
-    const signing = await generateSpKeyPair({ commonName: 'samlkit demo SP' });
-    await store.put({
-      id: DEMO_TENANT,
-      emailDomains: ['example.com'],
-      sp: { entityId, acsUrl, sloUrl, signing },
-      idp: parseIdpMetadata(testIdp.metadata()).idp,
-      roles: { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' },
-    });
-    // The demo's operator vouches for the domain, so that the home page routes it (docs/domains.md).
-    await createDomainOwnership({ tenants: store }).verifyByOperator(DEMO_TENANT, 'example.com', {
-      by: 'demo',
-    });
-    const app: ExampleAppOptions = { baseUrl, tenants: store, state: store, sessions: store, testIdp };
-    let closeApp = (): Promise<void> => Promise.resolve();
-    if (options.framework === 'fastify') {
-      const fastify = await createFastifyApp(app, server);
-      closeApp = () => fastify.close();
-    } else {
-      server.on('request', createExpressApp(app));
-    }
-    return {
-      baseUrl,
-      tenants: store,
-      testIdp,
-      close: async () => {
-        await closeApp();
-        await closeServer(server);
-      },
-    };
+    await listen(server, port, host);
   } catch (error) {
-    await closeServer(server);
+    await closeApp().catch(() => undefined); // the listen error is the one to report
     throw error;
   }
+  return {
+    baseUrl,
+    tenants: store,
+    testIdp,
+    close: async () => {
+      await closeApp();
+      await closeServer(server);
+    },
+  };
+}
+
+/** A port that is free on `host` now (the OS picks it); the demo listens on it right after. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => {
+        resolve(port);
+      });
+    });
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -173,7 +173,13 @@ function startLogin(sp: ServiceProvider, tenants: TenantStore, secure: boolean):
     }
     // As long as the login may take at the IdP (requestTtlSeconds), for this browser only.
     const cookie = { 'set-cookie': loginCookie(login.browserSecret, 600, secure) };
-    return login.binding === 'post' ? page(login.html, 200, cookie) : redirect(login.url, cookie);
+    if (login.binding === 'post') return page(login.html, 200, cookie);
+    // The address the user typed, for the IdP's sign-in page (Entra ID, Google and the test IdP
+    // read login_hint); outside the signed query parameters, so it changes nothing else.
+    if (!('email' in target)) return redirect(login.url, cookie);
+    const url = new URL(login.url);
+    url.searchParams.set('login_hint', target.email);
+    return redirect(url.href, cookie);
   };
 }
 

@@ -18,6 +18,8 @@ interface SignInRequest {
   readonly SAMLRequest: string;
   readonly RelayState?: string | undefined;
   readonly binding: 'redirect' | 'post';
+  /** The address the user typed in the app (`login_hint`, as Entra ID and Google read it). */
+  readonly loginHint?: string | undefined;
 }
 
 export function testIdpRoutes(idp: TestIdp): readonly ExampleRoute[] {
@@ -25,7 +27,7 @@ export function testIdpRoutes(idp: TestIdp): readonly ExampleRoute[] {
     Promise.resolve(
       request.SAMLRequest === ''
         ? messagePage('Test IdP', 'No SAMLRequest: start the sign-in from the app.', 400)
-        : page(signInPage(request, TEST_IDP_USERS[0]?.email ?? '')),
+        : page(signInPage(request, request.loginHint ?? '')),
     );
 
   // Single Logout (SAML profiles §4.4): the test IdP keeps no session, so it only answers.
@@ -63,7 +65,12 @@ export function testIdpRoutes(idp: TestIdp): readonly ExampleRoute[] {
       method: 'GET',
       path: '/test-idp/sso',
       handler: ({ query }) =>
-        signIn({ SAMLRequest: query.SAMLRequest ?? '', RelayState: query.RelayState, binding: 'redirect' }),
+        signIn({
+          SAMLRequest: query.SAMLRequest ?? '',
+          RelayState: query.RelayState,
+          binding: 'redirect',
+          loginHint: query.login_hint,
+        }),
     },
     {
       method: 'POST',

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { SamlError } from '../index.js';
 import * as inspect from './inspect.js';
+import * as init from './init.js';
 import { CliError, EXIT, messageOf, type CliIo, type ExitCode } from './io.js';
 import * as keygen from './keygen.js';
 import * as metadata from './metadata.js';
@@ -27,6 +28,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   metadata: { ...metadata, summary: 'print our SP metadata, or read an IdP\'s metadata into "idp" JSON' },
   keygen: { ...keygen, summary: 'generate an SP signing key and certificate' },
   setup: { ...setup, summary: "print what to enter in the tenant's IdP console" },
+  init: { ...init, summary: 'write a tenant.json to start from, with PEMs read from files' },
 };
 
 /** The help text of `samlkit`. */

@@ -37,9 +37,14 @@ The input (a file, or standard input for - or none) may be raw XML, base64, URL-
 an HTTP-Redirect value (raw DEFLATE + base64), a whole form body (SAMLResponse=…&RelayState=…) or
 a whole URL with ?SAMLRequest=… . DOCTYPEs are refused; the input is capped at ${MAX_INPUT_CHARS} characters.
 
+NameIDs and attribute values are redacted (a***@example.com), as by "samlkit verify"; attributes
+named like groups or roles stay readable.
+
 Options:
-  --xml        print the decoded document, re-indented, instead of the summary
-  -h, --help   show this help
+  --xml                  print the decoded document, re-indented, instead of the summary
+                         (as sent: with the personal data it carries)
+  --show-personal-data   show NameIDs and attribute values in clear
+  -h, --help             show this help
 
 Exit codes: 0 shown, 2 bad arguments or input that cannot be read or decoded.
 `;
@@ -61,7 +66,13 @@ const NAMESPACE_LABELS: Readonly<Record<string, string>> = {
  * ```
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const command = parseCommand(argv, { xml: { type: 'boolean' } }, 1, HELP, io);
+  const command = parseCommand(
+    argv,
+    { xml: { type: 'boolean' }, 'show-personal-data': { type: 'boolean' } },
+    1,
+    HELP,
+    io,
+  );
   if (command === undefined) return EXIT.ok;
   const { values, positionals } = command;
   const message = decodeInput(await readInput(io, positionals[0] ?? '-'));
@@ -70,7 +81,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     io.stdout(prettyXml(parsed.document));
     return EXIT.ok;
   }
-  io.stdout(summarize(parsed.document, parsed.root, message, parsed.warnings, io.now()).join('\n') + '\n');
+  const personal = values['show-personal-data'] === true ? (value: string) => value : redact;
+  io.stdout(
+    summarize(parsed.document, parsed.root, message, parsed.warnings, io.now(), personal).join('\n') + '\n',
+  );
   return EXIT.ok;
 }
 
@@ -81,6 +95,7 @@ export function summarize(
   message: DecodedMessage,
   warnings: readonly string[],
   now: Date,
+  personal: (value: string) => string = redact,
 ): string[] {
   const label = NAMESPACE_LABELS[root.namespaceURI ?? ''] ?? `namespace ${root.namespaceURI ?? '(none)'}`;
   const lines = [`${root.localName ?? root.tagName} (${label})`];
@@ -99,15 +114,18 @@ export function summarize(
   if (root.namespaceURI === NS.metadata) {
     lines.push(...fields(head, '  '), ...metadataLines(root, now));
   } else if (root.namespaceURI === NS.assertion && root.localName === 'Assertion') {
-    lines.push(...fields([...head, ...assertionRows(root, now)], '  '), ...attributeLines(root));
+    lines.push(
+      ...fields([...head, ...assertionRows(root, now, personal)], '  '),
+      ...attributeLines(root, personal),
+    );
   } else {
-    lines.push(...fields([...head, ...messageRows(root, now)], '  '));
+    lines.push(...fields([...head, ...messageRows(root, now, personal)], '  '));
     for (const assertion of descendantsNamed(document, NS.assertion, 'Assertion')) {
       lines.push(
         '',
         `Assertion ${attributeOf(assertion, 'ID') ?? '(no ID)'}, ${where(assertion, root)}`,
-        ...fields(assertionRows(assertion, now), '  '),
-        ...attributeLines(assertion),
+        ...fields(assertionRows(assertion, now, personal), '  '),
+        ...attributeLines(assertion, personal),
       );
     }
     for (const encrypted of descendantsNamed(document, NS.assertion, 'EncryptedAssertion')) {
@@ -148,8 +166,17 @@ function logoutRow(root: Element): Row | undefined {
   return undefined;
 }
 
+/** Attribute names whose values are group or role names. */
+const GROUP_LIKE = /group|role|memberof/i;
+
+/** `alice@example.com` → `a***@example.com`, anything else → its first character and `***`. */
+export function redact(value: string): string {
+  const at = value.lastIndexOf('@');
+  return at > 0 ? `${value.slice(0, 1)}***${value.slice(at)}` : `${value.slice(0, 1)}***`;
+}
+
 /** The rows of a protocol message (Response, AuthnRequest, LogoutRequest, …). */
-function messageRows(root: Element, now: Date): Row[] {
+function messageRows(root: Element, now: Date, personal: (value: string) => string): Row[] {
   const rows: Row[] = [];
   const add = (label: string, value: string | undefined): void => {
     if (value !== undefined) rows.push([label, value]);
@@ -190,7 +217,7 @@ function messageRows(root: Element, now: Date): Row[] {
     add('RequestedAuthnContext', `${attributeOf(requested, 'Comparison') ?? 'exact'}: ${classes.join(', ')}`);
   }
   const nameId = childNamed(root, NS.assertion, 'NameID');
-  if (nameId !== undefined) rows.push(...nameIdRows(nameId));
+  if (nameId !== undefined) rows.push(...nameIdRows(nameId, personal));
   for (const index of childrenNamed(root, NS.protocol, 'SessionIndex')) add('SessionIndex', textOf(index));
   const status = childNamed(root, NS.protocol, 'Status');
   if (status !== undefined) {
@@ -206,12 +233,12 @@ function messageRows(root: Element, now: Date): Row[] {
   return rows;
 }
 
-function nameIdRows(nameId: Element): Row[] {
-  const rows: Row[] = [['NameID', textOf(nameId)]];
+function nameIdRows(nameId: Element, personal: (value: string) => string): Row[] {
+  const rows: Row[] = [['NameID', personal(textOf(nameId))]];
   rows.push(['  Format', attributeOf(nameId, 'Format') ?? '(none: unspecified)']);
   for (const name of ['NameQualifier', 'SPNameQualifier', 'SPProvidedID']) {
     const value = attributeOf(nameId, name);
-    if (value !== undefined) rows.push([`  ${name}`, value]);
+    if (value !== undefined) rows.push([`  ${name}`, name === 'SPProvidedID' ? personal(value) : value]);
   }
   return rows;
 }
@@ -223,7 +250,7 @@ function where(element: Element, root: Element): string {
   return `inside ${path.reverse().join(' > ')}`;
 }
 
-function assertionRows(assertion: Element, now: Date): Row[] {
+function assertionRows(assertion: Element, now: Date, personal: (value: string) => string): Row[] {
   const rows: Row[] = [];
   const add = (label: string, value: string | undefined): void => {
     if (value !== undefined) rows.push([label, value]);
@@ -236,7 +263,7 @@ function assertionRows(assertion: Element, now: Date): Row[] {
   add('Issuer', issuer === undefined ? '(none)' : textOf(issuer));
   const subject = childNamed(assertion, NS.assertion, 'Subject');
   const nameId = subject === undefined ? undefined : childNamed(subject, NS.assertion, 'NameID');
-  if (nameId !== undefined) rows.push(...nameIdRows(nameId));
+  if (nameId !== undefined) rows.push(...nameIdRows(nameId, personal));
   else if (subject !== undefined && childNamed(subject, NS.assertion, 'EncryptedID') !== undefined) {
     add('NameID', '(encrypted: EncryptedID)');
   }
@@ -273,7 +300,7 @@ function assertionRows(assertion: Element, now: Date): Row[] {
   return rows;
 }
 
-function attributeLines(assertion: Element): string[] {
+function attributeLines(assertion: Element, personal: (value: string) => string): string[] {
   const lines: string[] = [];
   const attributes = childrenNamed(assertion, NS.assertion, 'AttributeStatement').flatMap((statement) =>
     childrenNamed(statement, NS.assertion, 'Attribute'),
@@ -282,8 +309,12 @@ function attributeLines(assertion: Element): string[] {
     lines.push(`  Attributes (${attributes.length})`);
     for (const attribute of attributes) {
       const friendly = attributeOf(attribute, 'FriendlyName');
-      const values = childrenNamed(attribute, NS.assertion, 'AttributeValue').map(textOf);
       const name = `${attributeOf(attribute, 'Name') ?? '(no Name)'}${friendly === undefined ? '' : ` (${friendly})`}`;
+      // Groups and roles are what an admin checks, and name no one: shown, as `verify` shows groups.
+      const shown = GROUP_LIKE.test(name) ? (value: string) => value : personal;
+      const values = childrenNamed(attribute, NS.assertion, 'AttributeValue').map((value) =>
+        shown(textOf(value)),
+      );
       lines.push(`    ${name}: ${values.join(', ')}`);
     }
   }
@@ -296,7 +327,8 @@ function encryptedLines(encrypted: Element, root: Element): string[] {
   );
   return [
     `EncryptedAssertion, ${where(encrypted, root)}`,
-    '  Its contents are encrypted for the SP and not shown (samlkit does not decrypt assertions yet).',
+    "  Its contents are encrypted for the SP and not shown here. With the tenant's sp.decryption key,",
+    '  "samlkit verify --tenant tenant.json" decrypts and checks it.',
     ...fields(
       methods.map((method): Row => ['EncryptionMethod', method]),
       '  ',

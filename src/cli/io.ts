@@ -59,9 +59,10 @@ export function inputError(message: string): CliError {
 
 /**
  * Runs `node:util` `parseArgs` and turns its argument errors (unknown option, missing value…)
- * into usage errors.
+ * into usage errors in our own words: Node's messages quote the option unevenly and suggest
+ * `-- "--tenat"`, which is never what a mistyped option needs.
  */
-function parseOrUsage<T>(parse: () => T): T {
+function parseOrUsage<T>(parse: () => T, known: readonly string[]): T {
   try {
     return parse();
   } catch (error) {
@@ -71,10 +72,46 @@ function parseOrUsage<T>(parse: () => T): T {
       typeof error.code === 'string' &&
       error.code.startsWith('ERR_PARSE_ARGS')
     ) {
-      throw usageError(error.message);
+      throw usageError(argumentMessage(error.code, error.message, known));
     }
     throw error;
   }
+}
+
+/** Our message for a `parseArgs` error; `known` are the command's long option names. */
+function argumentMessage(code: string, message: string, known: readonly string[]): string {
+  const option = /^Option '(-[^\s']*)/.exec(message)?.[1] ?? /^Unknown option '([^']*)'/.exec(message)?.[1];
+  if (option === undefined) return message;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const closest = closestOption(option.replace(/^-+/, '').split('=')[0] ?? '', known);
+    return `unknown option ${option}${closest === undefined ? '' : ` (did you mean --${closest}?)`}`;
+  }
+  if (message.endsWith('argument missing')) return `${option} needs a value`;
+  if (message.includes('does not take an argument')) return `${option} takes no value`;
+  return message;
+}
+
+/** The known option at most two edits away (a typo), or one that starts with what was typed. */
+function closestOption(typed: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = name.startsWith(typed) && typed.length >= 2 ? 1 : editDistance(typed, name);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
@@ -94,13 +131,15 @@ export function parseCommand<const O extends Options>(
   help: string,
   io: CliIo,
 ): Parsed<O> | undefined {
-  const parsed = parseOrUsage(() =>
-    parseArgs({
-      args: [...argv],
-      options: { ...options, ...HELP_OPTION },
-      allowPositionals: true,
-      strict: true,
-    }),
+  const parsed = parseOrUsage(
+    () =>
+      parseArgs({
+        args: [...argv],
+        options: { ...options, ...HELP_OPTION },
+        allowPositionals: true,
+        strict: true,
+      }),
+    [...Object.keys(options), 'help'],
   );
   if ((parsed.values as { readonly help?: boolean }).help === true) {
     io.stdout(help);

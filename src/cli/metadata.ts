@@ -10,6 +10,7 @@ import { buildSpMetadata, parseIdpMetadata, type IdpMetadata } from '../index.js
 import { expiryOf } from './format.js';
 import {
   EXIT,
+  inputError,
   parseCommand,
   readInput,
   timeOption,
@@ -18,14 +19,14 @@ import {
   type CliIo,
   type ExitCode,
 } from './io.js';
-import { loadTenant, tenantPath } from './tenant-file.js';
+import { loadTenantOrDraft, tenantPath } from './tenant-file.js';
 
 /** The help text of `samlkit metadata`. */
 export const HELP = `Usage: samlkit metadata sp --tenant tenant.json [--sign] [--valid-days N]
        samlkit metadata idp <file|url> [--entity-id ID] [--allow-http] [--allow-private-addresses]
 
 metadata sp   prints our (the SP's) metadata for the tenant: the document the IdP admin uploads.
-  --tenant FILE              the tenant configuration (JSON)                     (required)
+  --tenant FILE              the tenant configuration (JSON), or a draft without "idp" (required)
   --sign                     sign it with the tenant's sp.signing key
   --valid-days N             it expires N days from now (validUntil)
 
@@ -92,12 +93,20 @@ async function sp(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       ? undefined
       : wholeNumber(values['valid-days'], '--valid-days', 1, 36_500);
   const now = io.now();
-  const tenant = await loadTenant(io, path, now);
-  const xml = buildSpMetadata(tenant, {
-    now,
-    ...(values.sign === true && { sign: true }),
-    ...(validDays !== undefined && { validDays }),
-  });
+  // A draft will do: the IdP's admin needs our metadata before they can send theirs.
+  const tenant = await loadTenantOrDraft(io, path, now);
+  let xml: string;
+  try {
+    xml = buildSpMetadata(tenant, {
+      now,
+      ...(values.sign === true && { sign: true }),
+      ...(validDays !== undefined && { validDays }),
+    });
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith('Invalid tenant'))
+      throw inputError(`${path}: ${error.message}`);
+    throw error;
+  }
   io.stdout(xml.endsWith('\n') ? xml : `${xml}\n`);
   return EXIT.ok;
 }

@@ -19,7 +19,7 @@ console's names, and what to send back. tenant.json may be a draft without "idp"
 Options:
   --tenant FILE       the tenant configuration (JSON)                            (required)
   --idp NAME          the IdP console: ${PRESETS.join(', ')}
-                      (default: the tenant's preset)
+                      (entra and entra-id mean azure; default: the tenant's preset)
   --login-url URL     your app's page that starts a login for this tenant
   --json              print the instructions as JSON
   -h, --help          show this help
@@ -27,7 +27,21 @@ Options:
 Exit codes: 0 printed, 2 bad arguments or tenant.
 `;
 
+/** Names an admin may use for a console: Entra ID is the `azure` preset. */
+const ALIASES: Readonly<Record<string, IdpPresetName>> = {
+  entra: 'azure',
+  'entra-id': 'azure',
+  'azure-ad': 'azure',
+  'google-workspace': 'google',
+};
+
 const isPreset = (name: string): name is IdpPresetName => PRESETS.includes(name);
+
+/** The preset an `--idp` value names (a preset name or an alias), or `undefined`. */
+export function presetNamed(name: string): IdpPresetName | undefined {
+  const lower = name.toLowerCase();
+  return isPreset(lower) ? lower : ALIASES[lower];
+}
 
 /**
  * Runs `samlkit setup`.
@@ -55,9 +69,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
   if (parsed === undefined) return EXIT.ok;
   const { values } = parsed;
   const path = tenantPath(values.tenant);
-  const preset = values.idp;
-  if (preset !== undefined && !isPreset(preset)) {
-    throw usageError(`--idp must be one of ${PRESETS.join(', ')}, not ${JSON.stringify(preset)}`);
+  const preset = values.idp === undefined ? undefined : presetNamed(values.idp);
+  if (values.idp !== undefined && preset === undefined) {
+    throw usageError(
+      `--idp must be one of ${PRESETS.join(', ')} or entra, not ${JSON.stringify(values.idp)}`,
+    );
   }
   const loginUrl = values['login-url'];
   const draft = await loadDraft(io, path);

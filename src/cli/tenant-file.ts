@@ -25,7 +25,22 @@ export function tenantPath(value: string | undefined): string {
  * (certificates expired or about to) are written to stderr as warnings.
  */
 export async function loadTenant(io: CliIo, path: string, now: Date): Promise<Tenant> {
+  return tenantOf(io, path, await readJsonFile(io, path, 'tenant file'), now);
+}
+
+/**
+ * Reads a tenant, or a draft when the file has no `idp` yet (what `samlkit init` writes before the
+ * IdP's values exist). A draft is validated by the function it is given to (a TypeError).
+ */
+export async function loadTenantOrDraft(io: CliIo, path: string, now: Date): Promise<Tenant | TenantDraft> {
   const json = await readJsonFile(io, path, 'tenant file');
+  if (typeof json === 'object' && json !== null && !Array.isArray(json) && !('idp' in json)) {
+    return json as TenantDraft;
+  }
+  return tenantOf(io, path, json, now);
+}
+
+function tenantOf(io: CliIo, path: string, json: unknown, now: Date): Tenant {
   let tenant: Tenant;
   try {
     // `defineTenant` checks every field of the untyped JSON at runtime and throws a TypeError.

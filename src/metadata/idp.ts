@@ -114,7 +114,7 @@ export function parseIdpMetadata(xml: string, options: ParseIdpMetadataOptions =
       hint: 'The metadata of one IdP is a few kilobytes; this looks like a federation-wide aggregate. Use the metadata of your application in the IdP, or pass a larger maxBytes.',
     });
   }
-  const parsed = parseXml(xml, METADATA_TOKEN_LIMITS);
+  const parsed = parseMetadataXml(xml);
   const { entityId, entity, path } = selectEntity(parsed.root, options.entityId);
   const role = idpDescriptor(entity, entityId);
   const signatureVerified = keys !== undefined && verifySignatures(path, parsed, keys);
@@ -186,6 +186,38 @@ export function resolveParseOptions(options: ParseIdpMetadataOptions): {
 
 const downloadHint =
   'Download the metadata again from the IdP (Entra ID: Enterprise applications > your application > Single sign-on > SAML Certificates > Federation Metadata XML; Okta: Applications > your application > Sign On > Metadata URL; Google Workspace: Admin console > Apps > Web and mobile apps > your app > Download metadata).';
+
+const HTML_PAGE = 'The metadata is an HTML page (a sign-in or download page), not the XML metadata document';
+
+/**
+ * Parses the document with the hardened parser, and says what went wrong in terms of metadata:
+ * an admin pastes a URL, uploads a login page or a truncated file far more often than an IdP sends
+ * broken XML, and the parser's own hint speaks of responses posted to an ACS URL.
+ */
+function parseMetadataXml(xml: string): ParsedXml {
+  const text = xml.trim();
+  if (text === '') invalid('The metadata is empty');
+  if (/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(text)) {
+    invalid('The metadata given is a URL, not the metadata document', {
+      hint: 'Download the document first: fetchIdpMetadata(url) from samlkit/fetch, or "samlkit metadata idp <url>", or paste the XML the URL returns.',
+    });
+  }
+  // Web pages start with a DOCTYPE, which the parser refuses as such (DTD_FORBIDDEN): say what it is.
+  if (/^(?:<\?xml[^>]*>\s*)?<!doctype\s+html/i.test(text)) invalid(HTML_PAGE);
+  let parsed: ParsedXml;
+  try {
+    parsed = parseXml(xml, METADATA_TOKEN_LIMITS);
+  } catch (error) {
+    if (!(error instanceof SamlError) || error.code !== 'MALFORMED_XML') throw error;
+    throw new SamlError(error.code, error.message.replace(/^The document/, 'The metadata'), {
+      hint: `The metadata is not a complete XML document: upload the whole file, not a part of it or a web page. ${downloadHint}`,
+    });
+  }
+  if ((parsed.root.localName ?? '').toLowerCase() === 'html') {
+    invalid(HTML_PAGE);
+  }
+  return parsed;
+}
 
 function invalid(message: string, details: Partial<SamlErrorDetails> = {}): never {
   fail(METADATA_INVALID, message, { hint: downloadHint, ...details });

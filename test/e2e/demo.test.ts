@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DOMParser } from '@xmldom/xmldom';
 import { parseIdpMetadata, SamlError } from 'samlkit';
@@ -49,7 +51,91 @@ async function signedIn(baseUrl: string, email: string): Promise<Browser> {
   return browser;
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => {
+        resolve(port);
+      });
+    });
+    probe.on('error', reject);
+  });
+}
+
 const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
+
+describe('the demo server starts and stops cleanly (issue #15)', () => {
+  it('answers every request that reaches it while starting: the app is attached before it listens', async () => {
+    const port = await freePort();
+    const state = { started: false };
+    const starting = startDemo({ port }).finally(() => {
+      state.started = true;
+    });
+    const answers: number[] = [];
+    // Knock until the demo is up; a request accepted before the handler exists would hang.
+    while (!state.started) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5_000) });
+        answers.push(response.status);
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause;
+        assert.equal(cause?.code, 'ECONNREFUSED', `a request failed otherwise: ${String(error)}`);
+      }
+    }
+    const demo = await starting;
+    try {
+      assert.ok(
+        answers.every((status) => status === 200),
+        answers.join(' '),
+      );
+      assert.equal((await fetch(`${demo.baseUrl}/`)).status, 200);
+    } finally {
+      await demo.close();
+    }
+  });
+
+  for (const [signal, how] of [
+    ['SIGTERM', ['npm', 'run', 'demo', '--']],
+    ['SIGINT', [process.execPath, '--import', 'tsx', 'examples/demo.ts']],
+  ] as const) {
+    it(`${how[0] === 'npm' ? '`npm run demo &` then kill' : 'the demo process'} (${signal}): exits, and nothing is left listening`, async () => {
+      const port = await freePort();
+      const [command = '', ...args] = how;
+      const child = spawn(command, [...args, '--port', String(port)], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => {
+          resolve(code);
+        }),
+      );
+      try {
+        for (let i = 0; i < 600 && !output.includes('samlkit demo'); i++) await delay(100);
+        assert.match(output, /samlkit demo \(express\) at/);
+        assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+        child.kill(signal);
+        await exited;
+        // The node server under npm and tsx is gone too: the port refuses connections.
+        let refused = false;
+        for (let i = 0; i < 50 && !refused; i++) {
+          refused = await fetch(`http://127.0.0.1:${port}/`).then(
+            () => false,
+            () => true,
+          );
+          if (!refused) await delay(100);
+        }
+        assert.ok(refused, `port ${port} still answers after ${signal}:\n${output}`);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    });
+  }
+});
 
 describe('npm run demo -- --check', () => {
   it('signs Alice in headlessly, says so, and exits 0', async () => {
@@ -70,6 +156,13 @@ for (const framework of FRAMEWORKS) {
     it('passes the demo check: Alice signs in and /me shows her with the admin role', async () => {
       const result = await runDemoCheck(demo.baseUrl);
       assert.deepEqual(result, { name: 'Alice Liddell', email: 'alice@example.com', roles: 'admin' });
+    });
+
+    it('signs Bob in as Bob with the default role: the test IdP pre-fills the address typed, not its first user', async () => {
+      const browser = await signedIn(demo.baseUrl, 'bob@example.com');
+      const me = await browser.get('/me');
+      assert.equal(textOf(me.body, 'signed-in-email'), 'bob@example.com');
+      assert.equal(textOf(me.body, 'signed-in-roles'), 'member');
     });
 
     it("refuses tenant A's response at tenant B's ACS (IN_RESPONSE_TO_MISMATCH), without burning A's login", async () => {

@@ -129,9 +129,17 @@ describe('samlkit inspect', () => {
     assert.match(run.stdout, /InResponseTo\s+id23dffd06a31f7ad10975c9c893bf8668\n/);
     assert.match(run.stdout, /Status\s+urn:oasis:names:tc:SAML:2\.0:status:Success\n/);
     assert.match(run.stdout, /NotOnOrAfter\s+2023-05-09T16:45:24\.198Z \(3 years ago\)/);
-    assert.match(run.stdout, new RegExp(`NameID\\s+${ENTRA.nameId}\\n\\s+Format\\s+\\S+emailAddress`));
+    // Personal data redacted, as by `verify`; --show-personal-data shows it.
+    assert.match(run.stdout, /NameID\s+f\*\*\*@herpdev\.onmicrosoft\.com\n\s+Format\s+\S+emailAddress/);
+    assert.ok(!run.stdout.includes(ENTRA.nameId));
     assert.match(run.stdout, /Audience\s+https:\/\/loopback\.ja-sore\.de:3443\/\n/);
-    assert.match(run.stdout, /identity\/claims\/displayname: fumieval\n/);
+    assert.match(run.stdout, /identity\/claims\/displayname: f\*\*\*\n/);
+    const shown = await cli(['inspect', '--show-personal-data', '-'], {
+      stdin: entraXml,
+      now: new Date('2026-05-09T16:45:24Z'),
+    });
+    assert.match(shown.stdout, new RegExp(`NameID\\s+${ENTRA.nameId}\\n\\s+Format\\s+\\S+emailAddress`));
+    assert.match(shown.stdout, /identity\/claims\/displayname: fumieval\n/);
     assert.match(
       run.stdout,
       /Signed\s+Assertion _7dd71b79-0320-4c6b-b524-72f6993d8100 \(rsa-sha256, sha256\)/,
@@ -657,7 +665,7 @@ describe('samlkit keygen', () => {
       [['keygen', '--cn', ''], /commonName must be a non-empty string/],
       [['keygen', '--cn', 'x', '--days', '-1'], /Option '--days' argument is ambiguous|--days must be/],
       [['keygen', '--cn', 'x', '--key-size', '1024'], /--key-size must be a whole number from 2048 to 8192/],
-      [['keygen', '--cn', 'x', '--bits', '2048'], /Unknown option '--bits'/],
+      [['keygen', '--cn', 'x', '--bits', '2048'], /^samlkit keygen: unknown option --bits\n/],
     ] as const) {
       const run = await cli(argv);
       assert.equal(run.code, 2, argv.join(' '));
@@ -750,8 +758,21 @@ describe('samlkit', () => {
     assert.equal(option.code, 2);
     assert.match(
       option.stderr,
-      /^samlkit inspect: Unknown option '--json'.*\nRun "samlkit inspect --help" for usage\.\n$/,
+      /^samlkit inspect: unknown option --json\nRun "samlkit inspect --help" for usage\.\n$/,
     );
+    // A typo gets the closest option, in a message with balanced quotes (no Node wording).
+    for (const [argv, expected] of [
+      [
+        ['metadata', 'sp', '--tenat', 't.json'],
+        'samlkit metadata sp: unknown option --tenat (did you mean --tenant?)\n',
+      ],
+      [['setup', '--tenant'], 'samlkit setup: --tenant needs a value\n'],
+      [['metadata', 'sp', '--sign=yes'], 'samlkit metadata sp: --sign takes no value\n'],
+    ] as const) {
+      const typo = await cli(argv);
+      assert.equal(typo.code, 2);
+      assert.ok(typo.stderr.startsWith(expected), typo.stderr);
+    }
   });
 
   describe('as a process (the bin)', () => {
@@ -814,5 +835,138 @@ describe('samlkit', () => {
       assert.equal(again.status, 2);
       assert.match(again.stderr, /cannot write sp\.key: EEXIST/);
     });
+  });
+});
+
+describe('samlkit init (issue #15)', () => {
+  const metadata = fixturePath('metadata/azure-entra-federationmetadata-b20a2822.xml');
+  const base = ['init', '--id', 'acme', '--base-url', 'https://app.example.com/', '--domain', 'acme.com'];
+
+  it('writes a draft without IdP values, which setup and metadata sp take', async () => {
+    const run = await cli([...base, '--idp', 'entra']);
+    assert.equal(run.code, 0, run.stderr);
+    const file = run.written.get('tenant.json');
+    assert.ok(file !== undefined);
+    assert.equal(file.mode, 0o644);
+    assert.deepEqual(JSON.parse(file.data), {
+      id: 'acme',
+      preset: 'azure',
+      sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acs' },
+      emailDomains: ['acme.com'],
+    });
+    assert.match(run.stdout, /a draft: no IdP values yet/);
+    const files = { 'tenant.json': file.data };
+    const sp = await cli(['metadata', 'sp', '--tenant', 'tenant.json'], { files });
+    assert.equal(sp.code, 0, sp.stderr);
+    assert.match(sp.stdout, /entityID="https:\/\/app\.example\.com\/saml\/acme"/);
+    assert.match(sp.stdout, /Location="https:\/\/app\.example\.com\/saml\/acs"/);
+    const setup = await cli(['setup', '--tenant', 'tenant.json'], { files });
+    assert.equal(setup.code, 0, setup.stderr);
+    assert.match(setup.stdout, /Entra/);
+  });
+
+  it('reads the IdP from its metadata file, and certificates and keys from PEM files', async () => {
+    // The metadata's certificate expired in 2024: judged when it was current.
+    const fromMetadata = await cli([...base, '--idp-metadata', metadata], {
+      now: new Date('2023-06-01T00:00:00Z'),
+    });
+    assert.equal(fromMetadata.code, 0, fromMetadata.stderr);
+    const tenant = JSON.parse(fromMetadata.written.get('tenant.json')?.data ?? '') as TenantConfig;
+    assert.match(tenant.idp.entityId, /^https:\/\/sts\.windows\.net\//);
+    assert.ok(tenant.idp.certificates.length > 0);
+
+    const files = { 'idp.pem': KEYS.idp.cert, 'sp.key': KEYS.rollover.key, 'sp.crt': KEYS.rollover.cert };
+    const fromPem = await cli(
+      [
+        ...base,
+        ...['--idp-entity-id', 'https://idp.example.com', '--idp-cert', 'idp.pem'],
+        ...['--idp-sso-url', 'https://idp.example.com/sso', '--sp-key', 'sp.key', '--sp-cert', 'sp.crt'],
+        ...['--out', 'acme.json'],
+      ],
+      { files },
+    );
+    assert.equal(fromPem.code, 0, fromPem.stderr);
+    const written = fromPem.written.get('acme.json');
+    assert.ok(written !== undefined);
+    assert.equal(written.mode, 0o600, 'it holds our private key');
+    const config = JSON.parse(written.data) as TenantConfig;
+    assert.deepEqual(config.idp, {
+      entityId: 'https://idp.example.com',
+      certificates: [`${KEYS.idp.cert.trim()}\n`],
+      ssoUrl: 'https://idp.example.com/sso',
+    });
+    assert.equal(config.sp.signing?.privateKey.trim(), KEYS.rollover.key.trim());
+    // What init writes, verify reads.
+    const verify = await cli(['verify', '--tenant', 'acme.json', '-'], {
+      files: { 'acme.json': written.data },
+      stdin: '<x/>',
+    });
+    assert.doesNotMatch(verify.stderr, /acme\.json:/);
+  });
+
+  it('refuses what would not validate, a file that is no PEM, and mixed IdP options, writing nothing', async () => {
+    for (const [argv, message] of [
+      [['init', '--base-url', 'https://app.example.com'], /--id ID is required/],
+      [['init', '--id', 'acme'], /give --base-url, or both --entity-id and --acs-url/],
+      [[...base, '--idp', 'shibboleth'], /--idp must be one of azure, .* or entra/],
+      [[...base, '--idp-cert', 'idp.pem'], /give --idp-entity-id and at least one --idp-cert/],
+      [
+        [...base, '--idp-entity-id', 'x', '--idp-cert', 'not-pem.txt'],
+        /not-pem\.txt holds no PEM certificate/,
+      ],
+      [[...base, '--idp-metadata', metadata, '--idp-entity-id', 'x'], /--idp-metadata gives every IdP value/],
+      [[...base, '--sp-key', 'sp.key'], /--sp-key and --sp-cert go together/],
+      [
+        ['init', '--id', 'acme', '--base-url', 'ftp://app.example.com'],
+        /the tenant would not validate:\n\s+sp\./,
+      ],
+    ] as const) {
+      const run = await cli(argv, { files: { 'idp.pem': KEYS.idp.cert, 'not-pem.txt': 'hello' } });
+      assert.equal(run.code, 2, `${argv.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.equal(run.written.size, 0);
+    }
+  });
+});
+
+describe('CLI fixes of issue #15', () => {
+  it('metadata sp takes a draft tenant (no idp yet) and still refuses an invalid one', async () => {
+    const draft = {
+      id: 'acme',
+      sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acs' },
+    };
+    const run = await cli(['metadata', 'sp', '--tenant', 'draft.json'], {
+      files: { 'draft.json': JSON.stringify(draft) },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^<\?xml|^<md:EntityDescriptor/);
+    const bad = await cli(['metadata', 'sp', '--tenant', 'bad.json'], {
+      files: { 'bad.json': JSON.stringify({ id: 'acme', sp: { entityId: 'x' } }) },
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /bad\.json: Invalid tenant configuration/);
+  });
+
+  it('setup --idp entra (and entra-id) means the azure preset', async () => {
+    const files = {
+      'draft.json': JSON.stringify({
+        id: 'acme',
+        sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acs' },
+      }),
+    };
+    const azure = await cli(['setup', '--tenant', 'draft.json', '--idp', 'azure'], { files });
+    for (const name of ['entra', 'entra-id', 'Entra']) {
+      const run = await cli(['setup', '--tenant', 'draft.json', '--idp', name], { files });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, azure.stdout);
+    }
+  });
+
+  it('inspect says verify decrypts an EncryptedAssertion (it does not claim samlkit cannot)', async () => {
+    const xml = `<samlp:Response xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" ID="_r" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"><saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/></xenc:EncryptedData></saml:EncryptedAssertion></samlp:Response>`;
+    const run = await cli(['inspect', '-'], { stdin: xml });
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stdout, /does not decrypt/);
+    assert.match(run.stdout, /samlkit verify --tenant tenant\.json" decrypts and checks it/);
   });
 });

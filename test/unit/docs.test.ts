@@ -197,3 +197,14 @@ describe('every document', () => {
     assert.deepEqual(missing, [], 'cited tests that do not exist');
   });
 });
+
+describe('docs/troubleshooting.md', () => {
+  it('names every SamlErrorCode (symptom → cause → fix), and only codes that exist', () => {
+    const page = read('docs/troubleshooting.md');
+    const named = new Set([...page.matchAll(/`([A-Z][A-Z0-9_]{3,})`/g)].map((match) => match[1]));
+    const missing = SOURCE_CODES.filter((code) => !named.has(code));
+    assert.deepEqual(missing, [], `docs/troubleshooting.md does not mention ${missing.join(', ')}`);
+    const unknown = [...named].filter((code) => code !== undefined && !SOURCE_CODES.includes(code));
+    assert.deepEqual(unknown, []);
+  });
+});

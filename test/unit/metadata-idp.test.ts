@@ -365,3 +365,47 @@ describe('parseIdpMetadata: hostile or wrong documents', () => {
     assert.throws(() => parseIdpMetadata(read(OKTA), { entityId: '' }), TypeError);
   });
 });
+
+describe('parseIdpMetadata: what an admin pastes instead of metadata (issue #15)', () => {
+  const refusal = (input: string): SamlError => {
+    try {
+      parseIdpMetadata(input);
+    } catch (error) {
+      assert.ok(error instanceof SamlError, String(error));
+      return error;
+    }
+    assert.fail('accepted');
+  };
+
+  it('broken or truncated XML: a message and hint about metadata, not about an ACS URL', () => {
+    const truncated = readFileSync(
+      new URL('metadata/azure-entra-federationmetadata-b20a2822.xml', DIR),
+      'utf8',
+    ).slice(0, 500);
+    for (const input of ['<broken', truncated]) {
+      const error = refusal(input);
+      assert.equal(error.code, 'MALFORMED_XML');
+      assert.match(error.message, /^The metadata is not well-formed XML/);
+      assert.doesNotMatch(error.hint, /ACS|SAMLResponse/);
+      assert.match(error.hint, /upload the whole file/);
+    }
+  });
+
+  it('a pasted URL, an HTML page or nothing: METADATA_INVALID saying which', () => {
+    const url = refusal(
+      ' https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/federationmetadata/2007-06/federationmetadata.xml?appid=1\n',
+    );
+    assert.equal(url.code, 'METADATA_INVALID');
+    assert.match(url.message, /is a URL, not the metadata document/);
+    assert.match(url.hint, /fetchIdpMetadata/);
+    const html = refusal('<!-- page --><html><head><title>Sign in</title></head><body></body></html>');
+    assert.equal(html.code, 'METADATA_INVALID');
+    assert.match(html.message, /an HTML page/);
+    const page = refusal('<!DOCTYPE html>\n<html><body>Sign in</body></html>');
+    assert.equal(page.code, 'METADATA_INVALID', 'a web page, not an attack');
+    assert.match(page.message, /an HTML page/);
+    const empty = refusal('  \n');
+    assert.equal(empty.code, 'METADATA_INVALID');
+    assert.match(empty.message, /empty/);
+  });
+});
