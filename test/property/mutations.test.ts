@@ -74,6 +74,11 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   SAML_DISABLED: true,
   DOMAIN_ALREADY_CLAIMED: true,
   RELAY_STATE_MISMATCH: true,
+  SCIM_REQUEST_INVALID: true,
+  SCIM_UNAUTHORIZED: true,
+  SCIM_NOT_FOUND: true,
+  DIRECTORY_CONFLICT: true,
+  USER_DEACTIVATED: true,
 };
 
 interface ManifestEntry {
