@@ -81,7 +81,8 @@ function applyOperation(kind: ResourceKind, resource: JsonObject, operation: unk
           invalid('invalidValue', `${ENTERPRISE_SCHEMA} must be an object`);
         for (const [sub, subValue] of Object.entries(item as Record<string, unknown>))
           applyPath(kind, resource, op, `${ENTERPRISE_SCHEMA}:${sub}`, subValue);
-      } else {
+      } else if (!serverSet(name)) {
+        // Okta sends the group's own `id` in a rename; read-only values in a value object are ignored.
         applyPath(kind, resource, op, name, item);
       }
     }
@@ -91,6 +92,11 @@ function applyOperation(kind: ResourceKind, resource: JsonObject, operation: unk
   if ((op === 'add' || op === 'replace') && value === undefined)
     invalid('invalidValue', `Operations[${index}]: ${op} needs a value`);
   applyPath(kind, resource, op, path, value);
+}
+
+function serverSet(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'id' || lower === 'meta' || lower === 'schemas';
 }
 
 /** Parses a path; `undefined` for an attribute this server does not keep (ignored, as in POST). */

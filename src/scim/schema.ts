@@ -174,8 +174,13 @@ export function valueOf(attribute: Attribute, value: unknown, path: string, sing
     case 'string':
     case 'reference':
       return stringOf(value, path);
-    case 'complex':
-      return complexOf(attribute.subAttributes ?? [], value, path);
+    case 'complex': {
+      const subs = attribute.subAttributes ?? [];
+      // Entra ID sends the enterprise `manager` as the manager's id alone: the `value` sub-attribute.
+      if (typeof value === 'string' && attributeNamed(subs, 'value') !== undefined)
+        return value === '' ? undefined : { value: stringOf(value, `${path}.value`) };
+      return complexOf(subs, value, path);
+    }
   }
 }
 
