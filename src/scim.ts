@@ -56,3 +56,11 @@ export {
 export type { Json, JsonObject } from './scim/schema.js';
 export { MAX_FILTER_LENGTH, MAX_FILTER_NESTING } from './scim/filter.js';
 export { MAX_OPERATIONS as MAX_PATCH_OPERATIONS } from './scim/patch.js';
+export { createRedisDirectoryStore, type RedisDirectoryStoreOptions } from './scim/redis.js';
+export {
+  createPostgresDirectoryStore,
+  DIRECTORY_SCHEMA_VERSION,
+  directorySchemaSql,
+  migrateDirectory,
+  type PostgresDirectoryOptions,
+} from './scim/postgres.js';

@@ -11,7 +11,15 @@ import { fail } from '../internal/fail.js';
 import { invalid, notFound, notUnique, preconditionFailed } from './fault.js';
 import { externalIdKey, userNameKey } from './filter.js';
 import { applyPatch } from './patch.js';
-import { checkRequired, ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, type Json, type JsonObject, type ResourceKind } from './schema.js';
+import {
+  checkRequired,
+  ENTERPRISE_SCHEMA,
+  GROUP_SCHEMA,
+  USER_SCHEMA,
+  type Json,
+  type JsonObject,
+  type ResourceKind,
+} from './schema.js';
 import type { DirectoryRecord, DirectoryStore } from './store.js';
 import {
   rolesFor,
@@ -56,7 +64,12 @@ export function storedOf(record: DirectoryRecord): Stored {
   }
   const stored = parsed as Record<string, unknown> | null | undefined;
   const resource = stored?.resource;
-  if (typeof resource !== 'object' || resource === null || Array.isArray(resource) || typeof stored?.created !== 'string') {
+  if (
+    typeof resource !== 'object' ||
+    resource === null ||
+    Array.isArray(resource) ||
+    typeof stored?.created !== 'string'
+  ) {
     fail('STORE_UNAVAILABLE', 'A stored directory resource is not valid', {
       hint: 'The directory store holds a record samlkit did not write: give the directory store a key prefix or schema of its own.',
       tenantId: record.tenantId,
@@ -103,7 +116,11 @@ export async function load(context: Context, kind: ResourceKind, id: string): Pr
   return { record, stored: storedOf(record) };
 }
 
-export async function loadByKey(context: Context, kind: ResourceKind, key: string): Promise<Loaded | undefined> {
+export async function loadByKey(
+  context: Context,
+  kind: ResourceKind,
+  key: string,
+): Promise<Loaded | undefined> {
   const record = await context.store.findByKey(context.tenantId, kind, key);
   return record === undefined ? undefined : { record, stored: storedOf(record) };
 }
@@ -134,7 +151,10 @@ export async function create(context: Context, kind: ResourceKind, resource: Jso
   };
   const written = await context.store.insert(record);
   if (!written.ok) {
-    const holder = written.conflictingKey === undefined ? undefined : await loadByKey(context, kind, written.conflictingKey);
+    const holder =
+      written.conflictingKey === undefined
+        ? undefined
+        : await loadByKey(context, kind, written.conflictingKey);
     if (holder !== undefined && sameJson(holder.stored.resource, resource)) return holder;
     notUnique(written.conflictingKey?.startsWith('externalId:') === true ? 'externalId' : 'userName');
   }
@@ -190,7 +210,13 @@ export async function modify(
 }
 
 /** `PUT`: the body replaces every attribute it can (RFC 7644 §3.5.1); `id` and `meta` stay. */
-export function replace(context: Context, kind: ResourceKind, id: string, resource: JsonObject, ifMatch?: string): Promise<Loaded> {
+export function replace(
+  context: Context,
+  kind: ResourceKind,
+  id: string,
+  resource: JsonObject,
+  ifMatch?: string,
+): Promise<Loaded> {
   return modify(
     context,
     kind,
@@ -207,7 +233,13 @@ export function replace(context: Context, kind: ResourceKind, id: string, resour
 }
 
 /** `PATCH` (RFC 7644 §3.5.2). */
-export function patch(context: Context, kind: ResourceKind, id: string, body: unknown, ifMatch?: string): Promise<Loaded> {
+export function patch(
+  context: Context,
+  kind: ResourceKind,
+  id: string,
+  body: unknown,
+  ifMatch?: string,
+): Promise<Loaded> {
   return modify(
     context,
     kind,
@@ -224,7 +256,12 @@ export function patch(context: Context, kind: ResourceKind, id: string, body: un
 }
 
 /** `DELETE` (RFC 7644 §3.6); a deleted user also leaves every group. */
-export async function remove(context: Context, kind: ResourceKind, id: string, ifMatch?: string): Promise<void> {
+export async function remove(
+  context: Context,
+  kind: ResourceKind,
+  id: string,
+  ifMatch?: string,
+): Promise<void> {
   const before = await load(context, kind, id);
   if (ifMatch !== undefined && !etagMatches(ifMatch, before.record)) preconditionFailed();
   if (!(await context.store.delete(context.tenantId, kind, id))) notFound(kind);
@@ -255,12 +292,17 @@ export async function remove(context: Context, kind: ResourceKind, id: string, i
  * Checks a group's members: users of this tenant only (`members[].value` is a user `id`). Members
  * already there stay even if their user is gone (a delete races the group write); new ones must exist.
  */
-async function checkedMembers(context: Context, current: Json | undefined, next: Json | undefined): Promise<Json | undefined> {
+async function checkedMembers(
+  context: Context,
+  current: Json | undefined,
+  next: Json | undefined,
+): Promise<Json | undefined> {
   if (next === undefined) return undefined;
   const before = new Set(memberIds(current));
   const items = Array.isArray(next) ? next.filter(isObject) : [];
   const fresh = [...new Set(memberIds(items))].filter((id) => !before.has(id));
-  if (items.some((item) => typeof item.value !== 'string')) invalid('invalidValue', 'Every member needs a value (the user id)');
+  if (items.some((item) => typeof item.value !== 'string'))
+    invalid('invalidValue', 'Every member needs a value (the user id)');
   let known: ReadonlySet<string>;
   if (fresh.length > 20) {
     known = new Set((await context.store.list(context.tenantId, 'User')).map((record) => record.id));
@@ -269,7 +311,12 @@ async function checkedMembers(context: Context, current: Json | undefined, next:
     known = new Set(found.flatMap((record) => (record === undefined ? [] : [record.id])));
   }
   const unknown = fresh.find((id) => !known.has(id));
-  if (unknown !== undefined) invalid('invalidValue', 'A member is not a user of this directory', 'Provision the user before adding them to a group; nested groups are not supported.');
+  if (unknown !== undefined)
+    invalid(
+      'invalidValue',
+      'A member is not a user of this directory',
+      'Provision the user before adding them to a group; nested groups are not supported.',
+    );
   // Only value, display and type are kept; `$ref` points at this server and is rebuilt by nobody.
   return items.map((item) => ({
     value: item.value ?? '',
@@ -320,7 +367,11 @@ function groupRef(loaded: Loaded): DirectoryGroupRef {
 }
 
 /** A user with the roles of their groups' names and external IDs. */
-async function withRoles(context: Context, user: Loaded, groups?: readonly Loaded[]): Promise<DirectoryUserRoles> {
+async function withRoles(
+  context: Context,
+  user: Loaded,
+  groups?: readonly Loaded[],
+): Promise<DirectoryUserRoles> {
   const all = groups ?? (await loadAll(context, 'Group'));
   const names = all
     .filter((group) => memberIds(group.stored.resource.members).includes(user.record.id))
@@ -332,7 +383,11 @@ async function withRoles(context: Context, user: Loaded, groups?: readonly Loade
   return { user: view, roles: rolesFor(context.tenant, view.userName, names) };
 }
 
-async function emitUser(context: Context, type: 'user.created' | 'user.updated' | 'user.deactivated', user: Loaded): Promise<void> {
+async function emitUser(
+  context: Context,
+  type: 'user.created' | 'user.updated' | 'user.deactivated',
+  user: Loaded,
+): Promise<void> {
   if (context.onEvent === undefined) return;
   const event: DirectoryEvent = { type, tenantId: context.tenantId, ...(await withRoles(context, user)) };
   await context.onEvent(event);
@@ -365,9 +420,17 @@ async function emitMembershipOf(
   const users: DirectoryUserRoles[] = [];
   for (const id of affected) {
     const record = await context.store.get(context.tenantId, 'User', id);
-    if (record !== undefined) users.push(await withRoles(context, { record, stored: storedOf(record) }, groups));
+    if (record !== undefined)
+      users.push(await withRoles(context, { record, stored: storedOf(record) }, groups));
   }
-  await context.onEvent({ type: 'membership.changed', tenantId: context.tenantId, group, added, removed, users });
+  await context.onEvent({
+    type: 'membership.changed',
+    tenantId: context.tenantId,
+    group,
+    added,
+    removed,
+    users,
+  });
 }
 
 function sameJson(a: Json, b: Json): boolean {

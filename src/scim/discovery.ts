@@ -27,7 +27,11 @@ const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
  * The discovery document for a path, `null` for an unknown schema or resource type, or
  * `undefined` when the path is not a discovery endpoint.
  */
-export function discovery(collection: string | undefined, id: string | undefined, base: string | undefined): Json | null | undefined {
+export function discovery(
+  collection: string | undefined,
+  id: string | undefined,
+  base: string | undefined,
+): Json | null | undefined {
   const name = collection?.toLowerCase();
   if (name === 'serviceproviderconfig') return id === undefined ? serviceProviderConfig(base) : null;
   if (name === 'resourcetypes') return pick(resourceTypes(base), id);
@@ -37,7 +41,13 @@ export function discovery(collection: string | undefined, id: string | undefined
 
 function pick(all: JsonObject[], id: string | undefined): Json | null {
   if (id === undefined)
-    return { schemas: [LIST_SCHEMA], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all };
+    return {
+      schemas: [LIST_SCHEMA],
+      totalResults: all.length,
+      startIndex: 1,
+      itemsPerPage: all.length,
+      Resources: all,
+    };
   return all.find((item) => item.id === id) ?? null;
 }
 

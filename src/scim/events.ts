@@ -97,7 +97,11 @@ export type DirectoryEventHandler = (event: DirectoryEvent) => void | Promise<vo
  * SAML group claims carry either names or (Entra ID by default) object IDs, which Entra ID
  * provisions as the group's `externalId`: a rule matches either.
  */
-export function rolesFor(tenant: TenantConfig | undefined, userName: string, groups: readonly string[]): string[] {
+export function rolesFor(
+  tenant: TenantConfig | undefined,
+  userName: string,
+  groups: readonly string[],
+): string[] {
   if (tenant === undefined) return [];
   // mapRoles reads `tenantId`, `groups` and `attributes` of a profile; the rest is what a login would carry.
   const { roles } = mapRoles(tenant, {

@@ -44,7 +44,8 @@ export function invalid(scimType: ScimErrorType, message: string, hint?: string)
     400,
     scimType,
     message,
-    hint ?? 'Check the attribute mappings of the provisioning app in the IdP; the SCIM response detail names the field.',
+    hint ??
+      'Check the attribute mappings of the provisioning app in the IdP; the SCIM response detail names the field.',
   );
 }
 

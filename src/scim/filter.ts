@@ -20,8 +20,12 @@ export const MAX_FILTER_NESTING = 16;
 export type { Filter };
 
 /** Parses a filter, or refuses it with `invalidFilter` (never another error). */
-export function parseFilter(text: string, scimType: 'invalidFilter' | 'invalidPath' = 'invalidFilter'): Filter {
-  if (text.length > MAX_FILTER_LENGTH) invalid(scimType, `The filter is longer than ${MAX_FILTER_LENGTH} characters`);
+export function parseFilter(
+  text: string,
+  scimType: 'invalidFilter' | 'invalidPath' = 'invalidFilter',
+): Filter {
+  if (text.length > MAX_FILTER_LENGTH)
+    invalid(scimType, `The filter is longer than ${MAX_FILTER_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/u.test(text)) invalid(scimType, 'The filter contains a control character');
   let depth = 0;
@@ -38,7 +42,8 @@ export function parseFilter(text: string, scimType: 'invalidFilter' | 'invalidPa
 
 /** The unique key an `attr eq "value"` filter names, when it is one the store indexes. */
 export function indexedKey(filter: Filter, kind: 'User' | 'Group'): string | undefined {
-  if (filter.op !== 'eq' || !('compValue' in filter) || typeof filter.compValue !== 'string') return undefined;
+  if (filter.op !== 'eq' || !('compValue' in filter) || typeof filter.compValue !== 'string')
+    return undefined;
   const names = attributeNames(filter.attrPath);
   if (names === undefined || names.schema === ENTERPRISE_SCHEMA || names.path.length !== 1) return undefined;
   const name = names.path[0]?.toLowerCase();
@@ -127,7 +132,8 @@ export function matches(filter: Filter, resource: JsonObject): boolean {
       if (!('valFilter' in filter)) return false;
       const { valFilter } = filter;
       return valuesAt(resource, filter.attrPath).some(
-        (item) => typeof item === 'object' && item !== null && !Array.isArray(item) && matches(valFilter, item),
+        (item) =>
+          typeof item === 'object' && item !== null && !Array.isArray(item) && matches(valFilter, item),
       );
     }
     case 'pr':

@@ -23,7 +23,14 @@ import {
 import type { DirectoryEventHandler } from './events.js';
 import { invalid, notFound, ScimFault } from './fault.js';
 import { indexedKey, matches, parseFilter } from './filter.js';
-import { ERROR_SCHEMA, LIST_SCHEMA, resourceFromBody, type Json, type JsonObject, type ResourceKind } from './schema.js';
+import {
+  ERROR_SCHEMA,
+  LIST_SCHEMA,
+  resourceFromBody,
+  type Json,
+  type JsonObject,
+  type ResourceKind,
+} from './schema.js';
 import { discovery } from './discovery.js';
 import type { DirectoryStore } from './store.js';
 import { tokenAccepted } from './tokens.js';
@@ -135,7 +142,8 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
     try {
       return await handle(request);
     } catch (error) {
-      if (error instanceof ScimFault) return errorResponse(error.status, error.scimType, error.message, error);
+      if (error instanceof ScimFault)
+        return errorResponse(error.status, error.scimType, error.message, error);
       if (error instanceof SamlError && error.code === 'DIRECTORY_CONFLICT')
         return errorResponse(409, undefined, error.message, error);
       throw error;
@@ -153,9 +161,14 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
     const authorization = header(headers, 'authorization');
     const time = now();
     const tenant = await tenants.get(tenantId);
-    if (tenant === undefined || directory === undefined || !(await tokenAccepted(directory, tenantId, authorization, time)))
+    if (
+      tenant === undefined ||
+      directory === undefined ||
+      !(await tokenAccepted(directory, tenantId, authorization, time))
+    )
       return unauthorized();
-    if (typeof method !== 'string' || typeof path !== 'string') invalid('invalidSyntax', 'The request has no method or path');
+    if (typeof method !== 'string' || typeof path !== 'string')
+      invalid('invalidSyntax', 'The request has no method or path');
     const verb = method.toUpperCase();
     const segments = path.split('/').filter((segment) => segment !== '');
     if (segments.length > 2) notFound('Endpoint');
@@ -169,10 +182,16 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
       return known === null ? notFound('Schema or resource type') : json(200, known);
     }
     const kind: ResourceKind | undefined =
-      collection?.toLowerCase() === 'users' ? 'User' : collection?.toLowerCase() === 'groups' ? 'Group' : undefined;
+      collection?.toLowerCase() === 'users'
+        ? 'User'
+        : collection?.toLowerCase() === 'groups'
+          ? 'Group'
+          : undefined;
     if (kind === undefined) notFound('Endpoint');
     const location = (resourceId: string): string | undefined =>
-      base === undefined ? undefined : `${base}/${kind === 'User' ? 'Users' : 'Groups'}/${encodeURIComponent(resourceId)}`;
+      base === undefined
+        ? undefined
+        : `${base}/${kind === 'User' ? 'Users' : 'Groups'}/${encodeURIComponent(resourceId)}`;
     const view = (loaded: Loaded, status: number): ScimResponse => {
       const where = location(loaded.record.id);
       const shown = projected(representation(kind, loaded, where), query);
@@ -195,7 +214,10 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
       case 'GET':
         return view(await load(context, kind, id), 200);
       case 'PUT':
-        return view(await replace(context, kind, id, resourceFromBody(kind, parseBody(fields.body)), ifMatch), 200);
+        return view(
+          await replace(context, kind, id, resourceFromBody(kind, parseBody(fields.body)), ifMatch),
+          200,
+        );
       case 'PATCH':
         return view(await patch(context, kind, id, parseBody(fields.body), ifMatch), 200);
       case 'DELETE':
@@ -215,7 +237,8 @@ async function list(
   location: (id: string) => string | undefined,
 ): Promise<ScimResponse> {
   const filterText = query.filter;
-  if (filterText !== undefined && typeof filterText !== 'string') invalid('invalidFilter', 'filter must be given once');
+  if (filterText !== undefined && typeof filterText !== 'string')
+    invalid('invalidFilter', 'filter must be given once');
   const startIndex = Math.max(1, integerOf(query.startIndex, 1));
   const count = Math.min(MAX_SCIM_PAGE_SIZE, Math.max(0, integerOf(query.count, DEFAULT_SCIM_PAGE_SIZE)));
   let found: Loaded[];
@@ -242,7 +265,9 @@ async function list(
     totalResults: found.length,
     startIndex,
     itemsPerPage: page.length,
-    Resources: page.map((loaded) => projected(representation(kind, loaded, location(loaded.record.id)), query)),
+    Resources: page.map((loaded) =>
+      projected(representation(kind, loaded, location(loaded.record.id)), query),
+    ),
   });
 }
 
@@ -259,7 +284,8 @@ function projected(resource: JsonObject, query: Record<string, unknown>): JsonOb
   const out: JsonObject = {};
   for (const [name, value] of Object.entries(resource)) {
     const lower = name.toLowerCase();
-    const keep = always.has(lower) || ((include?.includes(lower) ?? true) && !(exclude?.includes(lower) ?? false));
+    const keep =
+      always.has(lower) || ((include?.includes(lower) ?? true) && !(exclude?.includes(lower) ?? false));
     if (keep) out[name] = value;
   }
   return out;
@@ -271,7 +297,13 @@ function parseBody(body: unknown): unknown {
   else if (body instanceof Uint8Array) text = Buffer.from(body).toString('utf8');
   else invalid('invalidSyntax', 'The request body must be the raw JSON text');
   if (Buffer.byteLength(text, 'utf8') > MAX_SCIM_BODY_BYTES)
-    throw new ScimFault('SCIM_REQUEST_INVALID', 413, undefined, 'The request body is too large', `A SCIM request body is at most ${MAX_SCIM_BODY_BYTES} bytes.`);
+    throw new ScimFault(
+      'SCIM_REQUEST_INVALID',
+      413,
+      undefined,
+      'The request body is too large',
+      `A SCIM request body is at most ${MAX_SCIM_BODY_BYTES} bytes.`,
+    );
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -281,7 +313,8 @@ function parseBody(body: unknown): unknown {
 
 function integerOf(value: unknown, fallback: number): number {
   if (value === undefined || value === '') return fallback;
-  if (typeof value !== 'string' || !/^-?\d{1,9}$/u.test(value)) invalid('invalidValue', 'startIndex and count must be whole numbers');
+  if (typeof value !== 'string' || !/^-?\d{1,9}$/u.test(value))
+    invalid('invalidValue', 'startIndex and count must be whole numbers');
   return Number(value);
 }
 
@@ -304,7 +337,9 @@ function recordOf(value: unknown): Record<string, unknown> {
     }
     return out;
   }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 function safeDecode(segment: string): string {
@@ -324,7 +359,12 @@ function json(status: number, body: Json, extra: Record<string, string> = {}): S
 }
 
 /** A SCIM error response (RFC 7644 §3.12). */
-function errorResponse(status: number, scimType: string | undefined, detail: string, error: SamlError): ScimResponse {
+function errorResponse(
+  status: number,
+  scimType: string | undefined,
+  detail: string,
+  error: SamlError,
+): ScimResponse {
   return {
     ...json(status, {
       schemas: [ERROR_SCHEMA],

@@ -87,7 +87,8 @@ export class MemoryDirectoryStore implements DirectoryStore {
       checkRecord(record);
       const scope = this.#scope(record.tenantId, record.type);
       const previous = scope?.records.get(record.id);
-      if (scope === undefined || previous?.version !== record.version - 1) return { ok: false, reason: 'version' };
+      if (scope === undefined || previous?.version !== record.version - 1)
+        return { ok: false, reason: 'version' };
       const taken = record.keys.find((key) => {
         const holder = scope.keys.get(key);
         return holder !== undefined && holder !== record.id;

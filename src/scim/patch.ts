@@ -56,7 +56,8 @@ export function applyPatch(kind: ResourceKind, resource: JsonObject, body: unkno
   if (operations.length > MAX_OPERATIONS)
     invalid('invalidSyntax', `A PATCH request carries at most ${MAX_OPERATIONS} operations`);
   const copy = structuredClone(resource);
-  for (const [index, operation] of (operations as unknown[]).entries()) applyOperation(kind, copy, operation, index);
+  for (const [index, operation] of (operations as unknown[]).entries())
+    applyOperation(kind, copy, operation, index);
   return copy;
 }
 
@@ -64,7 +65,8 @@ function applyOperation(kind: ResourceKind, resource: JsonObject, operation: unk
   if (typeof operation !== 'object' || operation === null || Array.isArray(operation))
     invalid('invalidSyntax', `Operations[${index}] must be an object`);
   const fields = operation as Record<string, unknown>;
-  const get = (name: string): unknown => Object.entries(fields).find(([key]) => key.toLowerCase() === name)?.[1];
+  const get = (name: string): unknown =>
+    Object.entries(fields).find(([key]) => key.toLowerCase() === name)?.[1];
   const rawOp = get('op');
   const op = typeof rawOp === 'string' ? rawOp.toLowerCase() : undefined;
   if (op !== 'add' && op !== 'replace' && op !== 'remove')
@@ -101,7 +103,8 @@ function serverSet(name: string): boolean {
 
 /** Parses a path; `undefined` for an attribute this server does not keep (ignored, as in POST). */
 function targetOf(kind: ResourceKind, path: string): Target | undefined {
-  if (path.length > MAX_PATH_LENGTH) invalid('invalidPath', `A path is at most ${MAX_PATH_LENGTH} characters`);
+  if (path.length > MAX_PATH_LENGTH)
+    invalid('invalidPath', `A path is at most ${MAX_PATH_LENGTH} characters`);
   const bracket = path.indexOf('[');
   let head = path;
   let filter: Filter | undefined;
@@ -113,7 +116,8 @@ function targetOf(kind: ResourceKind, path: string): Target | undefined {
     filter = parseFilter(path.slice(bracket + 1, close), 'invalidPath');
     const after = path.slice(close + 1);
     if (after !== '') {
-      if (!/^\.[A-Za-z$][\w-]*$/u.test(after)) invalid('invalidPath', 'Only a sub-attribute may follow a value filter');
+      if (!/^\.[A-Za-z$][\w-]*$/u.test(after))
+        invalid('invalidPath', 'Only a sub-attribute may follow a value filter');
       subName = after.slice(1);
     }
   }
@@ -173,7 +177,9 @@ function applyPath(kind: ResourceKind, resource: JsonObject, op: Op, path: strin
           setItems(
             container,
             name,
-            items.filter((item) => !(typeof item.value === 'string' && values.has(item.value)) && !inList(item, given)),
+            items.filter(
+              (item) => !(typeof item.value === 'string' && values.has(item.value)) && !inList(item, given),
+            ),
           );
         }
       } else {
@@ -186,7 +192,12 @@ function applyPath(kind: ResourceKind, resource: JsonObject, op: Op, path: strin
     }
     const selected = filter === undefined ? items : items.filter((item) => matches(filter, item));
     if (op === 'remove') {
-      if (sub === undefined) setItems(container, name, items.filter((item) => !selected.includes(item)));
+      if (sub === undefined)
+        setItems(
+          container,
+          name,
+          items.filter((item) => !selected.includes(item)),
+        );
       else for (const item of selected) unset(item, sub.name);
       return;
     }
@@ -216,7 +227,7 @@ function applyPath(kind: ResourceKind, resource: JsonObject, op: Op, path: strin
     return;
   }
   if (sub !== undefined) {
-    const complex = isObject(container[name]) ? (container[name]) : {};
+    const complex = isObject(container[name]) ? container[name] : {};
     const checked = valueOf(sub, value, label);
     if (checked === undefined) unset(complex, sub.name);
     else complex[sub.name] = checked;
@@ -227,7 +238,7 @@ function applyPath(kind: ResourceKind, resource: JsonObject, op: Op, path: strin
   const checked = valueOf(attribute, value, name);
   if (checked === undefined) unset(container, name);
   else if (attribute.type === 'complex' && isObject(checked) && isObject(container[name]))
-    container[name] = { ...(container[name]), ...checked }; // RFC 7644 §3.5.2.1/3: sub-attributes merge
+    container[name] = { ...container[name], ...checked }; // RFC 7644 §3.5.2.1/3: sub-attributes merge
   else container[name] = checked;
 }
 
@@ -241,7 +252,13 @@ function containerOf(resource: JsonObject, extension: boolean, create: boolean):
   return made;
 }
 
-function assignInto(item: JsonObject, attribute: Attribute, sub: Attribute | undefined, value: unknown, label: string): void {
+function assignInto(
+  item: JsonObject,
+  attribute: Attribute,
+  sub: Attribute | undefined,
+  value: unknown,
+  label: string,
+): void {
   if (sub !== undefined) {
     const checked = valueOf(sub, value, label);
     if (checked === undefined) unset(item, sub.name);

@@ -46,13 +46,25 @@ export const USER_ATTRIBUTES: readonly Attribute[] = [
   {
     name: 'name',
     type: 'complex',
-    subAttributes: ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'].map(
-      (name) => ({ name, type: 'string' }) as const,
-    ),
+    subAttributes: [
+      'formatted',
+      'familyName',
+      'givenName',
+      'middleName',
+      'honorificPrefix',
+      'honorificSuffix',
+    ].map((name) => ({ name, type: 'string' }) as const),
   },
-  ...['displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone'].map(
-    (name) => ({ name, type: 'string' }) as const,
-  ),
+  ...[
+    'displayName',
+    'nickName',
+    'profileUrl',
+    'title',
+    'userType',
+    'preferredLanguage',
+    'locale',
+    'timezone',
+  ].map((name) => ({ name, type: 'string' }) as const),
   { name: 'active', type: 'boolean' },
   { name: 'emails', type: 'complex', multiValued: true, subAttributes: MULTI_SUB, maxItems: 20 },
   { name: 'phoneNumbers', type: 'complex', multiValued: true, subAttributes: MULTI_SUB, maxItems: 20 },
@@ -155,7 +167,12 @@ export function isWellFormed(value: string): boolean {
 }
 
 /** Checks one value of an attribute and returns it in stored form; `null` means unassigned. */
-export function valueOf(attribute: Attribute, value: unknown, path: string, single = false): Json | undefined {
+export function valueOf(
+  attribute: Attribute,
+  value: unknown,
+  path: string,
+  single = false,
+): Json | undefined {
   if (value === null) return undefined;
   if (attribute.multiValued === true && !single) {
     const items = Array.isArray(value) ? (value as unknown[]) : [value];

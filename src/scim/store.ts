@@ -75,8 +75,10 @@ const TYPES: ReadonlySet<string> = new Set(['User', 'Group', 'Credential']);
 
 /** Checks the arguments every adapter takes, the same way (developer mistakes are TypeErrors). */
 export function checkScope(tenantId: unknown, type: unknown, id: unknown, parameter = 'id'): void {
-  if (typeof tenantId !== 'string' || tenantId === '') throw new TypeError('tenantId must be a non-empty string');
-  if (typeof type !== 'string' || !TYPES.has(type)) throw new TypeError('type must be User, Group or Credential');
+  if (typeof tenantId !== 'string' || tenantId === '')
+    throw new TypeError('tenantId must be a non-empty string');
+  if (typeof type !== 'string' || !TYPES.has(type))
+    throw new TypeError('type must be User, Group or Credential');
   if (typeof id !== 'string' || id === '') throw new TypeError(`${parameter} must be a non-empty string`);
 }
 

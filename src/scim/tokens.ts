@@ -66,7 +66,8 @@ export async function createScimToken(
   tenantId: string,
   options: CreateScimTokenOptions = {},
 ): Promise<IssuedScimToken> {
-  if (typeof tenantId !== 'string' || tenantId === '') throw new TypeError('tenantId must be a non-empty string');
+  if (typeof tenantId !== 'string' || tenantId === '')
+    throw new TypeError('tenantId must be a non-empty string');
   const grace = options.graceSeconds ?? 0;
   if (!Number.isSafeInteger(grace) || grace < 0 || grace > MAX_TOKEN_GRACE_SECONDS)
     throw new TypeError(`options.graceSeconds must be a whole number from 0 to ${MAX_TOKEN_GRACE_SECONDS}`);
@@ -132,7 +133,8 @@ export async function tokenAccepted(
     return bytes.length === presented.length && timingSafeEqual(bytes, presented);
   };
   const currentOk = equal(current);
-  const previousOk = equal(previous) && previous?.until !== undefined && now.getTime() < Date.parse(previous.until);
+  const previousOk =
+    equal(previous) && previous?.until !== undefined && now.getTime() < Date.parse(previous.until);
   return currentOk || previousOk;
 }
 

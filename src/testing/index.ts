@@ -23,3 +23,4 @@ export {
   type TestIdpStatus,
   type TestIdpUser,
 } from './idp.js';
+export { directoryStoreConformance } from './conformance/directory.js';

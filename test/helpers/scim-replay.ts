@@ -60,7 +60,11 @@ function substitute(value: unknown, vars: ReadonlyMap<string, string>): unknown 
 export function partialMatch(actual: unknown, expected: unknown, path = '$'): void {
   if (Array.isArray(expected)) {
     assert.ok(Array.isArray(actual), `${path} is not an array`);
-    assert.equal(actual.length, expected.length, `${path} has ${actual.length} items, expected ${expected.length}`);
+    assert.equal(
+      actual.length,
+      expected.length,
+      `${path} has ${actual.length} items, expected ${expected.length}`,
+    );
     expected.forEach((item, index) => partialMatch(actual[index], item, `${path}[${index}]`));
   } else if (typeof expected === 'object' && expected !== null) {
     assert.ok(typeof actual === 'object' && actual !== null, `${path} is not an object`);
@@ -76,7 +80,12 @@ export function replayTenant(certificate: string, id = 'contoso'): TenantConfig 
     id,
     sp: { entityId: `https://app.example.com/saml/${id}`, acsUrl: `https://app.example.com/saml/${id}/acs` },
     idp: { entityId: 'https://idp.example.com/', certificates: [certificate] },
-    roles: { rules: [{ group: 'Admins', role: 'admin' }, { group: 'Staff', role: 'member' }] },
+    roles: {
+      rules: [
+        { group: 'Admins', role: 'admin' },
+        { group: 'Staff', role: 'member' },
+      ],
+    },
   };
 }
 
@@ -106,12 +115,21 @@ export async function replay(
       method: request.method,
       path: request.path,
       query: request.query ?? {},
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', ...request.headers },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/scim+json',
+        ...request.headers,
+      },
       ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
     });
     const label = `${name}: ${step.name}`;
-    assert.equal(response.status, step.expect.status, `${label}: status ${response.status}, body ${response.body}`);
-    if (response.status !== 204) assert.equal(response.headers['content-type'], 'application/scim+json', label);
+    assert.equal(
+      response.status,
+      step.expect.status,
+      `${label}: status ${response.status}, body ${response.body}`,
+    );
+    if (response.status !== 204)
+      assert.equal(response.headers['content-type'], 'application/scim+json', label);
     const body: unknown = response.body === '' ? undefined : JSON.parse(response.body);
     if (step.expect.body !== undefined) partialMatch(body, substitute(step.expect.body, vars), label);
     for (const field of step.expect.absent ?? [])
@@ -130,7 +148,12 @@ export async function replay(
       assert.equal(outcome, step.login.refused ? 'USER_DEACTIVATED' : 'allowed', `${label}: login`);
     }
   }
-  if (sequence.events.length > 0) assert.deepEqual(events.map((event) => event.type), sequence.events, `${name}: events`);
+  if (sequence.events.length > 0)
+    assert.deepEqual(
+      events.map((event) => event.type),
+      sequence.events,
+      `${name}: events`,
+    );
   return events;
 }
 

@@ -23,7 +23,10 @@ describe('SCIM provisioning sequences (memory directory)', () => {
     const changes = events.filter((event) => event.type === 'membership.changed');
     const first = changes[0];
     assert.ok(first?.type === 'membership.changed');
-    assert.deepEqual(first.users.map((user) => user.roles), [['member'], ['member']]);
+    assert.deepEqual(
+      first.users.map((user) => user.roles),
+      [['member'], ['member']],
+    );
     const renamed = changes.find((event) => event.group.displayName === 'Admins');
     assert.ok(renamed?.type === 'membership.changed');
     assert.ok(renamed.users.every((user) => user.roles.includes('admin')));
