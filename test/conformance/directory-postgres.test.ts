@@ -79,8 +79,10 @@ describe('PostgreSQL directory store', { skip: postgresSkip(), timeout: 120_000 
     await migrate(pool, { schema });
     await migrateDirectory(pool, { schema });
     await migrateDirectory(pool, { schema }); // idempotent
-    const main = await pool.query(`SELECT version FROM "${schema}".schema_version`);
-    const directory = await pool.query(`SELECT version FROM "${schema}".directory_schema_version`);
+    const main = await pool.query<{ version: number }>(`SELECT version FROM "${schema}".schema_version`);
+    const directory = await pool.query<{ version: number }>(
+      `SELECT version FROM "${schema}".directory_schema_version`,
+    );
     assert.equal(main.rows[0]?.version, POSTGRES_SCHEMA_VERSION);
     assert.equal(directory.rows[0]?.version, DIRECTORY_SCHEMA_VERSION);
     await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
