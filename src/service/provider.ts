@@ -16,6 +16,7 @@ import { defineTenant, resolvedTenant, type Tenant } from '../tenant/define.js';
 import { mapRoles } from '../tenant/roles.js';
 import type { ResponseForm, SamlProfile, TenantConfig } from '../types.js';
 import { safeReturnTo } from './return-to.js';
+import type { DirectoryLoginGate } from '../scim/login.js';
 
 /** Options of {@link createServiceProvider}. */
 export interface ServiceProviderOptions {
@@ -27,6 +28,8 @@ export interface ServiceProviderOptions {
   readonly now?: () => Date;
   /** How long a started login may take at the IdP (MFA included). Default 600, at most 3600. */
   readonly requestTtlSeconds?: number;
+  /** Refuses logins of users the tenant's SCIM directory deactivated (`USER_DEACTIVATED`); see `createDirectoryLoginGate` in `samlkit/scim`. */
+  readonly directory?: DirectoryLoginGate;
 }
 
 /** Options of `startLogin`: those of `createAuthnRequest`, and where to go afterwards. */
@@ -217,6 +220,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         now: now(),
         replayCache: state,
       });
+      if (options.directory !== undefined) await guard(() => options.directory?.checkLogin(profile) ?? Promise.resolve());
       // Consumed only once verified, so a forged response cannot burn a pending login.
       if (pending !== undefined) {
         const consumed = await guard(() => state.consumeRequest(tenant.id, pending.requestId));
