@@ -24,6 +24,7 @@ interface Snippet {
 const FILES = [
   'docs/getting-started.md',
   'docs/concepts.md',
+  'docs/directory-sync.md',
   ...readdirSync(new URL('docs/idp/', ROOT))
     .filter((name) => name.endsWith('.md'))
     .map((name) => `docs/idp/${name}`),
@@ -62,6 +63,7 @@ const ENTRIES: Readonly<Record<string, string>> = {
   'samlkit/testing': 'src/testing/index.ts',
   'samlkit/redis': 'src/redis.ts',
   'samlkit/postgres': 'src/postgres.ts',
+  'samlkit/scim': 'src/scim.ts',
 };
 
 /** Type-checks every snippet in one program; returns the diagnostics of each, by index. */
