@@ -32,8 +32,14 @@ export interface DirectoryRecord {
 
 /** Why a write was refused: a unique key another record holds, or a version that moved on. */
 export type DirectoryWriteResult =
-  | { readonly ok: true; readonly record: DirectoryRecord }
   | {
+      /** The write is stored. */
+      readonly ok: true;
+      /** The record as stored. */
+      readonly record: DirectoryRecord;
+    }
+  | {
+      /** Nothing was written. */
       readonly ok: false;
       /** `key`: `conflictingKey` is taken; `version`: the record changed or vanished since it was read; `exists`: the ID is taken. */
       readonly reason: 'key' | 'version' | 'exists';
