@@ -220,7 +220,8 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         now: now(),
         replayCache: state,
       });
-      if (options.directory !== undefined) await guard(() => options.directory?.checkLogin(profile) ?? Promise.resolve());
+      if (options.directory !== undefined)
+        await guard(() => options.directory?.checkLogin(profile) ?? Promise.resolve());
       // Consumed only once verified, so a forged response cannot burn a pending login.
       if (pending !== undefined) {
         const consumed = await guard(() => state.consumeRequest(tenant.id, pending.requestId));

@@ -65,7 +65,9 @@ export function partialMatch(actual: unknown, expected: unknown, path = '$'): vo
       expected.length,
       `${path} has ${actual.length} items, expected ${expected.length}`,
     );
-    expected.forEach((item, index) => { partialMatch(actual[index], item, `${path}[${index}]`); });
+    expected.forEach((item, index) => {
+      partialMatch(actual[index], item, `${path}[${index}]`);
+    });
   } else if (typeof expected === 'object' && expected !== null) {
     assert.ok(typeof actual === 'object' && actual !== null, `${path} is not an object`);
     for (const [key, item] of Object.entries(expected))
