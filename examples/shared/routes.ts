@@ -12,7 +12,9 @@ import {
   type StartedLogin,
   type TenantStore,
 } from 'samlkit';
+import { createDirectoryLoginGate } from 'samlkit/scim';
 import { adminRoutes } from './admin.js';
+import { directoryRoutes } from './directory.js';
 import {
   messagePage,
   page,
@@ -28,7 +30,9 @@ import { testIdpRoutes } from './test-idp.js';
 
 export function createExampleRoutes(options: ExampleAppOptions): readonly ExampleRoute[] {
   const { tenants, state, baseUrl } = options;
-  const sp = createServiceProvider({ tenants, state });
+  const { directory } = options;
+  const gate = directory === undefined ? {} : { directory: createDirectoryLoginGate(directory) };
+  const sp = createServiceProvider({ tenants, state, ...gate });
   const sessions = createSessionStore(baseUrl.startsWith('https:'));
   const start = startLogin(sp, tenants);
 
@@ -109,6 +113,7 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
       },
     },
     ...adminRoutes({ tenants, sessions, baseUrl }),
+    ...(directory === undefined ? [] : directoryRoutes({ tenants, sessions, directory, baseUrl })),
     ...(options.testIdp === undefined ? [] : testIdpRoutes(options.testIdp)),
   ];
 }
