@@ -5,7 +5,13 @@
  */
 import { parseArgs } from 'node:util';
 import { runDemoCheck } from './shared/check.js';
-import { FRAMEWORKS, startDemo, type Framework, type RunningDemo } from './shared/demo-server.js';
+import {
+  DEMO_TENANT,
+  FRAMEWORKS,
+  startDemo,
+  type Framework,
+  type RunningDemo,
+} from './shared/demo-server.js';
 
 const CHECK_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -80,6 +86,11 @@ async function serve(framework: Framework, port: number): Promise<void> {
   console.log(
     `Open ${demo.baseUrl}, type alice@example.com, click Sign in (and Sign in again at the test IdP). Ctrl+C stops it.`,
   );
+  console.log(`SCIM base URL for the IdP: ${demo.baseUrl}/scim/v2/${DEMO_TENANT} (token ${demo.scimToken})`);
+  console.log(
+    `Replay an Entra ID provisioning cycle: npm run example:scim -- --url ${demo.baseUrl}/scim/v2/${DEMO_TENANT} --token ${demo.scimToken}`,
+  );
+  console.log(`Directory page (sign in as an admin): ${demo.baseUrl}/admin/${DEMO_TENANT}/directory`);
   // Ctrl+C, or `kill` of this process or of npm (which relays the signal: package.json runs
   // this script with `exec`, so no shell stands between npm and tsx, and tsx relays it here).
   const stop = (signal: NodeJS.Signals): void => {

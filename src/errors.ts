@@ -113,7 +113,17 @@ export type SamlErrorCode =
   /** The tenant does not claim this email domain (it is not in its `emailDomains`). */
   | 'DOMAIN_NOT_CLAIMED'
   /** A public mailbox domain (gmail.com, outlook.com, …) cannot be claimed or verified by any tenant. */
-  | 'PUBLIC_EMAIL_DOMAIN';
+  | 'PUBLIC_EMAIL_DOMAIN'
+  /** A SCIM request (RFC 7644) the directory refuses: bad JSON, filter, path or value; its `scimType` says which. */
+  | 'SCIM_REQUEST_INVALID'
+  /** A SCIM request without the tenant's current bearer token (RFC 7644 §2). */
+  | 'SCIM_UNAUTHORIZED'
+  /** The SCIM resource (user or group) does not exist in this tenant's directory. */
+  | 'SCIM_NOT_FOUND'
+  /** A directory write lost: `userName`/`externalId` taken in the tenant, or a concurrent change (ETag). */
+  | 'DIRECTORY_CONFLICT'
+  /** The tenant's directory (SCIM) deactivated or removed this user, so the SSO login is refused. */
+  | 'USER_DEACTIVATED';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {

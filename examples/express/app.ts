@@ -11,6 +11,7 @@ import {
   type ExampleResponse,
 } from '../shared/http.js';
 import type { ExampleAppOptions } from '../shared/options.js';
+import { exampleScimHandler } from '../shared/directory.js';
 import { createExampleRoutes } from '../shared/routes.js';
 
 export { tenantUrls, type ExampleAppOptions } from '../shared/options.js';
@@ -19,6 +20,28 @@ export function createExpressApp(options: ExampleAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.urlencoded({ extended: false, limit: FORM_LIMIT_BYTES }));
+  if (options.directory !== undefined) {
+    const scim = exampleScimHandler(options.directory, options.tenants, options.baseUrl);
+    // SCIM bodies stay raw text: the handler caps and parses them itself.
+    app.use(
+      '/scim/v2/:tenant',
+      express.text({ type: () => true, limit: FORM_LIMIT_BYTES }),
+      (req, res, next) => {
+        const { tenant = '' } = req.params as { tenant?: string };
+        const body: unknown = req.body;
+        scim({
+          tenantId: tenant,
+          method: req.method,
+          path: req.path,
+          query: req.query,
+          headers: req.headers,
+          body,
+        })
+          .then((response) => res.status(response.status).set(response.headers).send(response.body))
+          .catch(next);
+      },
+    );
+  }
   for (const route of createExampleRoutes(options)) {
     const handle = async (req: Request, res: Response): Promise<void> => {
       const request = toExampleRequest({

@@ -13,6 +13,7 @@ import {
   type ExampleResponse,
 } from '../shared/http.js';
 import type { ExampleAppOptions } from '../shared/options.js';
+import { exampleScimHandler } from '../shared/directory.js';
 import { createExampleRoutes } from '../shared/routes.js';
 
 export { tenantUrls, type ExampleAppOptions } from '../shared/options.js';
@@ -34,6 +35,33 @@ export async function createFastifyApp(
   // Forms only, as in the Express app: no JSON bodies.
   app.removeAllContentTypeParsers();
   await app.register(formbody, { bodyLimit: FORM_LIMIT_BYTES });
+  if (options.directory !== undefined) {
+    const scim = exampleScimHandler(options.directory, options.tenants, options.baseUrl);
+    // SCIM bodies stay raw text: the handler caps and parses them itself.
+    app.addContentTypeParser(
+      ['application/scim+json', 'application/json'],
+      { parseAs: 'string' },
+      (_req, body, done) => {
+        done(null, body);
+      },
+    );
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: '/scim/v2/:tenant/*',
+      handler: async (req, reply) => {
+        const { tenant = '', '*': rest = '' } = req.params as { tenant?: string; '*'?: string };
+        const response = await scim({
+          tenantId: tenant,
+          method: req.method,
+          path: `/${rest}`,
+          query: req.query as Record<string, unknown>,
+          headers: req.headers,
+          body: req.body,
+        });
+        return reply.code(response.status).headers(response.headers).send(response.body);
+      },
+    });
+  }
   for (const route of createExampleRoutes(options)) {
     app.route({
       method: route.method,

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDomainOwnership, generateSpKeyPair, MemoryStore, parseIdpMetadata } from 'samlkit';
+import { createScimToken, MemoryDirectoryStore } from 'samlkit/scim';
 import { createTestIdp, type TestIdp } from 'samlkit/testing';
 import { createExpressApp } from '../express/app.js';
 import { createFastifyApp } from '../fastify/app.js';
@@ -27,6 +28,8 @@ export interface RunningDemo {
   readonly baseUrl: string;
   readonly tenants: MemoryStore;
   readonly testIdp: TestIdp;
+  /** The demo tenant's SCIM token, made at start so a script can provision at once. */
+  readonly scimToken: string;
   close(): Promise<void>;
 }
 
@@ -62,7 +65,16 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   await createDomainOwnership({ tenants: store }).verifyByOperator(DEMO_TENANT, 'example.com', {
     by: 'demo',
   });
-  const app: ExampleAppOptions = { baseUrl, tenants: store, state: store, sessions: store, testIdp };
+  const directory = new MemoryDirectoryStore();
+  const { token: scimToken } = await createScimToken(directory, DEMO_TENANT);
+  const app: ExampleAppOptions = {
+    baseUrl,
+    tenants: store,
+    state: store,
+    sessions: store,
+    testIdp,
+    directory,
+  };
   let closeApp = (): Promise<void> => Promise.resolve();
   if (options.framework === 'fastify') {
     const fastify = await createFastifyApp(app, server);
@@ -80,6 +92,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     baseUrl,
     tenants: store,
     testIdp,
+    scimToken,
     close: async () => {
       await closeApp();
       await closeServer(server);

@@ -1,4 +1,5 @@
 import type { SessionStore, StateStore, TenantStore } from 'samlkit';
+import type { DirectoryStore } from 'samlkit/scim';
 import type { TestIdp } from 'samlkit/testing';
 
 /** What both example apps (Express and Fastify) are made from. */
@@ -11,6 +12,8 @@ export interface ExampleAppOptions {
   readonly sessions?: SessionStore;
   /** When given, the app also serves this test IdP's sign-in pages under `/test-idp/`. */
   readonly testIdp?: TestIdp;
+  /** When given, the app serves SCIM under `/scim/v2/:tenant` and a directory page per tenant. */
+  readonly directory?: DirectoryStore;
 }
 
 /** Per-tenant SP URLs: the entity ID is the metadata URL, so an IdP can fetch what it names. */

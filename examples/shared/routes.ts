@@ -13,7 +13,9 @@ import {
   type StartedLogin,
   type TenantStore,
 } from 'samlkit';
+import { createDirectoryLoginGate } from 'samlkit/scim';
 import { adminRoutes } from './admin.js';
+import { directoryRoutes } from './directory.js';
 import {
   messagePage,
   page,
@@ -30,10 +32,13 @@ import { testIdpRoutes } from './test-idp.js';
 
 export function createExampleRoutes(options: ExampleAppOptions): readonly ExampleRoute[] {
   const { tenants, state, baseUrl } = options;
+  const { directory } = options;
+  const gate = directory === undefined ? {} : { directory: createDirectoryLoginGate(directory) };
   const sp = createServiceProvider({
     tenants,
     state,
     ...(options.sessions && { sessions: options.sessions }),
+    ...gate,
   });
   const slo = options.sessions !== undefined;
   const secure = baseUrl.startsWith('https:');
@@ -136,6 +141,7 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
       },
     },
     ...adminRoutes({ tenants, sessions, baseUrl }),
+    ...(directory === undefined ? [] : directoryRoutes({ tenants, sessions, directory, baseUrl })),
     ...(options.testIdp === undefined ? [] : testIdpRoutes(options.testIdp)),
   ];
 }

@@ -21,6 +21,7 @@ import { safeReturnTo } from './return-to.js';
 import { createLogoutSteps, type LogoutServiceOptions, type LogoutSteps } from './logout.js';
 import { createTenantCache, type TenantCache } from './tenant-cache.js';
 import { emailDomainVerified, narrowUnsolicited } from './tenant-isolation.js';
+import type { DirectoryLoginGate } from '../scim/login.js';
 
 /** Options of {@link createServiceProvider}. */
 export interface ServiceProviderOptions extends LogoutServiceOptions {
@@ -34,6 +35,8 @@ export interface ServiceProviderOptions extends LogoutServiceOptions {
   readonly requestTtlSeconds?: number;
   /** Largest decoded response `finishLogin` accepts, in bytes. Default 262144 (256 KiB), at most 4 MiB. */
   readonly maxResponseBytes?: number;
+  /** Refuses logins of users the tenant's SCIM directory deactivated (`USER_DEACTIVATED`); see `createDirectoryLoginGate` in `samlkit/scim`. */
+  readonly directory?: DirectoryLoginGate;
 }
 
 /** Options of `startLogin`: those of `createAuthnRequest`, and where to go afterwards. */
@@ -281,6 +284,8 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         replayCache: state,
         maxResponseBytes: maxBytes,
       });
+      if (options.directory !== undefined)
+        await guard(() => options.directory?.checkLogin(profile) ?? Promise.resolve());
       // Consumed only once verified, so a forged response cannot burn a pending login.
       if (pending !== undefined) {
         const consumed = await guard(() => state.consumeRequest(tenant.id, pending.requestId));

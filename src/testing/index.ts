@@ -26,3 +26,4 @@ export {
   type TestIdpStatus,
   type TestIdpUser,
 } from './idp.js';
+export { directoryStoreConformance } from './conformance/directory.js';

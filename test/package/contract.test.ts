@@ -93,21 +93,48 @@ describe('public contract (built package)', () => {
       'MAX_AUTHN_REQUEST_BYTES',
       'createTestIdp',
       'sessionStoreConformance',
+      'directoryStoreConformance',
       'stateStoreConformance',
       'tenantStoreConformance',
     ]);
   });
 
-  it('loads neither driver (pg, redis) when importing samlkit, samlkit/fetch or samlkit/testing', () => {
+  it('keeps directory sync in samlkit/scim, curated', async () => {
+    assert.deepEqual(Object.keys(await import('samlkit/scim')).sort(), [
+      'DEFAULT_SCIM_PAGE_SIZE',
+      'DIRECTORY_SCHEMA_VERSION',
+      'MAX_FILTER_LENGTH',
+      'MAX_FILTER_NESTING',
+      'MAX_PATCH_OPERATIONS',
+      'MAX_SCIM_BODY_BYTES',
+      'MAX_SCIM_PAGE_SIZE',
+      'MAX_TOKEN_GRACE_SECONDS',
+      'MemoryDirectoryStore',
+      'SCIM_CONTENT_TYPE',
+      'createDirectoryLoginGate',
+      'createPostgresDirectoryStore',
+      'createRedisDirectoryStore',
+      'createScimHandler',
+      'createScimToken',
+      'directorySchemaSql',
+      'migrateDirectory',
+      'revokeScimTokens',
+      'rolesFor',
+    ]);
+  });
+
+  it('loads neither driver (pg, redis) when importing samlkit, samlkit/fetch, samlkit/testing or samlkit/scim', () => {
     const dist = new URL('../../dist/', import.meta.url);
     const seen = new Set<string>();
     const bare = new Set<string>();
     const visit = (file: URL): void => {
       if (seen.has(file.href)) return;
       seen.add(file.href);
-      for (const [, specifier = ''] of readFileSync(file, 'utf8').matchAll(
-        /(?:from|import)\s*\(?\s*'([^']+)'/g,
-      )) {
+      // Comments (TSDoc examples name `pg` and `redis`) are not imports.
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '');
+      for (const [, specifier = ''] of code.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
         if (specifier.startsWith('.')) visit(new URL(specifier, file));
         else
           bare.add(
@@ -115,7 +142,7 @@ describe('public contract (built package)', () => {
           );
       }
     };
-    for (const entry of ['index.js', 'fetch.js', 'testing/index.js']) visit(new URL(entry, dist));
+    for (const entry of ['index.js', 'fetch.js', 'testing/index.js', 'scim.js']) visit(new URL(entry, dist));
     assert.ok(!bare.has('pg') && !bare.has('redis'), [...bare].join(' '));
     assert.ok(bare.has('xml-crypto'), 'the walk follows the imports');
   });

@@ -84,6 +84,11 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   DOMAIN_LOOKUP_FAILED: true,
   DOMAIN_NOT_CLAIMED: true,
   PUBLIC_EMAIL_DOMAIN: true,
+  SCIM_REQUEST_INVALID: true,
+  SCIM_UNAUTHORIZED: true,
+  SCIM_NOT_FOUND: true,
+  DIRECTORY_CONFLICT: true,
+  USER_DEACTIVATED: true,
 };
 
 interface ManifestEntry {

@@ -114,6 +114,7 @@ const ENTRIES: Readonly<Record<string, string>> = {
   'samlkit/testing': 'src/testing/index.ts',
   'samlkit/redis': 'src/redis.ts',
   'samlkit/postgres': 'src/postgres.ts',
+  'samlkit/scim': 'src/scim.ts',
 };
 
 /** Type-checks every snippet in one program; returns the diagnostics of each, by index. */
