@@ -33,7 +33,8 @@ describe('samlkit inspect: logout messages', () => {
     assert.match(text, /^LogoutRequest \(SAML 2\.0 protocol\)\n/);
     assert.match(text, /Signed\s+the whole message, by the query signature\n/);
     assert.match(text, /Logout\s+request: end 1 session \(SessionIndex\) of the NameID below\n/);
-    assert.match(text, /NameID\s+alice@example\.com\n/);
+    // Personal data is redacted unless asked for (--show-personal-data).
+    assert.match(text, /NameID\s+a\*\*\*@example\.com\n/);
     assert.match(text, /SPNameQualifier\s+https:\/\/sp\.example\.com\/saml\/acme\n/);
     assert.match(text, /SessionIndex\s+_s1\n/);
     assert.match(text, /NotOnOrAfter\s+2027-01-15T12:05:00\.000Z \(in 5 minutes\)/);

@@ -27,6 +27,8 @@ describe('decodeResponse', () => {
     assert.deepEqual(decoded.unverified, {
       inResponseTo: REQUEST_ID,
       issuer: 'https://idp.example.com/metadata',
+      audiences: ['https://sp.example.com/saml/metadata'],
+      emailDomains: ['example.com'],
     });
     assert.deepEqual(
       await verifyResponse(tenant(), decoded, checks),

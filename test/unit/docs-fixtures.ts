@@ -21,6 +21,7 @@ import {
   type ResponseForm,
   type TenantConfig,
 } from '../../src/index.js';
+import { MemoryDirectoryStore } from '../../src/scim.js';
 import { createTestIdp } from '../../src/testing/index.js';
 import { KEYS } from '../helpers/constants.js';
 
@@ -37,6 +38,7 @@ export const pem = idp.certificate;
 export const certificatePem = pem;
 export const pemFromEntraId = pem;
 export const idpCertPem = pem;
+export const certificate = pem;
 export const uploadedXml = idp.metadata();
 export const chosenEntityId = idpEntityId;
 
@@ -59,6 +61,8 @@ await tenants.put(config);
 // The guides' tenant has proven it owns acme.com (docs/domains.md), so the domain routes users.
 await createDomainOwnership({ tenants }).verifyByOperator('acme', 'acme.com', { by: 'docs' });
 export const store = tenants;
+/** The tenants' SCIM directory (docs/directory-sync.md). */
+export const directory = new MemoryDirectoryStore();
 
 /** The user who signs in: what they typed on the login page, and where they were going. */
 export const email = 'ada@acme.com';

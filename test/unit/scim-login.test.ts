@@ -5,7 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createServiceProvider, MemoryStore, SamlError, type TenantConfig } from '../../src/index.js';
+import {
+  createDomainOwnership,
+  createServiceProvider,
+  MemoryStore,
+  SamlError,
+  type TenantConfig,
+} from '../../src/index.js';
 import {
   createDirectoryLoginGate,
   createScimHandler,
@@ -35,6 +41,7 @@ describe('directory login gate', () => {
     };
     const store = new MemoryStore({ now: clock });
     await store.put(tenant);
+    await createDomainOwnership({ tenants: store }).verifyByOperator('acme', 'acme.com', { by: 'test' });
     const directory = new MemoryDirectoryStore();
     const sp = createServiceProvider({
       tenants: store,
@@ -65,7 +72,7 @@ describe('directory login gate', () => {
         RelayState: query.get('RelayState') ?? '',
         user: { email: 'alice@acme.com' },
       });
-      return sp.finishLogin(form).then(
+      return sp.finishLogin(form, { browserSecret: started.browserSecret }).then(
         () => 'ok',
         (error: unknown) => (error instanceof SamlError ? error.code : String(error)),
       );
