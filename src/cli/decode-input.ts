@@ -7,7 +7,7 @@
  * @module
  * @internal
  */
-import { Inflate } from 'pako';
+import { inflateRawCapped } from '../internal/inflate.js';
 import { inputError } from './io.js';
 
 /** Largest input text accepted, in characters. */
@@ -174,32 +174,16 @@ function looksLikeXml(bytes: Uint8Array): boolean {
   return bytes[index] === 0x3c;
 }
 
-// Raw DEFLATE output comes in chunks of this size; the cap is checked after each one.
-const INFLATE_CHUNK_BYTES = 64 * 1024;
-
 /** Raw DEFLATE (RFC 1951), abandoned as soon as the output passes {@link MAX_XML_BYTES}. */
 function inflate(bytes: Uint8Array): Uint8Array {
-  const inflator = new Inflate({ raw: true, chunkSize: INFLATE_CHUNK_BYTES });
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const tooLarge = new RangeError('inflate cap');
-  inflator.onData = (chunk) => {
-    total += chunk.length;
-    if (total > MAX_XML_BYTES) throw tooLarge;
-    chunks.push(chunk);
-  };
-  try {
-    inflator.push(bytes, true);
-  } catch (error) {
-    if (error !== tooLarge) throw error;
+  const inflated = inflateRawCapped(bytes, MAX_XML_BYTES);
+  if (inflated.ok) return inflated.bytes;
+  if (inflated.reason === 'too-large') {
     throw inputError(`the message inflates to more than ${MAX_XML_BYTES} bytes (a deflate bomb?); refused`);
   }
-  if (!inflator.ended || inflator.err !== 0) {
-    throw inputError(
-      'the input decodes from base64, but to neither XML nor raw DEFLATE data (HTTP-Redirect binding)',
-    );
-  }
-  return Buffer.concat(chunks);
+  throw inputError(
+    'the input decodes from base64, but to neither XML nor raw DEFLATE data (HTTP-Redirect binding)',
+  );
 }
 
 function utf8(bytes: Uint8Array): string {

@@ -263,7 +263,8 @@ function decodeBase64Value(text: string, what: string, tenantId: string): Buffer
   return Buffer.from(compact, 'base64');
 }
 
-function verifiesWith(
+/** Whether `signature` over `data` verifies with `key` under `algorithm`; any failure is `false`. */
+export function verifiesWith(
   key: KeyObject,
   algorithm: SignatureAlgorithm,
   data: Buffer,

@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { Inflate } from 'pako';
+import { inflateRawCapped } from '../internal/inflate.js';
 import { fail } from '../internal/fail.js';
 
 /** The default largest decoded (inflated) logout message accepted, in bytes; a real one is 1–3 KB. */
@@ -57,7 +57,6 @@ export interface DecodedLogout {
 const encodingHint =
   "The SLO URL must receive the IdP's logout message unchanged: for HTTP-Redirect the raw query string (SAMLRequest or SAMLResponse, RelayState, SigAlg, Signature), for HTTP-POST the form (SAML bindings §3.4.4, §3.5.4). Pass the raw query string, not a re-encoded one.";
 
-const INFLATE_CHUNK_BYTES = 16 * 1024;
 const MAX_RELAY_STATE_BYTES = 80;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -239,27 +238,15 @@ function base64(text: string, what: string, maxBytes: number): Buffer {
 
 /** Raw DEFLATE (SAML bindings §3.4.4.1), stopped as soon as the output passes the cap. */
 function inflate(bytes: Buffer, maxBytes: number): Buffer {
-  const inflator = new Inflate({ raw: true, chunkSize: INFLATE_CHUNK_BYTES });
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const tooLarge = new RangeError('inflated size cap reached');
-  inflator.onData = (chunk) => {
-    total += chunk.length;
-    if (total > maxBytes) throw tooLarge;
-    chunks.push(chunk);
-  };
-  try {
-    inflator.push(bytes, true);
-  } catch (error) {
-    if (error !== tooLarge) {
-      fail('INVALID_ENCODING', 'The message is not raw DEFLATE data', { hint: encodingHint, cause: error });
-    }
+  const inflated = inflateRawCapped(bytes, maxBytes);
+  if (inflated.ok) return inflated.bytes;
+  if (inflated.reason === 'too-large') {
     fail('SIZE_LIMIT', `The message inflates to more than ${maxBytes} bytes`, { hint: sizeHint(maxBytes) });
   }
-  if (!inflator.ended || inflator.err !== 0) {
-    fail('INVALID_ENCODING', 'The message is not raw DEFLATE data', { hint: encodingHint });
-  }
-  return Buffer.concat(chunks);
+  fail('INVALID_ENCODING', 'The message is not raw DEFLATE data', {
+    hint: encodingHint,
+    cause: inflated.detail,
+  });
 }
 
 function utf8(bytes: Uint8Array, what: string): string {

@@ -6,10 +6,9 @@
  *
  * @module
  */
-import { verify, type KeyObject } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
-import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../crypto/algorithms.js';
-import { signatureOf, verifyEnvelopedSignature } from '../crypto/signature.js';
+import { SIGNATURE_ALGORITHMS } from '../crypto/algorithms.js';
+import { signatureOf, verifiesWith, verifyEnvelopedSignature } from '../crypto/signature.js';
 import { fail } from '../internal/fail.js';
 import { currentTime, parseSamlTime } from '../internal/time.js';
 import { checkIssuer, requireVersion } from '../response/envelope.js';
@@ -350,22 +349,6 @@ export function verifyQuerySignature(
       expected: tenant.keys.map((key) => key.fingerprint),
       tenantId,
     });
-  }
-}
-
-function verifiesWith(
-  key: KeyObject,
-  algorithm: SignatureAlgorithm,
-  data: Buffer,
-  signature: Buffer,
-): boolean {
-  if (key.asymmetricKeyType !== algorithm.keyType) return false;
-  try {
-    return algorithm.keyType === 'ec'
-      ? verify(algorithm.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature)
-      : verify(algorithm.hash, data, key, signature);
-  } catch {
-    return false;
   }
 }
 

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import { Inflate } from 'pako';
+import { inflateRawCapped } from '../internal/inflate.js';
 import { fail } from '../internal/fail.js';
 import { attributeOf, childrenNamed, textOf } from '../xml/dom.js';
 import { NS } from '../xml/namespaces.js';
@@ -27,8 +27,6 @@ export interface ReceivedAuthnRequest {
 const hint =
   'The test IdP received a SAMLRequest it cannot read. Pass the SAMLRequest query parameter of the HTTP-Redirect URL (URL-decoded, e.g. with URLSearchParams) or the SAMLRequest field of the HTTP-POST form, unchanged.';
 const sizeHint = `The test IdP reads AuthnRequests of up to ${MAX_AUTHN_REQUEST_BYTES} bytes; a real one is about 1 KB.`;
-// Raw DEFLATE (RFC 1951) output comes in chunks of this size: the cap is checked after each one.
-const INFLATE_CHUNK_BYTES = 16 * 1024;
 
 /**
  * Decodes a `SAMLRequest` value and reads the AuthnRequest in it. `binding` says how the value is
@@ -112,36 +110,16 @@ function looksLikeXml(bytes: Buffer): boolean {
   return bytes[index] === 0x3c;
 }
 
-/**
- * Raw DEFLATE, stopped as soon as the output passes the cap: a deflate bomb never gets inflated
- * further than one chunk past {@link MAX_AUTHN_REQUEST_BYTES}.
- */
+/** Raw DEFLATE, capped at {@link MAX_AUTHN_REQUEST_BYTES}: a deflate bomb is never inflated. */
 function inflate(bytes: Buffer): Buffer {
-  const inflator = new Inflate({ raw: true, chunkSize: INFLATE_CHUNK_BYTES });
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const tooLarge = new RangeError('inflated size cap reached');
-  inflator.onData = (chunk) => {
-    total += chunk.length;
-    if (total > MAX_AUTHN_REQUEST_BYTES) throw tooLarge;
-    chunks.push(chunk);
-  };
-  try {
-    inflator.push(bytes, true);
-  } catch (error) {
-    if (error !== tooLarge) throw error;
+  const inflated = inflateRawCapped(bytes, MAX_AUTHN_REQUEST_BYTES);
+  if (inflated.ok) return inflated.bytes;
+  if (inflated.reason === 'too-large') {
     fail('SIZE_LIMIT', `The AuthnRequest inflates to more than ${MAX_AUTHN_REQUEST_BYTES} bytes`, {
       hint: sizeHint,
     });
   }
-  if (!inflator.ended || inflator.err !== 0) {
-    fail(
-      'INVALID_ENCODING',
-      `The SAMLRequest is not raw DEFLATE data: ${inflator.msg || 'incomplete stream'}`,
-      {
-        hint,
-      },
-    );
-  }
-  return Buffer.concat(chunks);
+  fail('INVALID_ENCODING', `The SAMLRequest is not raw DEFLATE data: ${inflated.detail}`, {
+    hint,
+  });
 }
