@@ -51,7 +51,7 @@ export const CONTENDERS = {
     package: 'samlkit',
     note: 'defineTenant once; inResponseTo given; every check on (no replay cache: the same response is verified again and again)',
     async setup(name) {
-      const { defineTenant, verifyResponse } = await import(SAMLKIT);
+      const { defineTenant, skipReplayCheck, verifyResponse } = await import(SAMLKIT);
       const scenario = SCENARIOS[name];
       const tenant = defineTenant({
         id: 'acme',
@@ -61,7 +61,7 @@ export const CONTENDERS = {
         emailDomains: ['acme-corp.com'],
         attributeNames: { groups: scenario.groupsAttribute },
       });
-      const checks = { inResponseTo: REQUEST_ID };
+      const checks = { inResponseTo: REQUEST_ID, replayCache: skipReplayCheck };
       return async (base64) => {
         const profile = await verifyResponse(tenant, { SAMLResponse: base64 }, checks);
         return { nameId: profile.nameId, groups: profile.groups };

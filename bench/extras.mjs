@@ -48,13 +48,15 @@ async function memory() {
   };
 
   // A pending login as startLogin saves it: the request ID as createAuthnRequest makes it, a
-  // 128-bit RelayState handle, a return URL; every string distinct, so each entry pays for its own.
+  // 128-bit RelayState handle, the browser binding, a return URL; every string distinct, so each entry pays for its own.
   const request = await fill(
     'pending request (saveRequest)',
     (i) => ({
       tenantId: 'acme',
       requestId: `_${randomBytes(20).toString('hex')}`,
       relayState: randomBytes(16).toString('base64url'),
+      // SHA-256 of the login's browser secret, as startLogin stores it (login CSRF).
+      browserBinding: randomBytes(32).toString('base64url'),
       returnTo: `/projects/${i}/settings`,
     }),
     (store, pending) => store.saveRequest(pending, expiresAt),
