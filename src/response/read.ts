@@ -101,11 +101,18 @@ function hintsOf(root: Element): UnverifiedResponseHints {
   const [issuer] = [root, assertion].flatMap((element) =>
     element === undefined ? [] : childrenNamed(element, NS.assertion, 'Issuer'),
   );
-  return {
+  const hints = {
     ...(inResponseTo !== undefined && { inResponseTo }),
     ...(issuer !== undefined && { issuer: textOf(issuer).trim() }),
-    ...(assertion !== undefined && unsolicitedHints(assertion)),
   };
+  if (assertion === undefined) return hints;
+  // Only an unsolicited response on a shared issuer needs these: read them when first asked for.
+  let read: ReturnType<typeof unsolicitedHints> | undefined;
+  const lazily = (): ReturnType<typeof unsolicitedHints> => (read ??= unsolicitedHints(assertion));
+  return Object.defineProperties(hints, {
+    audiences: { get: () => lazily().audiences, enumerable: true },
+    emailDomains: { get: () => lazily().emailDomains, enumerable: true },
+  });
 }
 
 /**

@@ -203,6 +203,13 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
   const maxBytes = maxResponseBytes(options.maxResponseBytes, 'maxResponseBytes');
   // Stored configurations are validated and their certificates parsed once per content.
   const known = createTenantCache();
+  // The public view of each defined tenant, made once (a login result carries it).
+  const views = new WeakMap<Tenant, PublicTenantConfig>();
+  const viewOf = (tenant: Tenant): PublicTenantConfig => {
+    let view = views.get(tenant);
+    if (view === undefined) views.set(tenant, (view = publicTenant(tenant)));
+    return view;
+  };
 
   async function tenantById(value: unknown): Promise<Tenant> {
     const tenantId = requestTenantId(value);
@@ -295,7 +302,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       if (pickedByEmailDomain && !verifiedEmail) ambiguous(routing.issuer, [tenant.id]);
       const { roles, groupsOverage } = mapRoles(tenant, profile);
       return issued({
-        tenant: publicTenant(tenant),
+        tenant: viewOf(tenant),
         profile,
         emailDomainVerified: verifiedEmail,
         roles,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { fail } from '../internal/fail.js';
-import { defineTenant, resolvedTenant, type Tenant } from '../tenant/define.js';
+import { defineTenant, isTenant, resolvedTenant, type Tenant } from '../tenant/define.js';
 import type { ResolvedTenant } from '../tenant/validate.js';
 import type { TenantConfig } from '../types.js';
 
@@ -29,6 +29,8 @@ export function createTenantCache(limit = CACHED_TENANTS): TenantCache {
   const cache = new Map<string, Tenant>();
 
   function defined(config: TenantConfig): Tenant {
+    // A store that keeps defined tenants (MemoryStore) hands them back as they are.
+    if (isTenant(config)) return config;
     const key = keyOf(config);
     const hit = key === undefined ? undefined : cache.get(key);
     if (hit !== undefined && key !== undefined) {

@@ -134,6 +134,7 @@ function invalid(problems: readonly TenantProblem[]): TypeError {
   );
 }
 
-function isTenant(config: TenantDraft): config is Tenant {
+/** Whether `config` is already a {@link defineTenant} result (validated, frozen, keys parsed). */
+export function isTenant(config: TenantDraft): config is Tenant {
   return Object.prototype.hasOwnProperty.call(config, RESOLVED);
 }
