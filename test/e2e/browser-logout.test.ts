@@ -7,21 +7,20 @@
  * Skipped without /usr/bin/chromium or SimpleSAMLphp, except under CI=true, where that fails.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumSkip, launchChromium } from './chromium.js';
 import { createDomainOwnership, generateSpKeyPair } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { tenantUrls } from '../../examples/express/app.js';
 import { startExpressExample, type RunningApp } from './app.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const INSTALL = 'bash .ci/install-system-deps.sh (as root)';
 const OUTPUT = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
-const skip = existsSync(CHROMIUM) || process.env.CI === 'true' ? false : `chromium not installed: ${INSTALL}`;
+const skip = chromiumSkip;
 const { alice } = SIMPLESAMLPHP_USERS;
 
 describe('signing out with a real browser: Single Logout through SimpleSAMLphp', { skip }, () => {
@@ -31,20 +30,9 @@ describe('signing out with a real browser: Single Logout through SimpleSAMLphp',
   const cleanup: (() => Promise<void>)[] = [];
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `chromium is required when CI=true: ${INSTALL}`);
     const sspSkip = simpleSamlPhpSkip();
     assert.equal(sspSkip, false, String(sspSkip));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     app = await startExpressExample();
     cleanup.push(() => app.close());
     idp = await startSimpleSamlPhp();

@@ -7,11 +7,12 @@
  * under CI=true, where that fails.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumSkip, launchChromium } from './chromium.js';
 import { parseIdpMetadata } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { createTestIdp } from 'samlkit/testing';
@@ -19,10 +20,8 @@ import { tenantUrls } from '../../examples/express/app.js';
 import { startExpressExample, type RunningApp } from './app.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const INSTALL = 'bash .ci/install-system-deps.sh (as root)';
 const OUTPUT = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
-const skip = existsSync(CHROMIUM) || process.env.CI === 'true' ? false : `chromium not installed: ${INSTALL}`;
+const skip = chromiumSkip;
 const { alice } = SIMPLESAMLPHP_USERS;
 const roles = { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' };
 
@@ -49,19 +48,7 @@ describe('signing in with a real browser', { skip }, () => {
   let browser: Browser | undefined;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `chromium is required when CI=true: ${INSTALL}`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -6,19 +6,16 @@
  * CI=true.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumSkip, launchChromium } from './chromium.js';
 import { DEMO_TENANT, startDemo, type RunningDemo } from '../../examples/shared/demo-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
-const skip =
-  existsSync(CHROMIUM) || process.env.CI === 'true'
-    ? false
-    : 'chromium not installed: bash .ci/install-system-deps.sh (as root)';
+const skip = chromiumSkip;
 
 describe('the example directory page', { skip }, () => {
   let browser: Browser | undefined;
@@ -47,12 +44,7 @@ describe('the example directory page', { skip }, () => {
   }
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), 'chromium is required when CI=true');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu'],
-    });
+    browser = await launchChromium();
     demo = await startDemo();
     const alice = await scim('POST', '/Users', {
       userName: 'alice@example.com',

@@ -10,37 +10,23 @@
  * Skipped without /usr/bin/chromium, except under CI=true, where that fails.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumSkip, launchChromium } from './chromium.js';
 import { parseIdpMetadata } from 'samlkit';
 import { DEMO_TENANT, FRAMEWORKS, startDemo, type RunningDemo } from '../../examples/shared/demo-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
-const skip =
-  existsSync(CHROMIUM) || process.env.CI === 'true'
-    ? false
-    : 'chromium not installed: bash .ci/install-system-deps.sh';
+const skip = chromiumSkip;
 
 describe('login CSRF in a real browser', { skip }, () => {
   let browser: Browser | undefined;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), 'chromium is required when CI=true');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
