@@ -35,7 +35,7 @@ async function memory() {
   // Inputs are made first and dropped before the second measure: the heap delta is what the store
   // keeps (entries, their strings, map and heap slots), and the time is the store's alone.
   const fill = async (label, make, add) => {
-    const store = new samlkit.MemoryStore({ maxPendingRequests: count, maxReplayEntries: count });
+    const store = samlkit.createMemoryStore({ maxPendingRequests: count, maxReplayEntries: count });
     const before = heap();
     let inputs = Array.from({ length: count }, (_, i) => make(i));
     const start = performance.now();

@@ -62,7 +62,7 @@ const rss = () => Math.round(process.resourceUsage().maxRSS / 1024);
 async function inMemory(key) {
   const idp = await testing.createTestIdp({ preset: 'okta', key, now });
   const config = { ...ACME, idp: samlkit.parseIdpMetadata(idp.metadata()).idp };
-  const store = new samlkit.MemoryStore({ now });
+  const store = samlkit.createMemoryStore({ now });
   await store.put(config);
   const sp = samlkit.createServiceProvider({ tenants: store, state: store, now });
   const tenant = samlkit.defineTenant(config);

@@ -2,7 +2,7 @@
 // Run with `npm run example`. The response dates from 2023, so the clock is set to that moment.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineTenant, MemoryStore, verifyResponse, SamlError } from 'samlkit';
+import { defineTenant, createMemoryStore, verifyResponse, SamlError } from 'samlkit';
 
 const fixture = fileURLToPath(
   new URL('../fixtures/real/azure/waisaml2-2023-signed-assertion', import.meta.url),
@@ -27,7 +27,7 @@ try {
   const profile = await verifyResponse(tenant, form, {
     inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
     now: new Date('2023-05-09T16:00:00Z'),
-    replayCache: new MemoryStore({ now: () => new Date('2023-05-09T16:00:00Z') }),
+    replayCache: createMemoryStore({ now: () => new Date('2023-05-09T16:00:00Z') }),
   });
   console.log('Verified a real Entra ID response. Profile:');
   console.log(profile);

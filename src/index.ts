@@ -61,7 +61,8 @@ export {
 export {
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_MAX_REPLAY_ENTRIES,
-  MemoryStore,
+  createMemoryStore,
+  type MemoryStore,
   type MemoryStoreOptions,
 } from './store/memory.js';
 export { sealTenantSecrets, type SealingKey, type SealingOptions } from './store/encrypted.js';
@@ -71,7 +72,7 @@ export { type PublicSpKey, type PublicTenantConfig } from './service/public-tena
 export {
   createServiceProvider,
   type FinishLoginOptions,
-  type LoginOptions,
+  type LoginMethods,
   type LoginResult,
   type LoginTarget,
   type ServiceProvider,

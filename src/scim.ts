@@ -6,9 +6,9 @@
  *
  * @example
  * ```ts
- * import { createScimHandler, createScimToken, MemoryDirectoryStore } from 'samlkit/scim';
+ * import { createScimHandler, createScimToken, createMemoryDirectoryStore } from 'samlkit/scim';
  *
- * const directory = new MemoryDirectoryStore();
+ * const directory = createMemoryDirectoryStore();
  * const { token } = await createScimToken(directory, 'acme'); // show once to the admin
  * const scim = createScimHandler({ directory, tenants: store, onEvent: (event) => console.log(event.type) });
  * ```
@@ -46,7 +46,7 @@ export {
   type DirectoryLoginGate,
   type DirectoryLoginGateOptions,
 } from './scim/login.js';
-export { MemoryDirectoryStore } from './scim/memory.js';
+export { createMemoryDirectoryStore } from './scim/memory.js';
 export {
   type DirectoryRecord,
   type DirectoryRecordType,

@@ -4,8 +4,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDomainOwnership, generateSpKeyPair, MemoryStore, parseIdpMetadata } from 'samlkit';
-import { createScimToken, MemoryDirectoryStore } from 'samlkit/scim';
+import {
+  createDomainOwnership,
+  generateSpKeyPair,
+  createMemoryStore,
+  type MemoryStore,
+  parseIdpMetadata,
+} from 'samlkit';
+import { createScimToken, createMemoryDirectoryStore } from 'samlkit/scim';
 import { createTestIdp, type TestIdp } from 'samlkit/testing';
 import { createExpressApp } from '../express/app.js';
 import { createFastifyApp } from '../fastify/app.js';
@@ -44,7 +50,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const port = options.port === undefined || options.port === 0 ? await freePort(host) : options.port;
   const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const server = createServer();
-  const store = new MemoryStore();
+  const store = createMemoryStore();
   const { entityId, acsUrl, sloUrl } = tenantUrls(baseUrl, DEMO_TENANT);
   // Single Logout: the test IdP offers it, and the tenant signs its logout messages.
   const testIdp = await createTestIdp({
@@ -65,7 +71,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   await createDomainOwnership({ tenants: store }).verifyByOperator(DEMO_TENANT, 'example.com', {
     by: 'demo',
   });
-  const directory = new MemoryDirectoryStore();
+  const directory = createMemoryDirectoryStore();
   const { token: scimToken } = await createScimToken(directory, DEMO_TENANT);
   const app: ExampleAppOptions = {
     baseUrl,

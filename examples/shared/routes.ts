@@ -75,9 +75,9 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
       handler: async ({ form }) => {
         const email = (form.email ?? '').trim();
         if (email === '') return page(homePage({ error: 'Enter your work email.' }), 400);
-        let options: Awaited<ReturnType<ServiceProvider['loginOptions']>>;
+        let options: Awaited<ReturnType<ServiceProvider['loginMethods']>>;
         try {
-          options = await sp.loginOptions(email);
+          options = await sp.loginMethods(email);
         } catch (error) {
           // Not an address samlkit can judge: refuse it rather than fall back to password login.
           if (error instanceof SamlError && error.code === 'EMAIL_INVALID') {

@@ -28,13 +28,17 @@ interface Scope {
  *
  * @example
  * ```ts
- * import { MemoryDirectoryStore, createScimHandler } from 'samlkit/scim';
+ * import { createMemoryDirectoryStore, createScimHandler } from 'samlkit/scim';
  *
- * const directory = new MemoryDirectoryStore();
+ * const directory = createMemoryDirectoryStore();
  * const scim = createScimHandler({ directory, tenants: store });
  * ```
  */
-export class MemoryDirectoryStore implements DirectoryStore {
+export function createMemoryDirectoryStore(): DirectoryStore {
+  return new MemoryDirectoryStore();
+}
+
+class MemoryDirectoryStore implements DirectoryStore {
   readonly #scopes = new Map<string, Scope>();
   #closed = false;
 

@@ -102,7 +102,7 @@ export interface LoginResult {
 }
 
 /** What a login page should offer for an address. */
-export interface LoginOptions {
+export interface LoginMethods {
   /** The tenant whose IdP signs this user in, or `null` when none handles the domain. */
   readonly sso: {
     /** Pass it to `startLogin({ tenantId })`. */
@@ -161,7 +161,7 @@ export interface ServiceProvider extends LogoutSteps {
    *   be brought into it (refuse the login: do not fall back to password), `TENANT_CONFIG_INVALID`,
    *   `STORE_UNAVAILABLE`.
    */
-  loginOptions(email: unknown): Promise<LoginOptions>;
+  loginMethods(email: unknown): Promise<LoginMethods>;
 }
 
 /** Options of `finishLogin`: values that came with the request, so each may be any value. */
@@ -179,12 +179,12 @@ const MAX_REQUEST_TTL_SECONDS = 3600;
  * Creates the multi-tenant service provider: `startLogin` resolves the tenant (by ID or by the
  * email's domain), builds the AuthnRequest and remembers it; `finishLogin` finds the tenant and the
  * pending request, verifies the response against that tenant, consumes the request once, and maps
- * roles; `loginOptions` tells a login page whether to offer SSO, password, or both. Every store
+ * roles; `loginMethods` tells a login page whether to offer SSO, password, or both. Every store
  * failure fails the login closed (`STORE_UNAVAILABLE`).
  *
  * @example
  * ```ts
- * const store = new MemoryStore();
+ * const store = createMemoryStore();
  * const sp = createServiceProvider({ tenants: store, state: store });
  * // GET /login?email=…
  * const login = await sp.startLogin({ email: req.query.email }, { returnTo: req.query.next });
@@ -218,10 +218,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     return enabledTenant(known, config);
   }
 
-  async function startLogin(
-    target: LoginTarget,
-    loginOptions: StartLoginOptions = {},
-  ): Promise<StartedLogin> {
+  async function startLogin(target: LoginTarget, options: StartLoginOptions = {}): Promise<StartedLogin> {
     // The type says an object; a caller may still pass what a request held.
     if (typeof (target as unknown) !== 'object' || (target as unknown) === null) {
       throw new TypeError('target must be { tenantId } or { email }');
@@ -229,7 +226,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     const tenant = Object.hasOwn(target, 'tenantId')
       ? await tenantById((target as { readonly tenantId: unknown }).tenantId)
       : enabledTenant(known, await tenantForEmail(tenants, (target as { readonly email?: unknown }).email));
-    const { returnTo: requested, ...requestOptions } = loginOptions;
+    const { returnTo: requested, ...requestOptions } = options;
     const returnTo = safeReturnTo(requested);
     const time = now();
     const relayState = randomBytes(16).toString('base64url');
@@ -311,7 +308,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       });
     },
 
-    async loginOptions(email) {
+    async loginMethods(email) {
       const { address, domain } = typedEmail(email);
       const config = await guard(() => tenants.findByEmailDomain(domain));
       if (config === undefined) return { sso: null, password: true };

@@ -77,6 +77,15 @@ type Entry = (
 ) & { readonly key: string; readonly expiresAt: number; heapIndex: number };
 
 /**
+ * A {@link TenantStore}, {@link StateStore} and {@link SessionStore} in this process's memory; see
+ * {@link createMemoryStore}.
+ */
+export interface MemoryStore extends TenantStore, StateStore, SessionStore {
+  /** Drops everything; later calls reject with `STORE_UNAVAILABLE`. Closing twice is harmless. */
+  close(): Promise<void>;
+}
+
+/**
  * The store for one process: a {@link TenantStore} and a {@link StateStore} in memory, with no
  * dependencies. Good for a single instance and for tests; with several instances, logins started
  * on one cannot finish on another and each has its own replay cache: use the Redis or PostgreSQL
@@ -92,9 +101,13 @@ type Entry = (
  * (`STORE_UNAVAILABLE`) instead of forgetting one: a forgotten replay entry would let that assertion
  * be used again, a forgotten pending request would fail a login in progress.
  *
+ * @param options `maxPendingRequests`, `maxReplayEntries` and `maxSessions` (default 100 000 each) and
+ *   `now` (default: the system clock).
+ * @throws TypeError when a budget is not a positive whole number or `now` not a function.
+ *
  * @example
  * ```ts
- * const store = new MemoryStore();
+ * const store = createMemoryStore();
  * await store.put({
  *   id: 'acme',
  *   sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acme/acs' },
@@ -105,7 +118,11 @@ type Entry = (
  * const profile = await verifyResponse(tenant, req.body, { inResponseTo, replayCache: store });
  * ```
  */
-export class MemoryStore implements TenantStore, StateStore, SessionStore {
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  return new InMemoryStore(options);
+}
+
+class InMemoryStore implements MemoryStore {
   readonly #maxPendingRequests: number;
   readonly #maxReplayEntries: number;
   readonly #maxSessions: number;
@@ -130,11 +147,6 @@ export class MemoryStore implements TenantStore, StateStore, SessionStore {
   /** IdP entity ID → the IDs of the tenants that trust that IdP. */
   readonly #issuers = new Map<string, Set<string>>();
 
-  /**
-   * @param options `maxPendingRequests` and `maxReplayEntries` (default 100 000 each) and `now`
-   *   (default: the system clock).
-   * @throws TypeError when a budget is not a positive whole number or `now` not a function.
-   */
   constructor(options: MemoryStoreOptions = {}) {
     const budget = (name: 'maxPendingRequests' | 'maxReplayEntries', fallback: number): number => {
       const value = options[name] ?? fallback;

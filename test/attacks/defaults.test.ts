@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   createServiceProvider,
-  MemoryStore,
+  createMemoryStore,
   skipReplayCheck,
   verifyResponse,
   type TenantConfig,
@@ -76,7 +76,7 @@ describe('IDs are NCNames (xs:ID, SAML core §1.3.4)', () => {
 describe('a stored configuration that no longer validates', () => {
   /** A store that hands back whatever was saved, as a database edited by hand would. */
   function rawStore(config: unknown): TenantStore {
-    const memory = new MemoryStore();
+    const memory = createMemoryStore();
     return {
       get: (id) => Promise.resolve(id === 'acme' ? (config as TenantConfig) : undefined),
       put: (c) => memory.put(c),
@@ -108,19 +108,19 @@ describe('a stored configuration that no longer validates', () => {
     ['roles that are a string', { ...valid, roles: 'admin' }],
   ];
   for (const [what, config] of broken) {
-    it(`${what}: TENANT_CONFIG_INVALID from startLogin, finishLogin and loginOptions`, async () => {
+    it(`${what}: TENANT_CONFIG_INVALID from startLogin, finishLogin and loginMethods`, async () => {
       const store = rawStore(config);
-      const sp = createServiceProvider({ tenants: store, state: new MemoryStore() });
+      const sp = createServiceProvider({ tenants: store, state: createMemoryStore() });
       await expectCode(sp.startLogin({ tenantId: 'acme' }), 'TENANT_CONFIG_INVALID');
       await expectCode(sp.startLogin({ email: 'alice@acme.com' }), 'TENANT_CONFIG_INVALID');
-      await expectCode(sp.loginOptions('alice@acme.com'), 'TENANT_CONFIG_INVALID');
+      await expectCode(sp.loginMethods('alice@acme.com'), 'TENANT_CONFIG_INVALID');
       await expectCode(sp.finishLogin(good, { tenantId: 'acme' }), 'TENANT_CONFIG_INVALID');
     });
   }
   it('a missing SSO URL when a login starts: TENANT_CONFIG_INVALID with a hint naming the field', async () => {
     const sp = createServiceProvider({
       tenants: rawStore({ ...valid, idp: { ...valid.idp, ssoUrl: undefined } }),
-      state: new MemoryStore(),
+      state: createMemoryStore(),
     });
     await expectCode(sp.startLogin({ tenantId: 'acme' }), 'TENANT_CONFIG_INVALID');
     await sp.startLogin({ tenantId: 'acme' }).catch((error: unknown) => {

@@ -11,7 +11,7 @@ import {
   createDomainOwnership,
   createServiceProvider,
   isPublicEmailDomain,
-  MemoryStore,
+  createMemoryStore,
   SamlError,
   validateTenantConfig,
   type TenantConfig,
@@ -37,10 +37,10 @@ function config(id: string, idp: TestIdp, changes: Partial<TenantConfig> = {}): 
 
 describe('domain squatting', () => {
   it('a squatter that claims the victim’s domain first neither routes its users nor turns off their password login', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(config('squatter', squatterIdp, { emailDomains: ['acme.com'], requireSso: true }));
     const sp = createServiceProvider({ tenants: store, state: store });
-    assert.deepEqual(await sp.loginOptions('ceo@acme.com'), { sso: null, password: true });
+    assert.deepEqual(await sp.loginMethods('ceo@acme.com'), { sso: null, password: true });
     await assert.rejects(sp.startLogin({ email: 'ceo@acme.com' }), (error: unknown) => {
       assert.ok(error instanceof SamlError && error.code === 'TENANT_NOT_FOUND', String(error));
       return true;
@@ -48,13 +48,13 @@ describe('domain squatting', () => {
   });
 
   it('the pending claim does not block the real owner, whose verification wins and routes', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(config('squatter', squatterIdp, { emailDomains: ['acme.com'], requireSso: true }));
     await store.put(config('acme', victimIdp, { emailDomains: ['acme.com'], requireSso: true }));
     const ownership = createDomainOwnership({ tenants: store, resolveTxt: () => Promise.resolve([]) });
     await ownership.verifyByOperator('acme', 'acme.com', { by: 'support@app.example.com' });
     const sp = createServiceProvider({ tenants: store, state: store });
-    assert.deepEqual(await sp.loginOptions('ceo@acme.com'), { sso: { tenantId: 'acme' }, password: false });
+    assert.deepEqual(await sp.loginMethods('ceo@acme.com'), { sso: { tenantId: 'acme' }, password: false });
     assert.equal((await sp.startLogin({ email: 'ceo@acme.com' })).tenantId, 'acme');
     await assert.rejects(
       ownership.verifyByOperator('squatter', 'acme.com', { by: 'someone' }),
@@ -66,7 +66,7 @@ describe('domain squatting', () => {
   });
 
   it('a squatter cannot verify by DNS without the victim’s record (its own token is not the victim’s)', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(config('squatter', squatterIdp, { emailDomains: ['acme.com'] }));
     await store.put(config('acme', victimIdp, { emailDomains: ['acme.com'] }));
     const [victimClaim] = await createDomainOwnership({ tenants: store }).claims('acme');
@@ -99,12 +99,12 @@ describe('domain squatting', () => {
         JSON.stringify(problems),
       );
       await assert.rejects(
-        new MemoryStore().put(config('squatter', squatterIdp, { emailDomains: [domain] })),
+        createMemoryStore().put(config('squatter', squatterIdp, { emailDomains: [domain] })),
         TypeError,
       );
     }
     // The app extends the list; verification refuses what it lists.
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(config('acme', victimIdp, { emailDomains: ['mail.acme-isp.net'] }));
     const extra = ['mail.acme-isp.net'];
     assert.equal(

@@ -9,7 +9,7 @@ import { before, describe, it } from 'node:test';
 import {
   createDomainOwnership,
   createServiceProvider,
-  MemoryStore,
+  createMemoryStore,
   verifyResponse,
   type ServiceProvider,
 } from '../../src/index.js';
@@ -19,7 +19,7 @@ import { expectCode, memoryCache } from '../helpers/expect.js';
 let sp: ServiceProvider;
 
 before(async () => {
-  const store = new MemoryStore();
+  const store = createMemoryStore();
   await store.put({
     id: 'acme',
     sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acs' },
@@ -70,25 +70,25 @@ const REFUSED = [
   'ａｌｉｃｅ\u200B＠ａｃｍｅ．ｃｏｍ',
 ];
 
-describe('email normalisation at login (loginOptions, startLogin)', () => {
+describe('email normalisation at login (loginMethods, startLogin)', () => {
   for (const typed of SAME_ADDRESS) {
     it(`${JSON.stringify(typed)} is acme.com: SSO, no password`, async () => {
-      assert.deepEqual(await sp.loginOptions(typed), { sso: { tenantId: 'acme' }, password: false });
+      assert.deepEqual(await sp.loginMethods(typed), { sso: { tenantId: 'acme' }, password: false });
     });
   }
   for (const typed of REFUSED) {
     it(`${JSON.stringify(typed).slice(0, 50)} is refused (EMAIL_INVALID)`, async () => {
-      await expectCode(sp.loginOptions(typed), 'EMAIL_INVALID');
+      await expectCode(sp.loginMethods(typed), 'EMAIL_INVALID');
       await expectCode(sp.startLogin({ email: typed }), 'EMAIL_INVALID');
     });
   }
   it('break-glass addresses match in the normal form too', async () => {
-    assert.deepEqual(await sp.loginOptions('ROOT＠acme.com.'), { sso: { tenantId: 'acme' }, password: true });
+    assert.deepEqual(await sp.loginMethods('ROOT＠acme.com.'), { sso: { tenantId: 'acme' }, password: true });
   });
   it('an address of exactly 254 octets is judged', async () => {
     const address = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com`;
     assert.equal(Buffer.byteLength(address), 254);
-    assert.deepEqual(await sp.loginOptions(address), { sso: null, password: true });
+    assert.deepEqual(await sp.loginMethods(address), { sso: null, password: true });
   });
 });
 

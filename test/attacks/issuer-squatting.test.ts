@@ -9,7 +9,8 @@ import { before, describe, it } from 'node:test';
 import {
   createDomainOwnership,
   createServiceProvider,
-  MemoryStore,
+  createMemoryStore,
+  type MemoryStore,
   SamlError,
   type TenantConfig,
 } from '../../src/index.js';
@@ -53,7 +54,7 @@ function squatter(changes: Partial<TenantConfig> = {}): TenantConfig {
 async function setup(
   ...tenants: TenantConfig[]
 ): Promise<{ store: MemoryStore; verify: (id: string, d: string) => Promise<void> }> {
-  const store = new MemoryStore();
+  const store = createMemoryStore();
   for (const tenant of tenants) await store.put(tenant);
   const ownership = createDomainOwnership({ tenants: store });
   return {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import {
   createServiceProvider,
   generateSpKeyPair,
-  MemoryStore,
+  createMemoryStore,
   SamlError,
   verifyResponse,
 } from '../../src/index.js';
@@ -75,7 +75,7 @@ describe('LoginResult carries no secrets', () => {
     const when = new Date('2027-03-01T09:00:00Z');
     const idp = await createTestIdp({ now: () => when });
     const keys = await generateSpKeyPair({ commonName: 'app.example.com' });
-    const store = new MemoryStore({ now: () => when });
+    const store = createMemoryStore({ now: () => when });
     await store.put({
       id: 'acme',
       sp: {

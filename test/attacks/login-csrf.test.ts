@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
   createServiceProvider,
-  MemoryStore,
+  createMemoryStore,
+  type MemoryStore,
   sameSiteStep,
   type ServiceProvider,
   type StartedLogin,
@@ -23,7 +24,7 @@ let store: MemoryStore;
 
 before(async () => {
   idp = await createTestIdp({ preset: 'generic', now: () => NOW });
-  store = new MemoryStore({ now: () => NOW });
+  store = createMemoryStore({ now: () => NOW });
   await store.put({
     id: 'acme',
     sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acs' },

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   createServiceProvider,
-  MemoryStore,
+  createMemoryStore,
   verifyLogoutRequest,
   verifyLogoutResponse,
   type LogoutMessageInput,
@@ -123,7 +123,7 @@ describe('logout: addressing, freshness and replay', () => {
 describe('logout: the service ends no session for a forged request', () => {
   it('unsigned, attacker-signed, other-tenant and replayed requests leave the session in place', async () => {
     const time = NOW;
-    const store = new MemoryStore({ now: () => time });
+    const store = createMemoryStore({ now: () => time });
     await store.put(spTenant());
     const sp = createServiceProvider({ tenants: store, state: store, sessions: store, now: () => time });
     await store.saveSession(

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deflateRaw } from 'pako';
-import { createServiceProvider, MemoryStore, SamlError, verifyLogoutRequest } from '../../src/index.js';
+import { createServiceProvider, createMemoryStore, SamlError, verifyLogoutRequest } from '../../src/index.js';
 import {
   logoutRequestXml,
   NOW,
@@ -87,7 +87,7 @@ describe('logout messages of every JSON type → SamlError', () => {
   });
 
   it('a signed request with an odd RelayState: empty counts as none; too long or a lone surrogate → INVALID_ENCODING', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(tenant);
     const sp = createServiceProvider({ tenants: store, state: store, sessions: store, now: () => NOW });
     const xml = (id: string): string => signedXml(logoutRequestXml({ id }));
@@ -115,7 +115,7 @@ describe('logout messages of every JSON type → SamlError', () => {
   });
 
   it('through the service: handleLogout, finishLogout and handleLogoutRequest', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(tenant);
     const sp = createServiceProvider({ tenants: store, state: store, sessions: store, now: () => NOW });
     for (const [label, value] of values) {

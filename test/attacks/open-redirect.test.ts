@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createServiceProvider, MemoryStore, type ServiceProvider } from '../../src/index.js';
+import { createServiceProvider, createMemoryStore, type ServiceProvider } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
 
 const APP = 'https://app.example.com';
@@ -90,7 +90,7 @@ let sp: ServiceProvider;
 
 before(async () => {
   idp = await createTestIdp({ preset: 'generic', now: () => NOW });
-  const store = new MemoryStore({ now: () => NOW });
+  const store = createMemoryStore({ now: () => NOW });
   await store.put({
     id: 'acme',
     sp: { entityId: `${APP}/saml/acme`, acsUrl: `${APP}/saml/acs` },

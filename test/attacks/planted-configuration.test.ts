@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   defineTenant,
-  MemoryStore,
+  createMemoryStore,
   sealTenantSecrets,
   validateTenantConfig,
   type TenantConfig,
@@ -63,7 +63,7 @@ describe('planted configuration', () => {
   it('a sealed value from input is refused by validation and by sealTenantSecrets, and cannot break other tenants', async () => {
     const planted = { ...config('evil'), sealed: { signing: 'samlkit-sealed:v1:2027-01:AAAA' } };
     assert.deepEqual(errorsAt(planted), ['sealed']);
-    const inner = new MemoryStore();
+    const inner = createMemoryStore();
     const tenants = sealTenantSecrets(inner, { keys: [{ id: '2027-01', key: randomBytes(32) }] });
     await tenants.put(config('acme'));
     await assert.rejects(tenants.put(planted), TypeError);
@@ -104,7 +104,7 @@ describe('planted configuration', () => {
       breakGlassEmails: Array.from({ length: 1_000_000 }, () => 'a@acme.com'),
     };
     assert.match(validateTenantConfig(manyItems)[0]?.message ?? '', /more than 5000 fields/);
-    await assert.rejects(new MemoryStore().put(manyItems), TypeError);
+    await assert.rejects(createMemoryStore().put(manyItems), TypeError);
   });
 
   it('a generous real configuration stays well within the caps', () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryStore, verifyResponse } from '../../src/index.js';
+import { createMemoryStore, verifyResponse } from '../../src/index.js';
 import { ACS_URL, buildResponse, NOW, REQUEST_ID, signed, tenant, toForm } from '../helpers/idp.js';
 import { expectCode, memoryCache } from '../helpers/expect.js';
 
@@ -28,7 +28,7 @@ function twoBearers(from: number, until: number, conditionsUntil = 7200): string
 describe('replay window: the entry outlives every part that could still be accepted', () => {
   it('two bearer confirmations: a replay after the first one expired is still refused', async () => {
     let clock = NOW;
-    const store = new MemoryStore({ now: () => clock });
+    const store = createMemoryStore({ now: () => clock });
     const form = toForm(twoBearers(1200, 3600));
     const checks = { inResponseTo: REQUEST_ID, replayCache: store };
     await verifyResponse(tenant(), form, { ...checks, now: NOW });

@@ -1,13 +1,18 @@
 /**
  * Every value that comes with a request may be any JSON value (SECURITY rule 21): the body of
- * finishLogin, the email of loginOptions and startLogin, a tenant ID from a path, returnTo, the login
+ * finishLogin, the email of loginMethods and startLogin, a tenant ID from a path, returnTo, the login
  * cookie. The answer is a SamlError with a truthful code, never a TypeError, RangeError or a store
  * failure. Named payloads first, then fast-check over the whole facade.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createServiceProvider, MemoryStore, SamlError, type ServiceProvider } from '../../src/index.js';
+import {
+  createServiceProvider,
+  createMemoryStore,
+  SamlError,
+  type ServiceProvider,
+} from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
 import { expectCode } from '../helpers/expect.js';
 
@@ -19,7 +24,7 @@ let sp: ServiceProvider;
 
 before(async () => {
   idp = await createTestIdp({ preset: 'generic', now: () => NOW });
-  const store = new MemoryStore({ now: () => NOW });
+  const store = createMemoryStore({ now: () => NOW });
   await store.put({
     id: 'acme',
     sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acs' },
@@ -106,9 +111,9 @@ describe('request values of every JSON type', () => {
         );
       }
     });
-    it(`email ${name} is EMAIL_INVALID (startLogin and loginOptions)`, async () => {
+    it(`email ${name} is EMAIL_INVALID (startLogin and loginMethods)`, async () => {
       await expectCode(sp.startLogin({ email: value as string }), 'EMAIL_INVALID');
-      await expectCode(sp.loginOptions(value), 'EMAIL_INVALID');
+      await expectCode(sp.loginMethods(value), 'EMAIL_INVALID');
     });
     it(`form ${name} is INVALID_ENCODING; as RelayState or SAMLResponse a SamlError`, async () => {
       await expectCode(sp.finishLogin(value), 'INVALID_ENCODING');
@@ -143,7 +148,7 @@ describe('request values of every JSON type', () => {
         async (json, text, position) => {
           const value = position === 'form' ? json : text;
           const call = {
-            email: () => sp.loginOptions(value),
+            email: () => sp.loginMethods(value),
             tenantId: () => sp.startLogin({ tenantId: value as string }),
             options: () => sp.startLogin({ email: value as string }, { returnTo: json as string }),
             form: () => sp.finishLogin(value),

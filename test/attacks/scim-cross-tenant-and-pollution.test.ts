@@ -9,7 +9,7 @@ import type { TenantConfig } from '../../src/index.js';
 import {
   createScimHandler,
   createScimToken,
-  MemoryDirectoryStore,
+  createMemoryDirectoryStore,
   type ScimHandler,
 } from '../../src/scim.js';
 
@@ -17,7 +17,7 @@ const tenant = (id: string): TenantConfig =>
   ({ id, sp: {}, idp: { entityId: 'https://idp.example/' } }) as unknown as TenantConfig;
 
 async function setup(): Promise<{ scim: ScimHandler; tokenA: string; tokenB: string }> {
-  const directory = new MemoryDirectoryStore();
+  const directory = createMemoryDirectoryStore();
   const tenants = { get: (id: string) => Promise.resolve(id === 'a' || id === 'b' ? tenant(id) : undefined) };
   const { token: tokenA } = await createScimToken(directory, 'a');
   const { token: tokenB } = await createScimToken(directory, 'b');
@@ -69,7 +69,7 @@ describe('SCIM: cross-tenant access', () => {
   });
 
   it('a rotated token stops at once; with a grace period the old one works until it ends', async () => {
-    const directory = new MemoryDirectoryStore();
+    const directory = createMemoryDirectoryStore();
     const now = new Date('2027-01-01T00:00:00Z');
     let clock = now;
     const scim = createScimHandler({

@@ -10,7 +10,8 @@ import { before, describe, it } from 'node:test';
 import {
   createDomainOwnership,
   createServiceProvider,
-  MemoryStore,
+  createMemoryStore,
+  type MemoryStore,
   SamlError,
   type SamlErrorCode,
   type StartedLogin,
@@ -72,7 +73,7 @@ async function setup(store: MemoryStore) {
 
 describe('a flood of started logins', () => {
   it('through startLogin: new logins are refused, the logins in progress finish', async () => {
-    const store = new MemoryStore({ maxPendingRequests: 40, maxReplayEntries: 10, now: clock });
+    const store = createMemoryStore({ maxPendingRequests: 40, maxReplayEntries: 10, now: clock });
     const sp = await setup(store);
     const alice = await sp.startLogin({ email: 'alice@acme.com' });
     const bob = await sp.startLogin({ email: 'bob@acme.com' });
@@ -106,7 +107,7 @@ describe('a flood of started logins', () => {
   });
 
   it('with the default budgets: a full pending budget never makes remember fail', async () => {
-    const store = new MemoryStore({ now: clock });
+    const store = createMemoryStore({ now: clock });
     const sp = await setup(store);
     const alice = await sp.startLogin({ email: 'alice@acme.com' });
     // What 100 000 calls to startLogin save, written directly (building 100 000 AuthnRequests
@@ -140,7 +141,7 @@ describe('a flood of started logins', () => {
   });
 
   it('the flood never evicts a pending login, however long it goes on', async () => {
-    const store = new MemoryStore({ maxPendingRequests: 5, now: clock });
+    const store = createMemoryStore({ maxPendingRequests: 5, now: clock });
     await store.saveRequest(
       { tenantId: 'acme', requestId: '_real', relayState: 'r', browserBinding: 'binding' },
       LATER,
@@ -161,7 +162,7 @@ describe('a flood of started logins', () => {
   });
 
   it('replay entries do not take the places of pending logins either', async () => {
-    const store = new MemoryStore({ maxPendingRequests: 3, maxReplayEntries: 3, now: clock });
+    const store = createMemoryStore({ maxPendingRequests: 3, maxReplayEntries: 3, now: clock });
     const sp = await setup(store);
     for (let i = 0; i < 3; i++) assert.equal(await store.remember('acme', `_a${i}`, LATER), true);
     await rejects(store.remember('acme', '_a3', LATER), 'STORE_UNAVAILABLE');

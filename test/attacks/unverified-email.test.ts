@@ -9,7 +9,8 @@ import { before, describe, it } from 'node:test';
 import {
   createDomainOwnership,
   createServiceProvider,
-  MemoryStore,
+  createMemoryStore,
+  type MemoryStore,
   validateTenantConfig,
   type LoginResult,
   type TenantConfig,
@@ -52,7 +53,7 @@ async function login(
 
 describe('unverified emails', () => {
   it('tenant B without emailDomains: its IdP’s ceo@acme.com is returned but marked unverified', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(config('acme', acmeIdp, { emailDomains: ['acme.com'] }));
     await createDomainOwnership({ tenants: store }).verifyByOperator('acme', 'acme.com', { by: 'ops' });
     await store.put(config('tenant-b', evilIdp));
@@ -62,14 +63,14 @@ describe('unverified emails', () => {
   });
 
   it('tenant B listing acme.com (a pending claim) does not make it trusted either', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(config('tenant-b', evilIdp, { emailDomains: ['acme.com'] }));
     const result = await login(store, 'tenant-b', evilIdp, 'ceo@acme.com');
     assert.equal(result.emailDomainVerified, false);
   });
 
   it('the owner of the verified domain gets emailDomainVerified: true; an address outside it does not', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(config('acme', acmeIdp, { emailDomains: ['acme.com', 'acme.io'] }));
     await createDomainOwnership({ tenants: store }).verifyByOperator('acme', 'acme.com', { by: 'ops' });
     assert.equal((await login(store, 'acme', acmeIdp, 'ceo@acme.com')).emailDomainVerified, true);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { MemoryStore } from '../../src/store/memory.js';
+import { createMemoryStore } from '../../src/store/memory.js';
 import {
   sessionStoreConformance,
   stateStoreConformance,
@@ -12,7 +12,7 @@ import {
 } from '../../src/testing/index.js';
 
 const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
-const factory = { create: ({ now }: { now: () => Date }) => Promise.resolve(new MemoryStore({ now })) };
+const factory = { create: ({ now }: { now: () => Date }) => Promise.resolve(createMemoryStore({ now })) };
 
 describe('MemoryStore: StateStore conformance', () => {
   for (const c of stateStoreConformance(factory)) it(c.name, () => c.run());

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryStore } from 'samlkit';
+import { createMemoryStore, type MemoryStore } from 'samlkit';
 import type { TestIdp } from 'samlkit/testing';
 import { createExpressApp } from '../../examples/express/app.js';
 
@@ -34,7 +34,7 @@ export async function startExpressExample(options: StartExpressExampleOptions = 
     });
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const store = new MemoryStore();
+  const store = createMemoryStore();
   const testIdp = await options.testIdp?.(baseUrl);
   server.on(
     'request',

@@ -13,7 +13,8 @@ import {
   createDomainOwnership,
   createServiceProvider,
   createTxtLookup,
-  MemoryStore,
+  createMemoryStore,
+  type MemoryStore,
   SamlError,
   type DomainOwnership,
   type SamlErrorCode,
@@ -65,7 +66,7 @@ describe('domain verification through a real DNS server (dnsmasq)', { skip: dnsm
 
   before(async () => {
     dns = await startDnsmasq({ local: ZONES });
-    store = new MemoryStore();
+    store = createMemoryStore();
     await store.put(tenant('acme', ['acme.test']));
     await store.put(tenant('squatter', ['acme.test']));
     ownership = createDomainOwnership({
@@ -102,7 +103,7 @@ describe('domain verification through a real DNS server (dnsmasq)', { skip: dnsm
     const acme = await recordOf('acme', 'acme.test');
     const squatter = await recordOf('squatter', 'acme.test');
     const sp = createServiceProvider({ tenants: store, state: store });
-    assert.deepEqual(await sp.loginOptions('ada@acme.test'), { sso: null, password: true });
+    assert.deepEqual(await sp.loginMethods('ada@acme.test'), { sso: null, password: true });
     await server().serve({
       local: ZONES,
       txt: [
@@ -114,7 +115,7 @@ describe('domain verification through a real DNS server (dnsmasq)', { skip: dnsm
     assert.equal(claim.status, 'verified');
     assert.equal(claim.verification?.method, 'dns');
     assert.equal((await store.findByEmailDomain('acme.test'))?.id, 'acme');
-    assert.deepEqual(await sp.loginOptions('ada@acme.test'), { sso: { tenantId: 'acme' }, password: false });
+    assert.deepEqual(await sp.loginMethods('ada@acme.test'), { sso: { tenantId: 'acme' }, password: false });
     // Even with its own record published too, the squatter cannot take a verified domain.
     await server().serve({
       local: ZONES,

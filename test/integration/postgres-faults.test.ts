@@ -299,7 +299,7 @@ describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {
     await server.stop();
     await rejects(sp.finishLogin(pending, { browserSecret: second.browserSecret }), 'STORE_UNAVAILABLE');
     await rejects(sp.startLogin({ email: 'alice@acme.com' }), 'STORE_UNAVAILABLE');
-    await rejects(sp.loginOptions('alice@acme.com'), 'STORE_UNAVAILABLE');
+    await rejects(sp.loginMethods('alice@acme.com'), 'STORE_UNAVAILABLE');
     await server.start();
 
     const finished = await eventually(() => sp.finishLogin(pending, { browserSecret: second.browserSecret }));

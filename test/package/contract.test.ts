@@ -149,7 +149,7 @@ describe('public contract (built package)', () => {
   it('runs a whole login through the built package: service, memory store, test IdP', async () => {
     const { createTestIdp } = await import('samlkit/testing');
     const idp = await createTestIdp({ preset: 'okta' });
-    const store = new samlkit.MemoryStore();
+    const store = samlkit.createMemoryStore();
     await store.put({
       id: 'acme',
       preset: 'okta',
@@ -205,7 +205,7 @@ describe('public contract (built package)', () => {
     const checks = {
       inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
       now: new Date('2023-05-09T16:00:00Z'),
-      replayCache: new samlkit.MemoryStore(),
+      replayCache: samlkit.createMemoryStore(),
     };
     await assert.rejects(verifyResponse(other, form, checks), (error: unknown) => {
       assert.ok(error instanceof SamlError);

@@ -75,10 +75,10 @@ function typeCheck(
 }
 
 const TYPED_USE = `
-import { createServiceProvider, MemoryStore, type TenantConfig } from 'samlkit';
+import { createServiceProvider, createMemoryStore, type MemoryStore, type TenantConfig } from 'samlkit';
 import { createTestIdp } from 'samlkit/testing';
 import { fetchIdpMetadata } from 'samlkit/fetch';
-const store = new MemoryStore();
+const store = createMemoryStore();
 const sp = createServiceProvider({ tenants: store, state: store });
 const config: TenantConfig | undefined = await store.get('acme');
 export const used = [sp, config, createTestIdp, fetchIdpMetadata];
@@ -181,8 +181,8 @@ describe('the packed package, installed into a fresh project', () => {
       assert.equal(typeCheck('bundler', 'module', options, TYPED_USE), '');
     });
     const CJS_USE = `
-import { createServiceProvider, MemoryStore } from 'samlkit';
-const store = new MemoryStore();
+import { createServiceProvider, createMemoryStore, type MemoryStore } from 'samlkit';
+const store = createMemoryStore();
 export const sp = createServiceProvider({ tenants: store, state: store });
 `;
     it('CommonJS project, module nodenext (TypeScript 5.8+ allows require of ESM)', () => {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import {
   createScimHandler,
   createScimToken,
-  MemoryDirectoryStore,
+  createMemoryDirectoryStore,
   type ScimHandler,
 } from '../../src/scim.js';
 
@@ -24,7 +24,7 @@ const STATUSES = new Set([200, 201, 204, 400, 401, 404, 405, 409, 412, 413]);
 const TENANT = { id: 't', sp: {}, idp: { entityId: 'https://idp.example/' } };
 
 async function setup(): Promise<{ scim: ScimHandler; token: string; userId: string; groupId: string }> {
-  const directory = new MemoryDirectoryStore();
+  const directory = createMemoryDirectoryStore();
   const { token } = await createScimToken(directory, 't');
   // The tenant store returns a minimal object: the handler only needs it to exist (roles need no rules here).
   const scim = createScimHandler({

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import {
   createServiceProvider,
   decodeResponse,
-  MemoryStore,
+  createMemoryStore,
   skipReplayCheck,
   verifyResponse,
   type TenantConfig,
@@ -72,7 +72,7 @@ describe('the service defines each stored configuration once per content', () =>
       idp: { entityId: idp.entityId, certificates: [idp.certificate], ssoUrl: idp.ssoUrl },
     };
     // Like Redis or PostgreSQL: a fresh object on every read.
-    const memory = new MemoryStore({ now: () => when });
+    const memory = createMemoryStore({ now: () => when });
     const tenants: TenantStore = {
       get: (id) => Promise.resolve(id === 'acme' ? structuredClone(stored) : undefined),
       put: (config) => memory.put(config),
@@ -92,7 +92,7 @@ describe('the service defines each stored configuration once per content', () =>
   });
 
   it('maxResponseBytes is an option of the service', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     assert.throws(
       () => createServiceProvider({ tenants: store, state: store, maxResponseBytes: 5 * 1024 * 1024 }),
       TypeError,

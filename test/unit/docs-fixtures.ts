@@ -15,13 +15,13 @@ import {
   createDomainOwnership,
   createServiceProvider,
   defineTenant,
-  MemoryStore,
+  createMemoryStore,
   type PostAuthnRequest,
   type ReplayCache,
   type ResponseForm,
   type TenantConfig,
 } from '../../src/index.js';
-import { MemoryDirectoryStore } from '../../src/scim.js';
+import { createMemoryDirectoryStore } from '../../src/scim.js';
 import { createTestIdp } from '../../src/testing/index.js';
 import { KEYS } from '../helpers/constants.js';
 
@@ -56,13 +56,13 @@ export const config: TenantConfig = {
   roles: { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' },
 };
 export const tenant = defineTenant(config);
-export const tenants = new MemoryStore();
+export const tenants = createMemoryStore();
 await tenants.put(config);
 // The guides' tenant has proven it owns acme.com (docs/domains.md), so the domain routes users.
 await createDomainOwnership({ tenants }).verifyByOperator('acme', 'acme.com', { by: 'docs' });
 export const store = tenants;
 /** The tenants' SCIM directory (docs/directory-sync.md). */
-export const directory = new MemoryDirectoryStore();
+export const directory = createMemoryDirectoryStore();
 
 /** The user who signs in: what they typed on the login page, and where they were going. */
 export const email = 'ada@acme.com';

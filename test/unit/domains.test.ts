@@ -11,7 +11,8 @@ import {
   createTxtLookup,
   domainVerificationRecord,
   isPublicEmailDomain,
-  MemoryStore,
+  createMemoryStore,
+  type MemoryStore,
   SamlError,
 } from '../../src/index.js';
 import { recordsProveClaim } from '../../src/tenant/domains.js';
@@ -20,7 +21,7 @@ const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.
 const claim = { domain: 'acme.com', token: 'tok-123' };
 
 async function store(): Promise<MemoryStore> {
-  const memory = new MemoryStore();
+  const memory = createMemoryStore();
   await memory.put({
     id: 'acme',
     sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acme/acs' },

@@ -12,7 +12,8 @@ import {
   createServiceProvider,
   createAuthnRequest,
   generateSpKeyPair,
-  MemoryStore,
+  createMemoryStore,
+  type MemoryStore,
   parseIdpMetadata,
   SamlError,
   type LogoutMessage,
@@ -59,7 +60,7 @@ async function setup(): Promise<{
   login: () => Promise<string>;
 }> {
   const idp = await createTestIdp({ ssoUrl: 'https://idp.test/sso', sloUrl: 'https://idp.test/slo' });
-  const store = new MemoryStore();
+  const store = createMemoryStore();
   const signing = await generateSpKeyPair({ commonName: 'sp.samlkit.test' });
   const config: TenantConfig = {
     id: 'acme',

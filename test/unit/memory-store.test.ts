@@ -10,7 +10,7 @@ import { defineTenant, SamlError, type TenantConfig } from '../../src/index.js';
 import {
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_MAX_REPLAY_ENTRIES,
-  MemoryStore,
+  createMemoryStore,
 } from '../../src/store/memory.js';
 import type { PendingRequest } from '../../src/store/types.js';
 
@@ -65,7 +65,7 @@ const OPERATOR = { verifiedAt: new Date('2026-01-01T00:00:00Z'), method: 'operat
 describe('MemoryStore expiry by the injected clock', () => {
   it('a request lives until its deadline, exclusive', async () => {
     const clock = manualClock();
-    const store = new MemoryStore({ now: clock.now });
+    const store = createMemoryStore({ now: clock.now });
     await store.saveRequest(request('r1'), at(1000));
     await store.saveRequest(request('r2'), at(1000));
     clock.advance(999);
@@ -77,7 +77,7 @@ describe('MemoryStore expiry by the injected clock', () => {
 
   it('a replay entry lives until its deadline; after it, the same assertion is new again', async () => {
     const clock = manualClock();
-    const store = new MemoryStore({ now: clock.now });
+    const store = createMemoryStore({ now: clock.now });
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), true);
     clock.advance(999);
     assert.equal(await store.remember('tenant-a', '_a1', at(5000)), false);
@@ -86,7 +86,7 @@ describe('MemoryStore expiry by the injected clock', () => {
   });
 
   it('a deadline equal to now is already past: nothing is stored, remember says false', async () => {
-    const store = new MemoryStore({ now: manualClock().now });
+    const store = createMemoryStore({ now: manualClock().now });
     await store.saveRequest(request('r1'), at(0));
     assert.equal(await store.findRequest('r1'), undefined);
     assert.equal(await store.remember('tenant-a', '_a1', at(0)), false);
@@ -94,7 +94,7 @@ describe('MemoryStore expiry by the injected clock', () => {
   });
 
   it('saving a request again with a past deadline removes the earlier one', async () => {
-    const store = new MemoryStore({ now: manualClock().now });
+    const store = createMemoryStore({ now: manualClock().now });
     await store.saveRequest(request('r1'), at(1000));
     await store.saveRequest(request('r1'), at(-1));
     assert.equal(await store.findRequest('r1'), undefined);
@@ -102,7 +102,7 @@ describe('MemoryStore expiry by the injected clock', () => {
 
   it('a clock that goes back does not revive an entry that was swept', async () => {
     const clock = manualClock();
-    const store = new MemoryStore({ now: clock.now });
+    const store = createMemoryStore({ now: clock.now });
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), true);
     clock.advance(2000);
     assert.equal(await store.remember('tenant-a', '_other', at(5000)), true);
@@ -111,7 +111,7 @@ describe('MemoryStore expiry by the injected clock', () => {
   });
 
   it('returns a frozen copy of the saved request, unaffected by later changes to the input', async () => {
-    const store = new MemoryStore({ now: manualClock().now });
+    const store = createMemoryStore({ now: manualClock().now });
     const input = { ...request('r1'), returnTo: '/a' };
     await store.saveRequest(input, at(1000));
     input.returnTo = '/evil';
@@ -123,7 +123,7 @@ describe('MemoryStore expiry by the injected clock', () => {
 
 describe('MemoryStore bounded memory', () => {
   it('counts requests up to maxPendingRequests and replay entries up to maxReplayEntries', async () => {
-    const store = new MemoryStore({ maxPendingRequests: 2, maxReplayEntries: 1, now: manualClock().now });
+    const store = createMemoryStore({ maxPendingRequests: 2, maxReplayEntries: 1, now: manualClock().now });
     await store.saveRequest(request('r1'), at(1000));
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), true);
     await store.saveRequest(request('r2'), at(1000));
@@ -132,7 +132,7 @@ describe('MemoryStore bounded memory', () => {
   });
 
   it('a full store refuses with STORE_UNAVAILABLE and a hint for the admin', async () => {
-    const store = new MemoryStore({ maxPendingRequests: 1, maxReplayEntries: 1, now: manualClock().now });
+    const store = createMemoryStore({ maxPendingRequests: 1, maxReplayEntries: 1, now: manualClock().now });
     await store.saveRequest(request('r1'), at(1000));
     const error = await rejectsWith(store.saveRequest(request('r2'), at(1000)), 'STORE_UNAVAILABLE');
     assert.match(error.hint, /maxPendingRequests/);
@@ -143,7 +143,7 @@ describe('MemoryStore bounded memory', () => {
 
   it('evicts every expired entry first, of both kinds', async () => {
     const clock = manualClock();
-    const store = new MemoryStore({ maxPendingRequests: 2, maxReplayEntries: 2, now: clock.now });
+    const store = createMemoryStore({ maxPendingRequests: 2, maxReplayEntries: 2, now: clock.now });
     await store.saveRequest(request('short'), at(100));
     assert.equal(await store.remember('tenant-a', '_short', at(100)), true);
     await store.saveRequest(request('long'), at(10_000));
@@ -158,7 +158,7 @@ describe('MemoryStore bounded memory', () => {
   });
 
   it('never forgets a live replay entry to make room', async () => {
-    const store = new MemoryStore({ maxPendingRequests: 10, maxReplayEntries: 10, now: manualClock().now });
+    const store = createMemoryStore({ maxPendingRequests: 10, maxReplayEntries: 10, now: manualClock().now });
     for (let i = 0; i < 10; i++) assert.equal(await store.remember('tenant-a', `_a${i}`, at(1000)), true);
     for (let i = 0; i < 10; i++) await store.saveRequest(request(`pending${i}`), at(1000));
     for (let i = 0; i < 20; i++) {
@@ -169,13 +169,13 @@ describe('MemoryStore bounded memory', () => {
   });
 
   it('a replay is still reported as false when the store is full', async () => {
-    const store = new MemoryStore({ maxReplayEntries: 1, now: manualClock().now });
+    const store = createMemoryStore({ maxReplayEntries: 1, now: manualClock().now });
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), true);
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), false);
   });
 
   it('consumed and replaced requests free their place', async () => {
-    const store = new MemoryStore({ maxPendingRequests: 2, now: manualClock().now });
+    const store = createMemoryStore({ maxPendingRequests: 2, now: manualClock().now });
     await store.saveRequest(request('r1'), at(1000));
     await store.saveRequest(request('r2'), at(1000));
     await store.saveRequest(request('r2'), at(2000));
@@ -187,7 +187,7 @@ describe('MemoryStore bounded memory', () => {
   it('evicts exactly the expired entries, whatever the order of deadlines, consumes and replacements', async () => {
     const clock = manualClock();
     const size = 600;
-    const store = new MemoryStore({ maxPendingRequests: size, now: clock.now });
+    const store = createMemoryStore({ maxPendingRequests: size, now: clock.now });
     let seed = 42;
     /** mulberry32: a seeded generator, so that a failure can be replayed. */
     const random = (n: number): number => {
@@ -233,7 +233,7 @@ describe('MemoryStore bounded memory', () => {
 
   it('stays fast when full of live entries (no full scan per refused insert)', async () => {
     const size = 20_000;
-    const store = new MemoryStore({
+    const store = createMemoryStore({
       maxPendingRequests: size,
       maxReplayEntries: size,
       now: manualClock().now,
@@ -254,7 +254,7 @@ describe('MemoryStore bounded memory', () => {
 
 describe('MemoryStore tenants', () => {
   it('get returns the very frozen Tenant that defineTenant made, not the caller’s object', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     const config = { ...tenant('acme'), emailDomains: ['acme.com'] };
     await store.put(config);
     await store.setDomainVerification('acme', 'acme.com', OPERATOR);
@@ -269,14 +269,14 @@ describe('MemoryStore tenants', () => {
   });
 
   it('a defined Tenant is stored as is', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     const defined = defineTenant(tenant('acme'));
     await store.put(defined);
     assert.equal(await store.get('acme'), defined);
   });
 
   it('indexes follow re-puts and deletes', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(tenant('a', { emailDomains: ['a.com', 'shared-later.com'] }));
     await store.put(tenant('b', { emailDomains: ['b.com'] }));
     await store.put(
@@ -307,7 +307,7 @@ describe('MemoryStore tenants', () => {
   });
 
   it('a refused verification changes nothing: the holder keeps the domain, the claimant stays pending', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(tenant('a', { emailDomains: ['a.com'] }));
     await store.put(tenant('b', { emailDomains: ['b.com', 'A.COM'] }));
     await store.setDomainVerification('a', 'a.com', OPERATOR);
@@ -328,7 +328,7 @@ describe('MemoryStore tenants', () => {
   });
 
   it('setDomainVerification refuses bad arguments with a TypeError', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(tenant('a', { emailDomains: ['a.com'] }));
     for (const bad of [
       {},
@@ -343,7 +343,7 @@ describe('MemoryStore tenants', () => {
   });
 
   it('findByEmailDomain folds ASCII case only: a KELVIN SIGN look-alike does not match k', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(tenant('kit', { emailDomains: ['kit.com'] }));
     await store.setDomainVerification('kit', 'kit.com', OPERATOR);
     assert.equal((await store.findByEmailDomain('KIT.com'))?.id, 'kit');
@@ -352,7 +352,7 @@ describe('MemoryStore tenants', () => {
   });
 
   it('list and findByIssuer sort by ID in code-unit order', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     for (const id of ['b', 'B', 'a', 'é', 'A']) await store.put(tenant(id));
     const expected = ['A', 'B', 'a', 'b', 'é'];
     assert.deepEqual(
@@ -368,7 +368,7 @@ describe('MemoryStore tenants', () => {
 
 describe('MemoryStore close and arguments', () => {
   it('close drops everything and every later call rejects with STORE_UNAVAILABLE', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     await store.put(tenant('acme'));
     await store.saveRequest(request('r1'), new Date(Date.now() + 60_000));
     await store.close();
@@ -380,21 +380,21 @@ describe('MemoryStore close and arguments', () => {
 
   it('refuses bad options with a TypeError', () => {
     for (const budget of [0, -1, 1.5, Number.NaN, Infinity]) {
-      assert.throws(() => new MemoryStore({ maxPendingRequests: budget }), TypeError, String(budget));
-      assert.throws(() => new MemoryStore({ maxReplayEntries: budget }), TypeError, String(budget));
+      assert.throws(() => createMemoryStore({ maxPendingRequests: budget }), TypeError, String(budget));
+      assert.throws(() => createMemoryStore({ maxReplayEntries: budget }), TypeError, String(budget));
     }
-    assert.throws(() => new MemoryStore({ now: 'now' as unknown as () => Date }), TypeError);
+    assert.throws(() => createMemoryStore({ now: 'now' as unknown as () => Date }), TypeError);
   });
 
   it('a clock that returns no valid Date makes the call reject with a TypeError', async () => {
-    const store = new MemoryStore({ now: () => new Date(Number.NaN) });
+    const store = createMemoryStore({ now: () => new Date(Number.NaN) });
     await assert.rejects(store.remember('tenant-a', '_a1', at(1000)), TypeError);
-    const untyped = new MemoryStore({ now: (() => Date.now()) as unknown as () => Date });
+    const untyped = createMemoryStore({ now: (() => Date.now()) as unknown as () => Date });
     await assert.rejects(untyped.saveRequest(request('r1'), at(1000)), TypeError);
   });
 
   it('refuses bad arguments with a TypeError (as a rejection, never a synchronous throw)', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     const later = new Date(Date.now() + 60_000);
     const bad = (value: unknown): never => value as never;
     const calls: [string, () => Promise<unknown>][] = [

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import {
   createDomainOwnership,
   createServiceProvider,
-  MemoryStore,
+  createMemoryStore,
   SamlError,
   type TenantConfig,
 } from '../../src/index.js';
@@ -16,7 +16,7 @@ import {
   createDirectoryLoginGate,
   createScimHandler,
   createScimToken,
-  MemoryDirectoryStore,
+  createMemoryDirectoryStore,
 } from '../../src/scim.js';
 import { createTestIdp } from '../../src/testing/index.js';
 import { KEYS } from '../helpers/constants.js';
@@ -39,10 +39,10 @@ describe('directory login gate', () => {
       idp: { entityId: idp.entityId, certificates: [idp.certificate], ssoUrl: idp.ssoUrl },
       emailDomains: ['acme.com'],
     };
-    const store = new MemoryStore({ now: clock });
+    const store = createMemoryStore({ now: clock });
     await store.put(tenant);
     await createDomainOwnership({ tenants: store }).verifyByOperator('acme', 'acme.com', { by: 'test' });
-    const directory = new MemoryDirectoryStore();
+    const directory = createMemoryDirectoryStore();
     const sp = createServiceProvider({
       tenants: store,
       state: store,
@@ -90,7 +90,7 @@ describe('directory login gate', () => {
   });
 
   it('matches userName ignoring ASCII case only, and externalId exactly', async () => {
-    const directory = new MemoryDirectoryStore();
+    const directory = createMemoryDirectoryStore();
     const tenant = { id: 't', idp: { entityId: 'https://idp/' } } as unknown as TenantConfig;
     await directory.insert({
       tenantId: 't',

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { MemoryDirectoryStore } from '../../src/scim.js';
+import { createMemoryDirectoryStore } from '../../src/scim.js';
 import { replay, replayTenant, SCIM_FIXTURES } from '../helpers/scim-replay.js';
 
 const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
@@ -14,12 +14,12 @@ const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.
 describe('SCIM provisioning sequences (memory directory)', () => {
   for (const name of SCIM_FIXTURES) {
     it(`replays ${name}`, async () => {
-      await replay(name, new MemoryDirectoryStore(), replayTenant(certificate));
+      await replay(name, createMemoryDirectoryStore(), replayTenant(certificate));
     });
   }
 
   it('maps roles with the tenant role mapping: Okta Group Push of "Staff", renamed "Admins"', async () => {
-    const events = await replay('okta/groups', new MemoryDirectoryStore(), replayTenant(certificate));
+    const events = await replay('okta/groups', createMemoryDirectoryStore(), replayTenant(certificate));
     const changes = events.filter((event) => event.type === 'membership.changed');
     const first = changes[0];
     assert.ok(first?.type === 'membership.changed');

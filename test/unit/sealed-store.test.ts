@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { MemoryStore, SamlError, type TenantConfig, type TenantStore } from '../../src/index.js';
+import { createMemoryStore, SamlError, type TenantConfig, type TenantStore } from '../../src/index.js';
 import { sealTenantSecrets } from '../../src/index.js';
 import { KEYS } from '../helpers/constants.js';
 
@@ -26,7 +26,7 @@ function tenant(id = 'acme'): TenantConfig {
 
 describe('sealTenantSecrets', () => {
   it('stores no private key in clear, and every read restores them', async () => {
-    const inner = new MemoryStore();
+    const inner = createMemoryStore();
     const sealed = sealTenantSecrets(inner, { keys: [KEY_A] });
     await sealed.put(tenant());
     await sealed.setDomainVerification('acme', 'acme.com', {
@@ -53,7 +53,7 @@ describe('sealTenantSecrets', () => {
   });
 
   it('refuses a planted sealed value: only the wrapper writes it (it would break every read later)', async () => {
-    const inner = new MemoryStore();
+    const inner = createMemoryStore();
     const sealed = sealTenantSecrets(inner, { keys: [KEY_A] });
     const { sp } = tenant();
     const planted = {
@@ -66,7 +66,7 @@ describe('sealTenantSecrets', () => {
   });
 
   it('rotates: the first key seals, any listed key opens', async () => {
-    const inner = new MemoryStore();
+    const inner = createMemoryStore();
     await sealTenantSecrets(inner, { keys: [KEY_A] }).put(tenant());
     const rotated = sealTenantSecrets(inner, { keys: [KEY_B, KEY_A] });
     assert.equal((await rotated.get('acme'))?.sp.signing?.privateKey, KEYS.rollover.key);
@@ -76,7 +76,7 @@ describe('sealTenantSecrets', () => {
   });
 
   it('fails closed (STORE_UNAVAILABLE) on a missing key, tampering, or a value moved to another tenant', async () => {
-    const inner = new MemoryStore();
+    const inner = createMemoryStore();
     await sealTenantSecrets(inner, { keys: [KEY_A] }).put(tenant('acme'));
     await sealTenantSecrets(inner, { keys: [KEY_A] }).put(tenant('globex'));
     const rejects = async (store: TenantStore, id: string) =>
@@ -87,19 +87,19 @@ describe('sealTenantSecrets', () => {
 
     await rejects(sealTenantSecrets(inner, { keys: [KEY_B] }), 'acme');
 
-    const stored = (await inner.get('acme')) as TenantConfig;
+    const stored = (await inner.get('acme'))!;
     const value = stored.sealed?.signing ?? '';
     const flipped = `${value.slice(0, -2)}${value.at(-2) === 'A' ? 'B' : 'A'}${value.at(-1) ?? ''}`;
     await inner.put({ ...stored, sealed: { ...stored.sealed, signing: flipped } });
     await rejects(sealTenantSecrets(inner, { keys: [KEY_A] }), 'acme');
 
-    const globex = (await inner.get('globex')) as TenantConfig;
+    const globex = (await inner.get('globex'))!;
     await inner.put({ ...globex, sealed: { ...globex.sealed, signing: value } });
     await rejects(sealTenantSecrets(inner, { keys: [KEY_A] }), 'globex');
   });
 
   it('refuses bad keys with a TypeError', () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     assert.throws(() => sealTenantSecrets(store, { keys: [] }), TypeError);
     assert.throws(() => sealTenantSecrets(store, { keys: [{ id: 'k', key: randomBytes(16) }] }), TypeError);
     assert.throws(() => sealTenantSecrets(store, { keys: [{ id: 'a b', key: randomBytes(32) }] }), TypeError);

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
   createServiceProvider as createProvider,
-  MemoryStore,
+  createMemoryStore,
+  type MemoryStore,
   SamlError,
   type SamlErrorCode,
   type ServiceProvider,
@@ -40,7 +41,7 @@ function createServiceProvider(options: Parameters<typeof createProvider>[0]): S
     }) as ServiceProvider['startLogin'],
     finishLogin: (form, finishOptions = {}) =>
       sp.finishLogin(form, { browserSecret: loginCookie, ...finishOptions }),
-    loginOptions: (email) => sp.loginOptions(email),
+    loginMethods: (email) => sp.loginMethods(email),
   };
 }
 
@@ -71,7 +72,7 @@ function globex(changes: Partial<TenantConfig> = {}): TenantConfig {
 }
 
 async function setup(...tenants: TenantConfig[]): Promise<{ sp: ServiceProvider; store: MemoryStore }> {
-  const store = new MemoryStore({ now: clock });
+  const store = createMemoryStore({ now: clock });
   for (const tenant of tenants) {
     await store.put(tenant);
     // Established tenants: their domains are verified (docs/domains.md).
@@ -320,24 +321,24 @@ describe('createServiceProvider: roles', () => {
   });
 });
 
-describe('createServiceProvider: loginOptions (require SSO, break-glass)', () => {
+describe('createServiceProvider: loginMethods (require SSO, break-glass)', () => {
   it('offers what each tenant allows', async () => {
     const { sp } = await setup(
       acme({ requireSso: true, breakGlassEmails: ['Root@Acme.com'] }),
       globex(),
       acme({ id: 'initech', emailDomains: ['initech.com'], enabled: false }),
     );
-    assert.deepEqual(await sp.loginOptions('alice@acme.com'), { sso: { tenantId: 'acme' }, password: false });
-    assert.deepEqual(await sp.loginOptions('ALICE@ACME.COM'), { sso: { tenantId: 'acme' }, password: false });
-    assert.deepEqual(await sp.loginOptions('root@acme.com'), { sso: { tenantId: 'acme' }, password: true });
-    assert.deepEqual(await sp.loginOptions('bob@globex.com'), {
+    assert.deepEqual(await sp.loginMethods('alice@acme.com'), { sso: { tenantId: 'acme' }, password: false });
+    assert.deepEqual(await sp.loginMethods('ALICE@ACME.COM'), { sso: { tenantId: 'acme' }, password: false });
+    assert.deepEqual(await sp.loginMethods('root@acme.com'), { sso: { tenantId: 'acme' }, password: true });
+    assert.deepEqual(await sp.loginMethods('bob@globex.com'), {
       sso: { tenantId: 'globex' },
       password: true,
     });
-    assert.deepEqual(await sp.loginOptions('peter@initech.com'), { sso: null, password: true });
-    assert.deepEqual(await sp.loginOptions('eve@eu.acme.com'), { sso: null, password: true });
+    assert.deepEqual(await sp.loginMethods('peter@initech.com'), { sso: null, password: true });
+    assert.deepEqual(await sp.loginMethods('eve@eu.acme.com'), { sso: null, password: true });
     // What cannot be judged is refused, never given password login (SECURITY rule 26).
-    await rejects(sp.loginOptions('no address'), 'EMAIL_INVALID');
+    await rejects(sp.loginMethods('no address'), 'EMAIL_INVALID');
   });
 });
 
@@ -365,7 +366,7 @@ describe('createServiceProvider: fails closed', () => {
   });
 
   it('refuses a request TTL outside 1..3600 s', () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     assert.throws(
       () => createServiceProvider({ tenants: store, state: store, requestTtlSeconds: 0 }),
       TypeError,

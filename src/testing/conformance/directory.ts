@@ -22,7 +22,7 @@ function user(
  *
  * @example
  * ```ts
- * for (const c of directoryStoreConformance({ create: async () => new MemoryDirectoryStore() })) it(c.name, () => c.run());
+ * for (const c of directoryStoreConformance({ create: async () => createMemoryDirectoryStore() })) it(c.name, () => c.run());
  * ```
  */
 export function directoryStoreConformance<S extends DirectoryStore>(
