@@ -26,7 +26,7 @@ const form = { SAMLResponse: readFileSync(`${fixture}.xml`).toString('base64') }
 try {
   const profile = await verifyResponse(tenant, form, {
     inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
-    now: new Date('2023-05-09T16:00:00Z'),
+    now: () => new Date('2023-05-09T16:00:00Z'),
     replayCache: createMemoryStore({ now: () => new Date('2023-05-09T16:00:00Z') }),
   });
   console.log('Verified a real Entra ID response. Profile:');

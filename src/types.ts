@@ -302,6 +302,12 @@ export interface ReplayCache {
  */
 export const skipReplayCheck: unique symbol = Symbol('samlkit.skipReplayCheck');
 
+/**
+ * A clock: every `now` option of samlkit is one, so that tests and a service share one fixed time
+ * (`now: () => new Date('2024-01-31T12:00:00Z')`). Default: the system clock.
+ */
+export type Clock = () => Date;
+
 /** The fields of the HTTP-POST form the IdP made the browser submit to the ACS URL. */
 export interface ResponseForm {
   /** The base64-encoded Response (SAML bindings §3.5.4); checked, so any value may be passed. */
@@ -317,8 +323,8 @@ export interface VerifyChecks {
    * response, which the tenant must allow (`allowIdpInitiated`).
    */
   readonly inResponseTo?: string;
-  /** The current time. Default: the system clock. */
-  readonly now?: Date;
+  /** The clock. Default: the system clock. */
+  readonly now?: Clock;
   /**
    * Rejects a second use of the same assertion (SAML profiles §4.1.4.5): a shared store when the
    * app runs on several instances. Required; leave replay protection out only with

@@ -117,7 +117,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     ...(idp !== undefined && { idp }),
   };
   // A draft lacks idp on purpose; every other problem ends the command before anything is written.
-  const problems = validateTenantConfig(config, { now: io.now() }).filter(
+  const problems = validateTenantConfig(config, { now: io.now }).filter(
     (problem) => idp !== undefined || problem.path !== 'idp',
   );
   const errors = problems.filter((problem) => problem.severity === 'error');
@@ -164,7 +164,7 @@ async function idpOf(io: CliIo, values: IdpValues): Promise<IdentityProviderConf
       throw usageError(
         '--idp-metadata gives every IdP value: leave out --idp-entity-id, --idp-sso-url, --idp-cert',
       );
-    return parseIdpMetadata(await readInput(io, metadataFile), { now: io.now() }).idp;
+    return parseIdpMetadata(await readInput(io, metadataFile), { now: io.now }).idp;
   }
   if (separate === undefined) return undefined;
   const entityId = values['idp-entity-id'];

@@ -72,7 +72,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
   try {
     pair = await generateSpKeyPair({
       commonName: values.cn,
-      now,
+      now: () => now,
       ...(validDays !== undefined && { validDays }),
       ...(keySize !== undefined && { keySize }),
     });

@@ -98,7 +98,7 @@ async function sp(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let xml: string;
   try {
     xml = buildSpMetadata(tenant, {
-      now,
+      now: () => now,
       ...(values.sign === true && { sign: true }),
       ...(validDays !== undefined && { validDays }),
     });
@@ -130,7 +130,7 @@ async function idp(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   if (source === undefined) throw usageError('give the metadata as a file, - for standard input, or a URL');
   const now = timeOption(values.now, '--now') ?? io.now();
   const entityId = values['entity-id'];
-  const options = { now, ...(entityId !== undefined && { entityId }) };
+  const options = { now: () => now, ...(entityId !== undefined && { entityId }) };
 
   let metadata: IdpMetadata;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {

@@ -49,7 +49,7 @@ function tenantOf(io: CliIo, path: string, json: unknown, now: Date): Tenant {
     if (error instanceof TypeError) throw inputError(`${path}: ${error.message}`);
     throw error;
   }
-  for (const problem of validateTenantConfig(json, { now })) {
+  for (const problem of validateTenantConfig(json, { now: () => now })) {
     io.stderr(`warning: ${path}: ${problem.path}: ${problem.message}\n`);
   }
   return tenant;

@@ -73,7 +73,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
   const report = await explainResponse(
     tenant,
     form,
-    { now, ...(inResponseTo !== undefined && { inResponseTo }) },
+    { now: () => now, ...(inResponseTo !== undefined && { inResponseTo }) },
     { showPersonalData: values['show-personal-data'] === true },
   );
   if (values.json === true) {

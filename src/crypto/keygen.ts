@@ -2,7 +2,7 @@ import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { currentTime } from '../internal/time.js';
-import type { SpKeyPair } from '../types.js';
+import type { SpKeyPair, Clock } from '../types.js';
 
 /**
  * Options of {@link generateSpKeyPair}.
@@ -23,7 +23,7 @@ export interface SpKeyPairOptions {
   /** RSA modulus length in bits: a whole number from 2048 to 8192. Default 2048. */
   readonly keySize?: number;
   /** The current time, which the validity period starts from. Default: the system clock. */
-  readonly now?: Date;
+  readonly now?: Clock;
 }
 
 const generateRsa = promisify(generateKeyPair);
@@ -72,7 +72,7 @@ export async function generateSpKeyPair(options: SpKeyPairOptions): Promise<SpKe
   if (!Number.isInteger(validDays) || validDays < 1 || validDays > MAX_VALID_DAYS) {
     throw new TypeError(`generateSpKeyPair: validDays must be a whole number from 1 to ${MAX_VALID_DAYS}`);
   }
-  const start = currentTime(now, 'generateSpKeyPair: options.now').getTime();
+  const start = currentTime(now, 'options.now').getTime();
 
   const { privateKey, publicKey } = await generateRsa('rsa', {
     modulusLength: keySize,

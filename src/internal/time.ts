@@ -1,3 +1,4 @@
+import type { Clock } from '../types.js';
 import { fail } from './fail.js';
 
 // xs:dateTime as SAML core §1.3.3 uses it: UTC, optional fractional seconds.
@@ -16,10 +17,15 @@ export function parseSamlTime(value: string, what: string): Date {
   return new Date(time);
 }
 
-/** The current time: the injected clock when given, else the system clock (the one place it is read). */
-export function currentTime(now: Date | undefined, parameter: string): Date {
+/**
+ * The current time: the injected clock's when given, else the system clock's (the one place it is
+ * read). A clock is checked each time it is read, since a caller may pass anything.
+ */
+export function currentTime(now: Clock | undefined, parameter: string): Date {
   if (now === undefined) return new Date();
-  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
-    throw new TypeError(`${parameter} must be a valid Date`);
-  return now;
+  if (typeof now !== 'function') throw new TypeError(`${parameter} must be a function that returns a Date`);
+  const time: unknown = now();
+  if (!(time instanceof Date) || Number.isNaN(time.getTime()))
+    throw new TypeError(`${parameter} must return a valid Date`);
+  return time;
 }

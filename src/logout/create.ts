@@ -12,7 +12,7 @@ import { MAX_RELAY_STATE_BYTES } from '../request/authn-request.js';
 import { postMessageForm, redirectMessageUrl } from '../request/bindings.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
 import type { ResolvedTenant } from '../tenant/validate.js';
-import type { TenantConfig } from '../types.js';
+import type { TenantConfig, Clock } from '../types.js';
 import { NS } from '../xml/namespaces.js';
 
 /** How long our LogoutRequest is valid (its NotOnOrAfter), in seconds after IssueInstant. */
@@ -41,7 +41,7 @@ export interface LogoutMessageOptions {
   /** For the POST binding page: a CSP nonce for its script (or allow `POST_FORM_SCRIPT_HASH`). */
   readonly cspNonce?: string;
   /** The issue instant. Default: the system clock. */
-  readonly now?: Date;
+  readonly now?: Clock;
 }
 
 /** Options of {@link createLogoutResponse}. */

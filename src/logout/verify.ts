@@ -15,7 +15,7 @@ import { checkIssuer, requireVersion } from '../response/envelope.js';
 import { qualifiersOf } from '../response/assertion.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
 import type { ResolvedTenant } from '../tenant/validate.js';
-import type { ReplayCache, TenantConfig } from '../types.js';
+import type { ReplayCache, TenantConfig, Clock } from '../types.js';
 import { attributeOf, childrenNamed, elementChildren, textOf } from '../xml/dom.js';
 import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { parseXml, type ParsedXml } from '../xml/parse.js';
@@ -41,7 +41,7 @@ export interface LogoutRequestChecks {
   /** Remembers each LogoutRequest ID, so that a captured one cannot be sent again. Required. */
   readonly replayCache: ReplayCache;
   /** The current time. Default: the system clock. */
-  readonly now?: Date;
+  readonly now?: Clock;
   /** Largest decoded (inflated) message accepted, in bytes. Default 65536, at most 1 MiB. */
   readonly maxMessageBytes?: number;
 }

@@ -140,7 +140,7 @@ export async function fetchIdpMetadata(
   } catch (cause) {
     fail('INVALID_ENCODING', 'The metadata is not valid UTF-8', { hint: urlHint(start), cause });
   }
-  const metadata = parseIdpMetadata(text, { ...options, maxBytes, now });
+  const metadata = parseIdpMetadata(text, { ...options, maxBytes, now: () => now });
   const limit = now.getTime() + warnDays * DAY_MS;
   return {
     status: 'updated',

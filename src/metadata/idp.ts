@@ -11,7 +11,7 @@ import { signatureOf, verifyEnvelopedSignature } from '../crypto/signature.js';
 import { SamlError, type SamlErrorCode, type SamlErrorDetails } from '../errors.js';
 import { fail } from '../internal/fail.js';
 import { currentTime, parseSamlTime } from '../internal/time.js';
-import type { BindingUrls } from '../types.js';
+import type { BindingUrls, Clock } from '../types.js';
 import { attributeOf, childrenNamed, elementChildren, isElement, textOf } from '../xml/dom.js';
 import { BINDINGS, NS } from '../xml/namespaces.js';
 import { parseXml, type ParsedXml } from '../xml/parse.js';
@@ -46,7 +46,7 @@ export interface ParseIdpMetadataOptions {
    */
   readonly trustedCertificates?: readonly string[];
   /** The current time, for `validUntil`. Default: the system clock. */
-  readonly now?: Date;
+  readonly now?: Clock;
   /** Largest document accepted, in UTF-8 bytes. Default 1048576 (1 MiB), at most 16 MiB. */
   readonly maxBytes?: number;
 }

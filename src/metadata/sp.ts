@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Clock } from '../types.js';
 import { randomBytes } from 'node:crypto';
 import { DOMImplementation, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
 import { CONTENT_ALGORITHMS, KEY_TRANSPORT } from '../crypto/xmlenc.js';
@@ -72,7 +73,7 @@ export interface SpMetadataCommonOptions {
   /** Published as `md:ContactPerson`, in this order. */
   readonly contacts?: readonly SpContact[];
   /** The current time, which `validDays` counts from. Default: the system clock. */
-  readonly now?: Date;
+  readonly now?: Clock;
 }
 
 /**
@@ -296,7 +297,7 @@ function expiry(options: SpMetadataOptions): Date | undefined {
   if (validUntil !== undefined && validDays !== undefined) {
     throw new TypeError('buildSpMetadata: give options.validUntil or options.validDays, not both');
   }
-  const time = currentTime(now, 'buildSpMetadata: options.now').getTime();
+  const time = currentTime(now, 'options.now').getTime();
   if (validDays !== undefined) {
     if (!Number.isInteger(validDays) || validDays < 1) {
       throw new TypeError('buildSpMetadata: options.validDays must be a whole number of days, at least 1');

@@ -4,7 +4,7 @@ import { signEnveloped } from '../crypto/sign.js';
 import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
-import type { TenantConfig } from '../types.js';
+import type { TenantConfig, Clock } from '../types.js';
 import { BINDINGS, NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { postForm, redirectUrl, type PostForm } from './bindings.js';
 
@@ -38,7 +38,7 @@ export interface AuthnRequestOptions {
   /** For the POST binding page: a CSP nonce for its script (or allow `POST_FORM_SCRIPT_HASH`). */
   readonly cspNonce?: string;
   /** The issue instant. Default: the system clock. */
-  readonly now?: Date;
+  readonly now?: Clock;
 }
 
 /** A request sent with the HTTP-Redirect binding: send the browser to `url`. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Clock } from '../types.js';
 import { SamlError } from '../errors.js';
 import { currentTime } from '../internal/time.js';
 import type { TenantStore } from '../store/types.js';
@@ -86,7 +87,7 @@ export interface ScimHandlerOptions {
   /** Receives each change after it is stored. */
   readonly onEvent?: DirectoryEventHandler;
   /** The clock. Default: the system clock. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
 }
 
 /** Handles one SCIM request; see {@link createScimHandler}. */
@@ -136,7 +137,7 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
     if (fields[name] !== undefined && typeof fields[name] !== 'function')
       throw new TypeError(`options.${name} must be a function`);
   }
-  const now = options.now ?? (() => currentTime(undefined, 'now'));
+  const now = (): Date => currentTime(options.now, 'options.now');
 
   return async (request) => {
     try {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Clock } from '../types.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { currentTime } from '../internal/time.js';
 import { fail } from '../internal/fail.js';
@@ -28,7 +29,7 @@ export interface CreateScimTokenOptions {
    */
   readonly graceSeconds?: number;
   /** The clock. Default: the system clock. */
-  readonly now?: Date;
+  readonly now?: Clock;
 }
 
 /** Longest grace period of {@link CreateScimTokenOptions.graceSeconds}: 7 days. */

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Clock } from '../types.js';
 import { SamlError } from '../errors.js';
 import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
@@ -29,7 +30,7 @@ export interface DomainOwnershipOptions {
   /** Looks up TXT records. Default: {@link createTxtLookup} with the system's DNS servers. */
   readonly resolveTxt?: TxtLookup;
   /** The clock (`verifiedAt`). Default: the system clock. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /** Public mailbox domains the app adds to the built-in list: never verified. */
   readonly publicEmailDomains?: PublicEmailDomains;
 }
@@ -126,8 +127,7 @@ export function createDomainOwnership(options: DomainOwnershipOptions): DomainOw
     throw new TypeError('options.tenants must be a TenantStore with domainClaims and setDomainVerification');
   const resolveTxt = options.resolveTxt ?? createTxtLookup();
   if (typeof resolveTxt !== 'function') throw new TypeError('options.resolveTxt must be a function');
-  const now = (): Date =>
-    options.now === undefined ? currentTime(undefined, 'now') : currentTime(options.now(), 'options.now()');
+  const now = (): Date => currentTime(options.now, 'options.now');
 
   async function claimOf(tenantId: string, domain: string): Promise<DomainClaim> {
     if (typeof tenantId !== 'string') throw new TypeError('tenantId must be a string');

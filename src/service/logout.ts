@@ -231,7 +231,7 @@ export function createLogoutSteps(
       inResponseTo: request.id,
       binding: request.binding,
       ...(request.relayState !== undefined && { relayState: request.relayState }),
-      now: now(),
+      now,
     });
     return { kind: 'logout-request', tenantId: tenant.id, sessions: ended, response };
   }
@@ -285,7 +285,11 @@ export function createLogoutSteps(
       requireLogout(tenant);
       const time = now();
       const relayState = randomBytes(16).toString('base64url');
-      const request = createLogoutRequest(tenant, session, { ...messageOptions, relayState, now: time });
+      const request = createLogoutRequest(tenant, session, {
+        ...messageOptions,
+        relayState,
+        now: () => time,
+      });
       await guard(() =>
         state.saveRequest(
           {

@@ -14,7 +14,7 @@ import { verifyResponse } from '../response/verify.js';
 import type { PendingRequest, StateStore, TenantStore } from '../store/types.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
 import { mapRoles } from '../tenant/roles.js';
-import type { SamlProfile, TenantConfig } from '../types.js';
+import type { SamlProfile, TenantConfig, Clock } from '../types.js';
 import { isSameBrowser, newBrowserSecret } from './browser-binding.js';
 import { publicTenant, type PublicTenantConfig } from './public-tenant.js';
 import { safeReturnTo } from './return-to.js';
@@ -30,7 +30,7 @@ export interface ServiceProviderOptions extends LogoutServiceOptions {
   /** Pending logins and the replay cache. Share it between instances (Redis, PostgreSQL). */
   readonly state: StateStore;
   /** The clock. Default: the system clock. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /** How long a started login may take at the IdP (MFA included). Default 600, at most 3600. */
   readonly requestTtlSeconds?: number;
   /** Largest decoded response `finishLogin` accepts, in bytes. Default 262144 (256 KiB), at most 4 MiB. */
@@ -195,7 +195,7 @@ const MAX_REQUEST_TTL_SECONDS = 3600;
  */
 export function createServiceProvider(options: ServiceProviderOptions): ServiceProvider {
   const { tenants, state } = options;
-  const now = options.now ?? (() => currentTime(undefined, 'now'));
+  const now = (): Date => currentTime(options.now, 'options.now');
   const ttl = options.requestTtlSeconds ?? DEFAULT_REQUEST_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_REQUEST_TTL_SECONDS) {
     throw new TypeError(`requestTtlSeconds must be a whole number from 1 to ${MAX_REQUEST_TTL_SECONDS}`);
@@ -231,7 +231,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     const time = now();
     const relayState = randomBytes(16).toString('base64url');
     const browser = newBrowserSecret();
-    const request = createAuthnRequest(tenant, { ...requestOptions, relayState, now: time });
+    const request = createAuthnRequest(tenant, { ...requestOptions, relayState, now: () => time });
     const pending: PendingRequest = {
       tenantId: tenant.id,
       requestId: request.id,
@@ -284,7 +284,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
 
       const profile = await verifyResponse(tenant, decoded, {
         ...(pending !== undefined && { inResponseTo: pending.requestId }),
-        now: now(),
+        now,
         replayCache: state,
         maxResponseBytes: maxBytes,
       });

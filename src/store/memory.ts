@@ -6,7 +6,7 @@
 import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
 import { defineTenant, type Tenant } from '../tenant/define.js';
-import type { TenantConfig } from '../types.js';
+import type { TenantConfig, Clock } from '../types.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import type { PendingRequest, SamlSession, SessionStore, StateStore, TenantStore } from './types.js';
 import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
@@ -54,7 +54,7 @@ export interface MemoryStoreOptions {
    * The clock that decides expiry. Give it the same clock as `verifyResponse` (`checks.now`) when
    * you fix the time in tests. Default: the system clock.
    */
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /**
    * The most Single Logout sessions (`saveSession`) held at once, a budget of their own so that
    * sessions never crowd out logins in progress. A full store refuses new ones
@@ -475,11 +475,7 @@ class InMemoryStore implements MemoryStore {
 
   /** The store's clock, in milliseconds. */
   #now(): number {
-    if (this.#clock === undefined) return currentTime(undefined, 'options.now').getTime();
-    const now: unknown = this.#clock();
-    if (!(now instanceof Date) || Number.isNaN(now.getTime()))
-      throw new TypeError('options.now must return a valid Date');
-    return now.getTime();
+    return currentTime(this.#clock, 'options.now').getTime();
   }
 
   /** Drops every entry whose deadline has come; returns the time it judged by. */

@@ -1,6 +1,6 @@
 import { deepFreeze } from '../internal/freeze.js';
 import { currentTime } from '../internal/time.js';
-import type { TenantConfig } from '../types.js';
+import type { TenantConfig, Clock } from '../types.js';
 import type { PublicEmailDomains } from './domains.js';
 import { oversized, resolveTenantConfig, type ResolvedTenant, type TenantProblem } from './validate.js';
 
@@ -18,7 +18,7 @@ export type Tenant = TenantConfig & {
 /** Options of {@link validateTenantConfig}. */
 export interface TenantValidationOptions {
   /** The time certificates are judged at (expired: error; within 30 days: warning). Default: now. */
-  readonly now?: Date;
+  readonly now?: Clock;
   /**
    * Public mailbox domains the app adds to the built-in list (a list, or a function that says
    * whether a domain is one); an `emailDomains` entry among them is an error.

@@ -15,7 +15,7 @@ import { parseLogoutMessage } from '../logout/verify.js';
 import { defineTenant, type Tenant } from '../tenant/define.js';
 import { currentTime } from '../internal/time.js';
 import { IDP_PRESETS, isPresetName } from '../tenant/presets.js';
-import type { IdpPresetName, SpKeyPair } from '../types.js';
+import type { IdpPresetName, SpKeyPair, Clock } from '../types.js';
 import { BINDINGS, NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { readAuthnRequest, type ReceivedAuthnRequest } from './idp-request.js';
 import { mintResponse, xmlChars } from './idp-response.js';
@@ -50,7 +50,7 @@ export interface TestIdpOptions {
     readonly sloUrl?: string;
   };
   /** The clock, read once per response (and for the start of a generated certificate). Default: the system clock. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
 }
 
 /** The user a response asserts. */
@@ -256,13 +256,8 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
   const preset = IDP_PRESETS[presetName];
   const clock = options.now;
   if (clock !== undefined && typeof clock !== 'function')
-    throw new TypeError('createTestIdp: options.now must be a function');
-  const now = (): Date => {
-    const value: unknown = clock === undefined ? undefined : clock();
-    if (clock !== undefined && value === undefined)
-      throw new TypeError('createTestIdp: options.now() must return a Date');
-    return currentTime(value as Date | undefined, 'createTestIdp: options.now()');
-  };
+    throw new TypeError('options.now must be a function that returns a Date');
+  const now = (): Date => currentTime(clock, 'options.now');
   const entityId =
     options.entityId ??
     (presetName === 'azure' ? `https://sts.windows.net/${randomUUID()}/` : `https://idp.test/${presetName}`);
@@ -273,7 +268,7 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
   const ssoUrl = httpUrl(options.ssoUrl ?? `https://idp.test/${presetName}/sso`, 'options.ssoUrl');
   const sp = options.sp === undefined ? undefined : checkSp(options.sp);
   const key = signerOf(
-    options.key ?? (await generateSpKeyPair({ commonName: `samlkit test IdP (${presetName})`, now: now() })),
+    options.key ?? (await generateSpKeyPair({ commonName: `samlkit test IdP (${presetName})`, now })),
     'options.key',
   );
   const certificate = new X509Certificate(Buffer.from(key.certificateBase64, 'base64')).toString();
@@ -345,7 +340,7 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
         binding,
         ...(RelayState !== undefined && { relayState: RelayState }),
         ...(input.status !== undefined && { status: input.status }),
-        now: now(),
+        now,
       });
     },
     logoutRequest: (input: TestIdpLogoutRequest): LogoutMessage => {
@@ -362,7 +357,7 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
         {
           binding: input.binding ?? 'redirect',
           ...(input.relayState !== undefined && { relayState: input.relayState }),
-          now: now(),
+          now,
         },
       );
     },

@@ -22,7 +22,7 @@ const good = toForm(signed(buildResponse()));
 describe('replay protection is not dropped by omission', () => {
   it('verifyResponse without a replay cache is a TypeError naming the opt-out', async () => {
     await assert.rejects(
-      verifyResponse(tenant(), good, { inResponseTo: REQUEST_ID, now: NOW } as never),
+      verifyResponse(tenant(), good, { inResponseTo: REQUEST_ID, now: () => NOW } as never),
       /checks\.replayCache is required.*skipReplayCheck/,
     );
     await assert.rejects(verifyResponse(tenant(), good, undefined as never), TypeError);
@@ -31,7 +31,7 @@ describe('replay protection is not dropped by omission', () => {
   it('skipReplayCheck is the named opt-out', async () => {
     const profile = await verifyResponse(tenant(), good, {
       inResponseTo: REQUEST_ID,
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
     });
     assert.equal(profile.nameId, 'alice@example.com');
@@ -41,7 +41,7 @@ describe('replay protection is not dropped by omission', () => {
     it(`a cache answering ${JSON.stringify(answer)} is not a first use (REPLAY)`, async () => {
       const cache = { remember: () => Promise.resolve(answer as boolean) };
       await expectCode(
-        verifyResponse(tenant(), good, { inResponseTo: REQUEST_ID, now: NOW, replayCache: cache }),
+        verifyResponse(tenant(), good, { inResponseTo: REQUEST_ID, now: () => NOW, replayCache: cache }),
         'REPLAY',
       );
     });
@@ -52,7 +52,7 @@ describe('IDs are NCNames (xs:ID, SAML core §1.3.4)', () => {
   for (const id of ['1abc', '0', '9-z', '28338c8c-39ab-4b94-bcdc-46f68f99d962']) {
     it(`a signed assertion with ID ${id} is refused (DUPLICATE_ID), accepted with allowIdsStartingWithDigit`, async () => {
       const form = toForm(signed(buildResponse({ assertionId: id })));
-      const checks = { inResponseTo: REQUEST_ID, now: NOW, replayCache: skipReplayCheck } as const;
+      const checks = { inResponseTo: REQUEST_ID, now: () => NOW, replayCache: skipReplayCheck } as const;
       await expectCode(verifyResponse(tenant(), form, checks), 'DUPLICATE_ID');
       await verifyResponse(tenant({ allowIdsStartingWithDigit: true }), form, checks);
     });
@@ -65,7 +65,7 @@ describe('IDs are NCNames (xs:ID, SAML core §1.3.4)', () => {
     await expectCode(
       verifyResponse(tenant(), toForm(xml), {
         inResponseTo: REQUEST_ID,
-        now: NOW,
+        now: () => NOW,
         replayCache: skipReplayCheck,
       }),
       'DUPLICATE_ID',

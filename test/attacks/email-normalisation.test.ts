@@ -96,7 +96,7 @@ describe('email normal form in the verifier', () => {
   const verifyNameId = (nameId: string) =>
     verifyResponse(tenant({ emailDomains: [] }), toForm(signed(buildResponse({ nameId }))), {
       inResponseTo: REQUEST_ID,
-      now: NOW,
+      now: () => NOW,
       replayCache: memoryCache(),
     });
 

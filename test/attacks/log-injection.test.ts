@@ -38,7 +38,7 @@ async function refusal(xml: string): Promise<SamlError> {
   try {
     await verifyResponse(tenant(), toForm(xml), {
       inResponseTo: REQUEST_ID,
-      now: NOW,
+      now: () => NOW,
       replayCache: memoryCache(),
     });
   } catch (error) {

@@ -29,7 +29,7 @@ import {
 
 const tenant = spTenant();
 const verifyRequest = (message: LogoutMessageInput, cache = replayCache()): Promise<unknown> =>
-  verifyLogoutRequest(tenant, message, { now: NOW, replayCache: cache });
+  verifyLogoutRequest(tenant, message, { now: () => NOW, replayCache: cache });
 
 describe('logout: addressing, freshness and replay', () => {
   it('wrong Issuer → ISSUER_MISMATCH; no Issuer → ISSUER_MISMATCH', async () => {
@@ -86,7 +86,7 @@ describe('logout: addressing, freshness and replay', () => {
   it('another tenant’s LogoutRequest (its IdP’s key) → SIGNATURE_INVALID', async () => {
     const other = spTenant('other', { idpCerts: [KEYS.attacker.cert] });
     const fromOtherIdp = redirectMessage(redirectQuery(logoutRequestXml(), { key: KEYS.attacker }));
-    await verifyLogoutRequest(other, fromOtherIdp, { now: NOW, replayCache: replayCache() });
+    await verifyLogoutRequest(other, fromOtherIdp, { now: () => NOW, replayCache: replayCache() });
     await expectCode(verifyRequest(fromOtherIdp), 'SIGNATURE_INVALID');
   });
 
@@ -94,7 +94,7 @@ describe('logout: addressing, freshness and replay', () => {
     const other = spTenant('other', { sloUrl: 'https://sp.example.com/saml/other/slo' });
     const message = redirectMessage(redirectQuery(logoutRequestXml()));
     await expectCode(
-      verifyLogoutRequest(other, message, { now: NOW, replayCache: replayCache() }),
+      verifyLogoutRequest(other, message, { now: () => NOW, replayCache: replayCache() }),
       'DESTINATION_MISMATCH',
     );
   });
@@ -102,14 +102,22 @@ describe('logout: addressing, freshness and replay', () => {
   it('a LogoutResponse answering another request → IN_RESPONSE_TO_MISMATCH; a failed status → STATUS_NOT_SUCCESS', async () => {
     const message = redirectMessage(redirectQuery(logoutResponseXml({ inResponseTo: '_theirs' })));
     await expectCode(
-      verifyLogoutResponse(tenant, message, { now: NOW, replayCache: replayCache(), inResponseTo: '_ours' }),
+      verifyLogoutResponse(tenant, message, {
+        now: () => NOW,
+        replayCache: replayCache(),
+        inResponseTo: '_ours',
+      }),
       'IN_RESPONSE_TO_MISMATCH',
     );
     const failed = redirectMessage(
       redirectQuery(logoutResponseXml({ status: 'urn:oasis:names:tc:SAML:2.0:status:Responder' })),
     );
     await expectCode(
-      verifyLogoutResponse(tenant, failed, { now: NOW, replayCache: replayCache(), inResponseTo: '_ours' }),
+      verifyLogoutResponse(tenant, failed, {
+        now: () => NOW,
+        replayCache: replayCache(),
+        inResponseTo: '_ours',
+      }),
       'STATUS_NOT_SUCCESS',
     );
   });

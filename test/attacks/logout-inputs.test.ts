@@ -46,7 +46,7 @@ async function refused(promise: Promise<unknown>, label: string): Promise<void> 
 
 describe('logout messages of every JSON type → SamlError', () => {
   const tenant = spTenant();
-  const checks = { now: NOW, replayCache: replayCache() };
+  const checks = { now: () => NOW, replayCache: replayCache() };
 
   it('as the message itself', async () => {
     for (const [label, value] of values) {

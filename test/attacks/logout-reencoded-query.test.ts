@@ -17,7 +17,7 @@ import {
 
 const tenant = spTenant();
 const verifyRequest = (message: LogoutMessageInput, cache = replayCache()): Promise<unknown> =>
-  verifyLogoutRequest(tenant, message, { now: NOW, replayCache: cache });
+  verifyLogoutRequest(tenant, message, { now: () => NOW, replayCache: cache });
 
 describe('logout: a Redirect signature is checked over the raw query bytes, never a re-encoding', () => {
   it('the same parameters re-encoded (SigAlg with lower-case escapes) no longer verify', async () => {

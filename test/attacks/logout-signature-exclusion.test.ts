@@ -23,7 +23,7 @@ import {
 
 const tenant = spTenant();
 const verifyRequest = (message: LogoutMessageInput, cache = replayCache()): Promise<unknown> =>
-  verifyLogoutRequest(tenant, message, { now: NOW, replayCache: cache });
+  verifyLogoutRequest(tenant, message, { now: () => NOW, replayCache: cache });
 
 describe('logout: positive controls (the forgeries below differ from these in one point)', () => {
   it('a signed LogoutRequest over HTTP-Redirect is accepted', async () => {
@@ -31,7 +31,7 @@ describe('logout: positive controls (the forgeries below differ from these in on
       tenant,
       redirectMessage(redirectQuery(logoutRequestXml(), { relayState: 'rs' })),
       {
-        now: NOW,
+        now: () => NOW,
         replayCache: replayCache(),
       },
     );
@@ -43,7 +43,7 @@ describe('logout: positive controls (the forgeries below differ from these in on
 
   it('a signed LogoutRequest over HTTP-POST is accepted', async () => {
     const request = await verifyLogoutRequest(tenant, postMessage(signedXml(logoutRequestXml())), {
-      now: NOW,
+      now: () => NOW,
       replayCache: replayCache(),
     });
     assert.equal(request.binding, 'post');

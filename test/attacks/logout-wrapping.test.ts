@@ -17,7 +17,7 @@ import {
 
 const tenant = spTenant();
 const verifyRequest = (message: LogoutMessageInput, cache = replayCache()): Promise<unknown> =>
-  verifyLogoutRequest(tenant, message, { now: NOW, replayCache: cache });
+  verifyLogoutRequest(tenant, message, { now: () => NOW, replayCache: cache });
 
 describe('logout: wrapping', () => {
   it('a signed LogoutRequest wrapped inside an unsigned one (POST) → SIGNATURE_MISSING', async () => {

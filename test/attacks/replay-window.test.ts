@@ -31,24 +31,24 @@ describe('replay window: the entry outlives every part that could still be accep
     const store = createMemoryStore({ now: () => clock });
     const form = toForm(twoBearers(1200, 3600));
     const checks = { inResponseTo: REQUEST_ID, replayCache: store };
-    await verifyResponse(tenant(), form, { ...checks, now: NOW });
+    await verifyResponse(tenant(), form, { ...checks, now: () => NOW });
     // 30 minutes on: the first confirmation expired long ago, the second one holds.
     clock = later(1800);
-    await expectCode(verifyResponse(tenant(), form, { ...checks, now: later(1800) }), 'REPLAY');
+    await expectCode(verifyResponse(tenant(), form, { ...checks, now: () => later(1800) }), 'REPLAY');
   });
 
   it('remembers until the latest bearer NotOnOrAfter, bounded by Conditions, plus skew', async () => {
     const cache = memoryCache();
     await verifyResponse(tenant(), toForm(twoBearers(1200, 3600)), {
       inResponseTo: REQUEST_ID,
-      now: NOW,
+      now: () => NOW,
       replayCache: cache,
     });
     assert.equal(cache.calls[0]?.expiresAt.toISOString(), iso(3600 + 120));
     const bounded = memoryCache();
     await verifyResponse(tenant(), toForm(twoBearers(1200, 3600, 2400)), {
       inResponseTo: REQUEST_ID,
-      now: NOW,
+      now: () => NOW,
       replayCache: bounded,
     });
     assert.equal(bounded.calls[0]?.expiresAt.toISOString(), iso(2400 + 120), 'Conditions end it earlier');
@@ -64,7 +64,7 @@ describe('replay window: the entry outlives every part that could still be accep
     );
     await verifyResponse(tenant(), toForm(signed(xml)), {
       inResponseTo: REQUEST_ID,
-      now: NOW,
+      now: () => NOW,
       replayCache: cache,
     });
     assert.equal(cache.calls[0]?.expiresAt.toISOString(), iso(300 + 120));
@@ -78,7 +78,11 @@ describe('replay window: a ceiling on how long an assertion stays acceptable', (
   it('an assertion valid for ten years is refused (ASSERTION_LIFETIME_TOO_LONG), nothing remembered', async () => {
     const cache = memoryCache();
     await expectCode(
-      verifyResponse(tenant(), toForm(forYears), { inResponseTo: REQUEST_ID, now: NOW, replayCache: cache }),
+      verifyResponse(tenant(), toForm(forYears), {
+        inResponseTo: REQUEST_ID,
+        now: () => NOW,
+        replayCache: cache,
+      }),
       'ASSERTION_LIFETIME_TOO_LONG',
     );
     assert.equal(cache.calls.length, 0);
@@ -88,7 +92,7 @@ describe('replay window: a ceiling on how long an assertion stays acceptable', (
     await expectCode(
       verifyResponse(tenant(), toForm(twoBearers(600, 40 * 86400, 40 * 86400)), {
         inResponseTo: REQUEST_ID,
-        now: NOW,
+        now: () => NOW,
         replayCache: memoryCache(),
       }),
       'ASSERTION_LIFETIME_TOO_LONG',
@@ -99,21 +103,21 @@ describe('replay window: a ceiling on how long an assertion stays acceptable', (
     const day = signed(buildResponse({ notOnOrAfter: 86400 - 180, scdNotOnOrAfter: 86400 - 180 }));
     await verifyResponse(tenant(), toForm(day), {
       inResponseTo: REQUEST_ID,
-      now: NOW,
+      now: () => NOW,
       replayCache: memoryCache(),
     });
     const week = signed(buildResponse({ notOnOrAfter: 7 * 86400, scdNotOnOrAfter: 7 * 86400 }));
     await expectCode(
       verifyResponse(tenant(), toForm(week), {
         inResponseTo: REQUEST_ID,
-        now: NOW,
+        now: () => NOW,
         replayCache: memoryCache(),
       }),
       'ASSERTION_LIFETIME_TOO_LONG',
     );
     await verifyResponse(tenant({ maxAssertionLifetimeSeconds: 8 * 86400 }), toForm(week), {
       inResponseTo: REQUEST_ID,
-      now: NOW,
+      now: () => NOW,
       replayCache: memoryCache(),
     });
   });

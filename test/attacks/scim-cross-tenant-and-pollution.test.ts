@@ -77,13 +77,13 @@ describe('SCIM: cross-tenant access', () => {
       tenants: { get: () => Promise.resolve(tenant('a')) },
       now: () => clock,
     });
-    const first = await createScimToken(directory, 'a', { now });
-    const second = await createScimToken(directory, 'a', { now });
+    const first = await createScimToken(directory, 'a', { now: () => now });
+    const second = await createScimToken(directory, 'a', { now: () => now });
     const status = async (token: string): Promise<number> =>
       (await scim({ tenantId: 'a', method: 'GET', path: '/Users', headers: auth(token) })).status;
     assert.equal(await status(first.token), 401);
     assert.equal(await status(second.token), 200);
-    const third = await createScimToken(directory, 'a', { now, graceSeconds: 60 });
+    const third = await createScimToken(directory, 'a', { now: () => now, graceSeconds: 60 });
     assert.equal(await status(second.token), 200);
     assert.equal(await status(third.token), 200);
     clock = new Date(now.getTime() + 60_000);

@@ -25,7 +25,7 @@ export const ENTRA = {
   } satisfies TenantConfig,
   checks: {
     inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
-    now: new Date('2023-05-09T16:00:00Z'),
+    now: () => new Date('2023-05-09T16:00:00Z'),
     replayCache: skipReplayCheck,
   },
 } as const;

@@ -64,13 +64,18 @@ export interface VerifyOptions {
 
 /** Posts `xml` to tenant A (or `o.tenant`) at NOW, answering REQUEST_ID unless unsolicited. */
 export function verify(xml: string | Buffer, o: VerifyOptions = {}): Promise<Profile> {
-  const base: Checks = o.unsolicited === true ? { now: NOW } : { inResponseTo: REQUEST_ID, now: NOW };
+  const base: Checks =
+    o.unsolicited === true ? { now: () => NOW } : { inResponseTo: REQUEST_ID, now: () => NOW };
   return verifyAgreeing(o.tenant ?? tenant(), toForm(xml), { ...base, ...o.checks });
 }
 
 /** Posts a raw form. */
 export function verifyForm(form: Form, o: VerifyOptions = {}): Promise<Profile> {
-  return verifyAgreeing(o.tenant ?? tenant(), form, { inResponseTo: REQUEST_ID, now: NOW, ...o.checks });
+  return verifyAgreeing(o.tenant ?? tenant(), form, {
+    inResponseTo: REQUEST_ID,
+    now: () => NOW,
+    ...o.checks,
+  });
 }
 
 /** An in-memory replay cache that records its calls. */

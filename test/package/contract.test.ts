@@ -179,7 +179,7 @@ describe('public contract (built package)', () => {
     const form = { SAMLResponse: fixture('xml').toString('base64'), RelayState: 'opaque-handle' };
     const checks = {
       inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
-      now: new Date('2023-05-09T16:00:00Z'),
+      now: () => new Date('2023-05-09T16:00:00Z'),
       replayCache,
     };
     const profile: SamlProfile = await verifyResponse(tenant, form, checks);
@@ -204,7 +204,7 @@ describe('public contract (built package)', () => {
     const form = { SAMLResponse: fixture('xml').toString('base64') };
     const checks = {
       inResponseTo: 'id23dffd06a31f7ad10975c9c893bf8668',
-      now: new Date('2023-05-09T16:00:00Z'),
+      now: () => new Date('2023-05-09T16:00:00Z'),
       replayCache: samlkit.createMemoryStore(),
     };
     await assert.rejects(verifyResponse(other, form, checks), (error: unknown) => {

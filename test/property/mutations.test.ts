@@ -151,7 +151,7 @@ const GOOGLE: Case = (() => {
     // The middle of the validity window.
     checks: {
       inResponseTo: entry.in_response_to,
-      now: new Date(notBefore + Math.floor((notOnOrAfter - notBefore) / 2)),
+      now: () => new Date(notBefore + Math.floor((notOnOrAfter - notBefore) / 2)),
       replayCache: skipReplayCheck,
     },
     nameId: entry.name_id,

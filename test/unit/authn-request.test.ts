@@ -60,7 +60,7 @@ function child(parent: Element, ns: string, name: string): Element | undefined {
 
 describe('createAuthnRequest: HTTP-Redirect binding (default)', () => {
   it('builds the request the Web Browser SSO profile asks for', () => {
-    const request = createAuthnRequest(tenant(), { now: NOW });
+    const request = createAuthnRequest(tenant(), { now: () => NOW });
     assert.equal(request.binding, 'redirect');
     const { parsed, params, root } = redirectParts(request.url);
     assert.equal(`${parsed.origin}${parsed.pathname}`, 'https://idp.example.com/sso');

@@ -27,7 +27,7 @@ describe('samlkit inspect: logout messages', () => {
       spNameQualifier: 'https://sp.example.com/saml/acme',
       sessionIndex: '_s1',
     };
-    const request = createLogoutRequest(spTenant(), subject, { relayState: 'rs', now: NOW });
+    const request = createLogoutRequest(spTenant(), subject, { relayState: 'rs', now: () => NOW });
     assert.equal(request.binding, 'redirect');
     const text = await inspect(request.url);
     assert.match(text, /^LogoutRequest \(SAML 2\.0 protocol\)\n/);
@@ -46,7 +46,7 @@ describe('samlkit inspect: logout messages', () => {
       inResponseTo: '_lr1',
       binding: 'post',
       status: 'partial',
-      now: NOW,
+      now: () => NOW,
     });
     assert.equal(response.binding, 'post');
     const body = `SAMLResponse=${encodeURIComponent(response.fields.SAMLResponse ?? '')}`;

@@ -3,6 +3,7 @@
  * fixture and on every encoding an admin may paste, verify naming the failed check of each attack, metadata,
  * keygen, setup, and the usage errors.
  */
+import type { Clock } from '../../src/types.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -55,7 +56,7 @@ interface FakeIoOptions {
   readonly stdin?: string;
   /** Files by name; other paths are read from disk. */
   readonly files?: Readonly<Record<string, string>>;
-  readonly now?: Date;
+  readonly now?: Clock;
   readonly fetchIdpMetadata?: typeof fetchIdpMetadata;
 }
 
@@ -74,7 +75,7 @@ async function cli(argv: readonly string[], options: FakeIoOptions = {}): Promis
       written.set(path, { data, mode: o?.mode });
       return Promise.resolve();
     },
-    now: () => options.now ?? NOW,
+    now: options.now ?? ((): Date => NOW),
     ...(options.fetchIdpMetadata !== undefined && { fetchIdpMetadata: options.fetchIdpMetadata }),
   };
   const code = await runCli(argv, io);
@@ -122,7 +123,7 @@ describe('samlkit inspect', () => {
   });
 
   it('summarises a response: IDs, times relative to now, status, subject, signature and certificate', async () => {
-    const run = await cli(['inspect', '-'], { stdin: entraXml, now: new Date('2026-05-09T16:45:24Z') });
+    const run = await cli(['inspect', '-'], { stdin: entraXml, now: () => new Date('2026-05-09T16:45:24Z') });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Response \(SAML 2\.0 protocol\)\n/);
     assert.match(run.stdout, /ID\s+_c082940d-31cf-40a2-a581-2a7af122e7e5\n/);
@@ -136,7 +137,7 @@ describe('samlkit inspect', () => {
     assert.match(run.stdout, /identity\/claims\/displayname: f\*\*\*\n/);
     const shown = await cli(['inspect', '--show-personal-data', '-'], {
       stdin: entraXml,
-      now: new Date('2026-05-09T16:45:24Z'),
+      now: () => new Date('2026-05-09T16:45:24Z'),
     });
     assert.match(shown.stdout, new RegExp(`NameID\\s+${ENTRA.nameId}\\n\\s+Format\\s+\\S+emailAddress`));
     assert.match(shown.stdout, /identity\/claims\/displayname: fumieval\n/);
@@ -171,7 +172,7 @@ describe('samlkit inspect', () => {
       ...ENTRA.tenant,
       idp: { ...ENTRA.tenant.idp, ssoUrl: 'https://login.example.com/saml2' },
     };
-    const request = createAuthnRequest(spTenant, { relayState: 'r-42', now: NOW });
+    const request = createAuthnRequest(spTenant, { relayState: 'r-42', now: () => NOW });
     const samlRequest = new URL(request.url).searchParams.get('SAMLRequest')!;
 
     const expectAuthnRequest = (run: Run): void => {
@@ -207,14 +208,14 @@ describe('samlkit inspect', () => {
       const signing: SpKeyPair = { privateKey: KEYS.rollover.key, certificate: KEYS.rollover.cert };
       const signedRequest = createAuthnRequest(
         { ...spTenant, sp: { ...spTenant.sp, signing } },
-        { now: NOW },
+        { now: () => NOW },
       );
       const run = await cli(['inspect'], { stdin: signedRequest.url });
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /SigAlg\s+http:\/\/www\.w3\.org\/2001\/04\/xmldsig-more#rsa-sha256\n/);
       assert.match(run.stdout, /Signature\s+in the query string \(not verified\)/);
 
-      const post = createAuthnRequest(spTenant, { binding: 'post', now: NOW });
+      const post = createAuthnRequest(spTenant, { binding: 'post', now: () => NOW });
       const body = `SAMLRequest=${encodeURIComponent(post.fields.SAMLRequest)}`;
       const posted = await cli(['inspect'], { stdin: body });
       assert.equal(posted.code, 0, posted.stderr);
@@ -416,7 +417,7 @@ describe('samlkit verify', () => {
       const report = await explainResponse(
         testTenant(),
         toForm(xml),
-        idpInitiated === true ? { now: NOW } : { now: NOW, inResponseTo: REQUEST_ID },
+        idpInitiated === true ? { now: () => NOW } : { now: () => NOW, inResponseTo: REQUEST_ID },
       );
       assert.equal(report.error?.code, code);
       assert.equal(report.checks.find((c) => c.status === 'fail')?.name, check);
@@ -433,7 +434,7 @@ describe('samlkit verify', () => {
         '--tenant',
         't.json',
         '--now',
-        checks.now.toISOString(),
+        checks.now().toISOString(),
         fixturePath(entry.file),
       ];
       if (checks.inResponseTo !== undefined) argv.push('--in-response-to', checks.inResponseTo);
@@ -445,7 +446,7 @@ describe('samlkit verify', () => {
   });
 
   it('reads the whole form body, and redacts personal data unless asked', async () => {
-    const argv = ['verify', '--tenant', 'entra.json', '--now', ENTRA.checks.now.toISOString()];
+    const argv = ['verify', '--tenant', 'entra.json', '--now', ENTRA.checks.now().toISOString()];
     argv.push('--in-response-to', ENTRA.checks.inResponseTo);
     const files = { 'entra.json': JSON.stringify(ENTRA.tenant) };
     const stdin = `SAMLResponse=${encodeURIComponent(b64(ENTRA.xml))}&RelayState=xyz`;
@@ -461,7 +462,7 @@ describe('samlkit verify', () => {
 
   it('--json prints exactly the report of explainResponse', async () => {
     const files = { 'entra.json': JSON.stringify(ENTRA.tenant) };
-    const base = ['verify', '--json', '--tenant', 'entra.json', '--now', ENTRA.checks.now.toISOString()];
+    const base = ['verify', '--json', '--tenant', 'entra.json', '--now', ENTRA.checks.now().toISOString()];
     for (const [argv, checks] of [
       [[...base, '--in-response-to', ENTRA.checks.inResponseTo], ENTRA.checks],
       [base, { now: ENTRA.checks.now }],
@@ -481,7 +482,7 @@ describe('samlkit verify', () => {
     };
     const request = createAuthnRequest(
       { ...testTenant(), idp: { ...testTenant().idp, ssoUrl: 'https://idp.example.com/sso' } },
-      { now: NOW },
+      { now: () => NOW },
     );
     const cases: [string[], string, RegExp][] = [
       [['verify', '--tenant', 'tenant.json'], request.url, /the input is a SAMLRequest/],
@@ -532,7 +533,7 @@ describe('samlkit metadata', () => {
     assert.equal(plain.code, 0);
     assert.equal(
       plain.stdout.replace(/ ID="[^"]+"/, ''),
-      `${buildSpMetadata(testTenant(), { now: NOW })}\n`.replace(/ ID="[^"]+"/, ''),
+      `${buildSpMetadata(testTenant(), { now: () => NOW })}\n`.replace(/ ID="[^"]+"/, ''),
     );
     const noKey = await cli(['metadata', 'sp', '--tenant', 't.json', '--sign'], { files: unsignedTenant });
     assert.equal(noKey.code, 2);
@@ -550,7 +551,7 @@ describe('samlkit metadata', () => {
       'https://login.microsoftonline.com/b20a2822-5260-4ea7-b000-c17131389b33/saml2',
     );
     const [certificate] = parseIdpMetadata(readFileSync(entraMetadata, 'utf8'), {
-      now: NOW,
+      now: () => NOW,
     }).signingCertificates;
     assert.ok(certificate !== undefined);
     assert.ok(
@@ -587,7 +588,7 @@ describe('samlkit metadata', () => {
     const seen: unknown[] = [];
     const xml = readFileSync(entraMetadata, 'utf8');
     const fake: typeof fetchIdpMetadata = (url, options) => {
-      seen.push([String(url), options]);
+      seen.push([String(url), { ...options, now: options?.now?.() }]);
       const metadata = parseIdpMetadata(xml, options);
       return Promise.resolve({ status: 'updated', metadata, expiringCertificates: [] });
     };
@@ -645,7 +646,7 @@ describe('samlkit keygen', () => {
     assert.equal(certificate.subject, 'CN=app.example.com');
     assert.equal(Date.parse(certificate.validTo) - NOW.getTime(), 30 * 86_400_000);
     const tenant = defineTenant({ ...testTenant(), sp: { ...testTenant().sp, signing: pair } });
-    const metadata = buildSpMetadata(tenant, { sign: true, now: NOW });
+    const metadata = buildSpMetadata(tenant, { sign: true, now: () => NOW });
     assert.ok(metadata.includes(certificate.raw.toString('base64')));
   });
 
@@ -810,7 +811,7 @@ describe('samlkit', () => {
         '--tenant',
         'entra.json',
         '--now',
-        ENTRA.checks.now.toISOString(),
+        ENTRA.checks.now().toISOString(),
         'response.xml',
       ];
       const accepted = samlkit([...base, '--in-response-to', ENTRA.checks.inResponseTo]);
@@ -868,7 +869,7 @@ describe('samlkit init (issue #15)', () => {
   it('reads the IdP from its metadata file, and certificates and keys from PEM files', async () => {
     // The metadata's certificate expired in 2024: judged when it was current.
     const fromMetadata = await cli([...base, '--idp-metadata', metadata], {
-      now: new Date('2023-06-01T00:00:00Z'),
+      now: () => new Date('2023-06-01T00:00:00Z'),
     });
     assert.equal(fromMetadata.code, 0, fromMetadata.stderr);
     const tenant = JSON.parse(fromMetadata.written.get('tenant.json')?.data ?? '') as TenantConfig;

@@ -18,7 +18,7 @@ import { createTestIdp } from '../../src/testing/index.js';
 import { buildResponse, NOW, REQUEST_ID, signed, tenant, toForm } from '../helpers/idp.js';
 import { expectCode } from '../helpers/expect.js';
 
-const checks = { inResponseTo: REQUEST_ID, now: NOW, replayCache: skipReplayCheck } as const;
+const checks = { inResponseTo: REQUEST_ID, now: () => NOW, replayCache: skipReplayCheck } as const;
 
 describe('decodeResponse', () => {
   it('reads the routing hints without verifying, and verifyResponse accepts its result', async () => {

@@ -323,7 +323,7 @@ describe('sp.decryption, allowAesCbc and requireEncryptedAssertion in the tenant
     idp: { entityId: 'https://idp.example.com/', certificates: [KEYS.idp.cert] },
   };
   const problems = (config: unknown): string[] =>
-    validateTenantConfig(config, { now: new Date('2030-01-01T00:00:00Z') })
+    validateTenantConfig(config, { now: () => new Date('2030-01-01T00:00:00Z') })
       .filter((problem) => problem.severity === 'error')
       .map((problem) => `${problem.path}: ${problem.message}`);
   const withDecryption = (decryption: unknown, rest: Record<string, unknown> = {}): unknown => ({

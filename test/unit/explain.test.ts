@@ -69,7 +69,10 @@ describe('explainResponse', () => {
 
   it('shows the fingerprints of the signing key and of the pinned ones for KEY_UNTRUSTED', async () => {
     const xml = signed(buildResponse(), 'assertion', KEYS.attacker);
-    const report = await explainResponse(testTenant(), toForm(xml), { inResponseTo: REQUEST_ID, now: NOW });
+    const report = await explainResponse(testTenant(), toForm(xml), {
+      inResponseTo: REQUEST_ID,
+      now: () => NOW,
+    });
     assert.equal(report.error?.code, 'KEY_UNTRUSTED');
     const failed = report.checks.find((check) => check.status === 'fail');
     assert.equal(failed?.name, 'assertion-signature');

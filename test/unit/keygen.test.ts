@@ -34,7 +34,7 @@ describe('generateSpKeyPair', () => {
   let other: SpKeyPair;
 
   before(async () => {
-    pair = await generateSpKeyPair({ commonName: 'app.example.com', now: NOW });
+    pair = await generateSpKeyPair({ commonName: 'app.example.com', now: () => NOW });
     certificate = new X509Certificate(pair.certificate);
     // Other options, and the system clock: a 3072-bit key valid for one day, a CN that is not a PrintableString.
     other = await generateSpKeyPair({ commonName: 'Zürich_SSO@example', keySize: 3072, validDays: 1 });
@@ -151,7 +151,7 @@ describe('generateSpKeyPair', () => {
         message: /validDays/,
       });
     }
-    await assert.rejects(generateSpKeyPair({ commonName: 'app', now: new Date(Number.NaN) }), {
+    await assert.rejects(generateSpKeyPair({ commonName: 'app', now: () => new Date(Number.NaN) }), {
       name: 'TypeError',
       message: /now/,
     });

@@ -241,7 +241,7 @@ describe('the logout messages samlkit builds', () => {
         spNameQualifier: 'https://sp.example.com/saml/acme',
         sessionIndex: '_s1',
       },
-      { relayState: 'rs', now: new Date('2027-01-15T12:00:00Z') },
+      { relayState: 'rs', now: () => new Date('2027-01-15T12:00:00Z') },
     );
     assert.equal(message.binding, 'redirect');
     const url = new URL(message.url);

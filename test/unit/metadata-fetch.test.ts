@@ -90,7 +90,7 @@ after(() => {
 });
 
 /** Local testing needs both opt-outs; each policy test drops one of them. */
-const LOCAL: FetchIdpMetadataOptions = { allowHttp: true, allowPrivateAddresses: true, now: NOW };
+const LOCAL: FetchIdpMetadataOptions = { allowHttp: true, allowPrivateAddresses: true, now: () => NOW };
 
 async function rejects(promise: Promise<unknown>, code: SamlErrorCode, message: RegExp): Promise<SamlError> {
   let caught: unknown;
@@ -208,13 +208,13 @@ describe('fetchIdpMetadata: against a local server (allowHttp and allowPrivateAd
   });
   it('lists signing certificates that expire within warnDays', async () => {
     const now = new Date(OKTA_CERT_NOT_AFTER.getTime() - 10 * 86_400_000);
-    const soon = await fetchIdpMetadata(`${base}/metadata`, { ...LOCAL, now });
+    const soon = await fetchIdpMetadata(`${base}/metadata`, { ...LOCAL, now: () => now });
     assert.equal(soon.status, 'updated');
     assert.deepEqual(
       soon.expiringCertificates.map((cert) => cert.notAfter.toISOString()),
       [OKTA_CERT_NOT_AFTER.toISOString()],
     );
-    const later = await fetchIdpMetadata(`${base}/metadata`, { ...LOCAL, now, warnDays: 9 });
+    const later = await fetchIdpMetadata(`${base}/metadata`, { ...LOCAL, now: () => now, warnDays: 9 });
     assert.equal(later.status, 'updated');
     assert.deepEqual(later.expiringCertificates, []);
   });

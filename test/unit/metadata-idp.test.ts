@@ -126,7 +126,7 @@ describe('parseIdpMetadata: real IdP metadata (fixtures/real/metadata)', () => {
 
   for (const entry of manifest) {
     it(`${entry.file} › entity ID, SSO URLs, certificates, NameID formats`, () => {
-      const metadata = parseIdpMetadata(read(entry.file), { now: NOW });
+      const metadata = parseIdpMetadata(read(entry.file), { now: () => NOW });
       const expected = EXPECTED[entry.file];
       assert.ok(expected !== undefined);
       assert.equal(metadata.entityId, entry.entity_ids[0]);
@@ -164,7 +164,7 @@ describe('parseIdpMetadata: real IdP metadata (fixtures/real/metadata)', () => {
 
     for (const file of entry.verifies_responses) {
       it(`${entry.file} › its certificate verifies ${file}`, async () => {
-        const metadata = parseIdpMetadata(read(entry.file), { now: NOW });
+        const metadata = parseIdpMetadata(read(entry.file), { now: () => NOW });
         const response = responses.find((candidate) => candidate.file === file);
         assert.ok(response !== undefined, `${file} is in fixtures/real/MANIFEST.json`);
         assert.equal(metadata.entityId, response.issuer);
@@ -202,17 +202,20 @@ describe('parseIdpMetadata: real IdP metadata (fixtures/real/metadata)', () => {
 
 describe('parseIdpMetadata: signature pinning (trustedCertificates)', () => {
   const entra = read(ENTRA);
-  const [entraCert] = parseIdpMetadata(entra, { now: NOW }).idp.certificates;
+  const [entraCert] = parseIdpMetadata(entra, { now: () => NOW }).idp.certificates;
   assert.ok(entraCert !== undefined);
 
   it('the signed Entra metadata verifies with its own certificate', () => {
-    const metadata = parseIdpMetadata(entra, { now: NOW, trustedCertificates: [KEYS.idp.cert, entraCert] });
+    const metadata = parseIdpMetadata(entra, {
+      now: () => NOW,
+      trustedCertificates: [KEYS.idp.cert, entraCert],
+    });
     assert.equal(metadata.signatureVerified, true);
     assert.equal(metadata.entityId, 'https://sts.windows.net/b20a2822-5260-4ea7-b000-c17131389b33/');
   });
   it('…and fails with another certificate (KEY_UNTRUSTED)', () => {
     const error = expectError(
-      () => parseIdpMetadata(entra, { now: NOW, trustedCertificates: [KEYS.idp.cert] }),
+      () => parseIdpMetadata(entra, { now: () => NOW, trustedCertificates: [KEYS.idp.cert] }),
       'KEY_UNTRUSTED',
     );
     assert.equal(error.received, new X509Certificate(entraCert).fingerprint256);
@@ -224,10 +227,10 @@ describe('parseIdpMetadata: signature pinning (trustedCertificates)', () => {
     );
     assert.notEqual(tampered, entra);
     expectError(
-      () => parseIdpMetadata(tampered, { now: NOW, trustedCertificates: [entraCert] }),
+      () => parseIdpMetadata(tampered, { now: () => NOW, trustedCertificates: [entraCert] }),
       'SIGNATURE_INVALID',
     );
-    assert.equal(parseIdpMetadata(tampered, { now: NOW }).signatureVerified, false);
+    assert.equal(parseIdpMetadata(tampered, { now: () => NOW }).signatureVerified, false);
   });
   it('unsigned metadata with trustedCertificates fails (SIGNATURE_MISSING)', () => {
     expectError(
@@ -237,7 +240,7 @@ describe('parseIdpMetadata: signature pinning (trustedCertificates)', () => {
   });
   it('a signed EntitiesDescriptor covers the entities in it; a signed entity inside an unsigned group counts', () => {
     const signedGroup = signXml(group(' ID="_group"', entityOf(OKTA)), { ref: 'response' });
-    const trusted = { now: NOW, trustedCertificates: [KEYS.idp.cert] };
+    const trusted = { now: () => NOW, trustedCertificates: [KEYS.idp.cert] };
     assert.equal(parseIdpMetadata(signedGroup, trusted).signatureVerified, true);
     expectError(
       () => parseIdpMetadata(signedGroup, { ...trusted, trustedCertificates: [KEYS.rollover.cert] }),
@@ -274,7 +277,7 @@ describe('parseIdpMetadata: hostile or wrong documents', () => {
   it('several IdPs and no entityId → error listing them; with entityId → that one', () => {
     const both = group('', entityOf(OKTA), group('', entityOf(GOOGLE)));
     const error = expectError(
-      () => parseIdpMetadata(both, { now: NOW }),
+      () => parseIdpMetadata(both, { now: () => NOW }),
       METADATA_INVALID,
       /2 identity providers/,
     );
@@ -285,12 +288,12 @@ describe('parseIdpMetadata: hostile or wrong documents', () => {
       'https://accounts.google.com/o/saml2?idpid=C01aa60hc',
     ]);
     const google = parseIdpMetadata(both, {
-      now: NOW,
+      now: () => NOW,
       entityId: 'https://accounts.google.com/o/saml2?idpid=C01aa60hc',
     });
     assert.deepEqual(google.nameIdFormats, [EMAIL]);
     expectError(
-      () => parseIdpMetadata(both, { now: NOW, entityId: 'https://nope.example/' }),
+      () => parseIdpMetadata(both, { now: () => NOW, entityId: 'https://nope.example/' }),
       METADATA_INVALID,
       /no entity/,
     );
@@ -316,20 +319,20 @@ describe('parseIdpMetadata: hostile or wrong documents', () => {
   });
   it('expired validUntil → error; the earliest validUntil of entity and groups applies', () => {
     expectError(
-      () => parseIdpMetadata(read(GOOGLE), { now: new Date('2027-07-20T09:18:00Z') }),
+      () => parseIdpMetadata(read(GOOGLE), { now: () => new Date('2027-07-20T09:18:00Z') }),
       METADATA_INVALID,
       /expired/,
     );
     assert.equal(
-      parseIdpMetadata(read(GOOGLE), { now: NOW }).validUntil?.toISOString(),
+      parseIdpMetadata(read(GOOGLE), { now: () => NOW }).validUntil?.toISOString(),
       '2027-07-20T09:18:00.000Z',
     );
     const early = group(' validUntil="2025-01-01T00:00:00Z" cacheDuration="PT6H"', entityOf(GOOGLE));
-    const metadata = parseIdpMetadata(early, { now: NOW });
+    const metadata = parseIdpMetadata(early, { now: () => NOW });
     assert.equal(metadata.validUntil?.toISOString(), '2025-01-01T00:00:00.000Z');
     assert.equal(metadata.cacheDurationMs, 6 * 3600 * 1000);
     expectError(
-      () => parseIdpMetadata(early, { now: new Date('2025-06-01T00:00:00Z') }),
+      () => parseIdpMetadata(early, { now: () => new Date('2025-06-01T00:00:00Z') }),
       METADATA_INVALID,
       /expired/,
     );
@@ -354,14 +357,14 @@ describe('parseIdpMetadata: hostile or wrong documents', () => {
     expectError(() => parseIdpMetadata(foreign), METADATA_INVALID, /Expected SAML 2\.0 metadata/);
     const hidden = group('', `<Extensions>${entityOf(OKTA)}</Extensions>`, entityOf(GOOGLE));
     assert.equal(
-      parseIdpMetadata(hidden, { now: NOW }).entityId,
+      parseIdpMetadata(hidden, { now: () => NOW }).entityId,
       'https://accounts.google.com/o/saml2?idpid=C01aa60hc',
     );
   });
   it('argument mistakes are TypeErrors', () => {
     assert.throws(() => parseIdpMetadata(42 as unknown as string), TypeError);
     assert.throws(() => parseIdpMetadata(read(OKTA), { maxBytes: 0 }), TypeError);
-    assert.throws(() => parseIdpMetadata(read(OKTA), { now: new Date('x') }), TypeError);
+    assert.throws(() => parseIdpMetadata(read(OKTA), { now: () => new Date('x') }), TypeError);
     assert.throws(() => parseIdpMetadata(read(OKTA), { entityId: '' }), TypeError);
   });
 });

@@ -272,7 +272,7 @@ describe('buildSpMetadata: unsigned document', () => {
   });
 
   it('signs metadata that carries encryption keys, and the signature covers them', () => {
-    const xml = buildSpMetadata(DECRYPTING, { sign: true, validDays: 7, now: NOW });
+    const xml = buildSpMetadata(DECRYPTING, { sign: true, validDays: 7, now: () => NOW });
     assert.equal(verifyMetadata(xml, KEYS.idp.cert).fingerprint, trusted(KEYS.idp.cert).fingerprint);
     const swapped = xml.replace(base64Of(KEYS.attacker.cert), base64Of(KEYS.lookalike.cert));
     assert.notEqual(swapped, xml);
@@ -288,7 +288,7 @@ describe('buildSpMetadata: unsigned document', () => {
 
   it('writes the options: validity, NameID formats, SLO, organisation, contacts, in schema order', () => {
     const xml = buildSpMetadata(ROLLOVER, {
-      now: NOW,
+      now: () => NOW,
       validDays: 7,
       nameIdFormats: [PERSISTENT, EMAIL],
       sloUrl: 'https://app.example.com/saml/acme/slo',
@@ -356,7 +356,7 @@ describe('buildSpMetadata: unsigned document', () => {
   it('writes a given validUntil to the second, a display name and a language', () => {
     const root = rootOf(
       buildSpMetadata(PLAIN, {
-        now: NOW,
+        now: () => NOW,
         validUntil: new Date('2030-07-01T08:30:15.999Z'),
         organization: {
           name: 'Beispiel AG',
@@ -417,7 +417,7 @@ describe('buildSpMetadata: escaping', () => {
 });
 
 describe('buildSpMetadata: signed document', () => {
-  const signed = (): string => buildSpMetadata(ROLLOVER, { sign: true, now: NOW, validDays: 30 });
+  const signed = (): string => buildSpMetadata(ROLLOVER, { sign: true, now: () => NOW, validDays: 30 });
 
   it('carries one enveloped signature, first in the EntityDescriptor, referencing its ID', () => {
     const root = rootOf(signed());
@@ -483,12 +483,12 @@ describe('buildSpMetadata: argument checks', () => {
   });
 
   it('refuses an expiry that is not in the future, not whole days, or given twice', () => {
-    refuses(PLAIN, { now: NOW, validUntil: NOW }, /validUntil/);
+    refuses(PLAIN, { now: () => NOW, validUntil: NOW }, /validUntil/);
     refuses(PLAIN, { validUntil: new Date(Number.NaN) }, /validUntil/);
     for (const validDays of [0, -1, 1.5]) refuses(PLAIN, { validDays }, /validDays/);
-    const both = { validUntil: new Date(NOW.getTime() + 86_400_000), validDays: 1, now: NOW };
+    const both = { validUntil: new Date(NOW.getTime() + 86_400_000), validDays: 1, now: () => NOW };
     refuses(PLAIN, both as unknown as SpMetadataOptions, /not both/);
-    refuses(PLAIN, { now: new Date(Number.NaN), validDays: 1 }, /options\.now/);
+    refuses(PLAIN, { now: () => new Date(Number.NaN), validDays: 1 }, /options\.now/);
   });
 
   it('refuses URLs that are not absolute http(s)', () => {

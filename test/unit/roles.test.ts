@@ -135,7 +135,7 @@ describe('mapRoles: Entra ID groups overage', () => {
   async function login(attributes: Record<string, readonly string[]>): Promise<SamlProfile> {
     const xml = signed(buildResponse({ attributes: { [OBJECT_ID]: ['552200d7'], ...attributes } }));
     return verifyResponse(azure, toForm(xml), {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
       inResponseTo: REQUEST_ID,
     });
@@ -161,7 +161,7 @@ describe('mapRoles: Entra ID groups overage', () => {
     const unmapped = defineTenant(testTenant({ preset: 'azure', attributeNames: {} }));
     const xml = signed(buildResponse({ attributes: { [GROUPS_OVERAGE_CLAIM]: [GRAPH_LINK] } }));
     const user = await verifyResponse(unmapped, toForm(xml), {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
       inResponseTo: REQUEST_ID,
     });

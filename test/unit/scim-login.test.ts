@@ -49,7 +49,7 @@ describe('directory login gate', () => {
       now: clock,
       directory: createDirectoryLoginGate(directory),
     });
-    const { token } = await createScimToken(directory, 'acme', { now: NOW });
+    const { token } = await createScimToken(directory, 'acme', { now: () => NOW });
     const scim = createScimHandler({ directory, tenants: store, now: clock });
     const send = (method: string, path: string, body?: unknown) =>
       scim({

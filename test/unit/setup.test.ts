@@ -223,7 +223,7 @@ describe('setupInstructions: every preset', () => {
         for (const name of Object.keys(attributes)) assert.ok(claimOf(asked, name) !== undefined, name);
         const xml = signed(buildResponse({ attributes }), 'both');
         const profile = await verifyResponse(defineTenant(config), toForm(xml), {
-          now: NOW,
+          now: () => NOW,
           replayCache: skipReplayCheck,
           inResponseTo: REQUEST_ID,
         });

@@ -27,7 +27,7 @@ const VALID: TenantConfig = {
 
 /** Validates `VALID` with `changes` spread over it, at `now`. */
 function problemsWith(changes: Record<string, unknown>, now: Date = NOW): TenantProblem[] {
-  return validateTenantConfig({ ...VALID, ...changes }, { now });
+  return validateTenantConfig({ ...VALID, ...changes }, { now: () => now });
 }
 
 /** Asserts that exactly one problem is reported, at `path`, with that severity, and returns its message. */

@@ -30,7 +30,7 @@ const VALID: TenantConfig = {
 /** Validates `VALID` with `changes` spread over it (an `undefined` value removes the key). */
 function problemsWith(changes: Record<string, unknown>): TenantProblem[] {
   const merged = Object.entries<unknown>({ ...VALID, ...changes }).filter(([, value]) => value !== undefined);
-  return validateTenantConfig(Object.fromEntries(merged), { now: TIME_OF_1024 });
+  return validateTenantConfig(Object.fromEntries(merged), { now: () => TIME_OF_1024 });
 }
 
 function paths(problems: readonly TenantProblem[]): string[] {

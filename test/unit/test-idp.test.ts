@@ -64,7 +64,7 @@ function tenantFor(idp: TestIdp, overrides: Partial<TenantConfig> = {}): TenantC
     ...(idp.preset === 'okta' && { email: { from: 'nameId', format: 'any' } }),
     ...overrides,
     sp: SP,
-    idp: parseIdpMetadata(idp.metadata(), { now: NOW }).idp,
+    idp: parseIdpMetadata(idp.metadata(), { now: () => NOW }).idp,
   };
 }
 
@@ -110,7 +110,7 @@ describe('createTestIdp: SP-initiated round trip, for every preset', () => {
         it(`answers an AuthnRequest sent with the ${binding} binding; verifyResponse accepts it`, async () => {
           const idp = await testIdp({ preset });
           const tenant = tenantFor(idp);
-          const request = createAuthnRequest(tenant, { binding, relayState: 'state-1', now: NOW });
+          const request = createAuthnRequest(tenant, { binding, relayState: 'state-1', now: () => NOW });
           const SAMLRequest =
             request.binding === 'redirect'
               ? (new URL(request.url).searchParams.get('SAMLRequest') ?? '')
@@ -124,7 +124,7 @@ describe('createTestIdp: SP-initiated round trip, for every preset', () => {
 
           const profile = await verifyResponse(tenant, form, {
             inResponseTo: request.id,
-            now: NOW,
+            now: () => NOW,
             replayCache: skipReplayCheck,
           });
           assert.equal(profile.email, USER.email);
@@ -151,7 +151,7 @@ describe('createTestIdp: SP-initiated round trip, for every preset', () => {
         for (const signs of ['assertion', 'response', 'both'] as const) {
           const tenant = tenantFor(idp, { signing: signs, allowIdpInitiated: true });
           const profile = await verifyResponse(tenant, idp.respond({ user: USER, signs }), {
-            now: NOW,
+            now: () => NOW,
             replayCache: skipReplayCheck,
           });
           assert.equal(profile.email, USER.email, signs);
@@ -193,7 +193,7 @@ describe('createTestIdp: the response, element by element', () => {
   it('carries the times, IDs, subject and statements the Web Browser SSO profile asks for', async () => {
     const idp = await testIdp({ preset: 'generic' });
     const tenant = tenantFor(idp);
-    const request = createAuthnRequest(tenant, { now: NOW });
+    const request = createAuthnRequest(tenant, { now: () => NOW });
     const SAMLRequest = new URL(request.url).searchParams.get('SAMLRequest') ?? '';
     const root = parseXml(xmlOf(idp.respond({ SAMLRequest, user: USER }))).root;
 
@@ -243,9 +243,9 @@ describe('createTestIdp: the response, element by element', () => {
     now = at(3600);
     const second = idp.respond({ user: USER });
     assert.equal(parseXml(xmlOf(second)).root.getAttribute('IssueInstant'), at(3600).toISOString());
-    await verifyResponse(tenant, second, { now: at(3600), replayCache: skipReplayCheck });
+    await verifyResponse(tenant, second, { now: () => at(3600), replayCache: skipReplayCheck });
     await expectCode(
-      verifyResponse(tenant, first, { now: at(3600), replayCache: skipReplayCheck }),
+      verifyResponse(tenant, first, { now: () => at(3600), replayCache: skipReplayCheck }),
       'EXPIRED',
     );
   });
@@ -256,7 +256,7 @@ describe('createTestIdp: the response, element by element', () => {
     const firstName = `Ada <b>"&amp;'</b> ]]> <!-- x -->`;
     const group = '</saml:AttributeValue><saml:AttributeValue>root';
     const form = idp.respond({ user: { ...USER, firstName, groups: [group] } });
-    const profile = await verifyResponse(tenant, form, { now: NOW, replayCache: skipReplayCheck });
+    const profile = await verifyResponse(tenant, form, { now: () => NOW, replayCache: skipReplayCheck });
     assert.equal(profile.firstName, firstName);
     assert.deepEqual(profile.groups, [group]);
   });
@@ -302,11 +302,11 @@ describe('createTestIdp: the response, element by element', () => {
     assert.ok(match, idp.entityId);
     const tenant = tenantFor(idp, { allowIdpInitiated: true });
     const first = await verifyResponse(tenant, idp.respond({ user: USER }), {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
     });
     const second = await verifyResponse(tenant, idp.respond({ user: USER }), {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
     });
     const claims = 'http://schemas.microsoft.com/identity/claims';
@@ -324,7 +324,7 @@ describe('createTestIdp: the response, element by element', () => {
     const idp = await testIdp({ preset: 'onelogin' });
     const tenant = tenantFor(idp, { allowIdpInitiated: true });
     const profile = await verifyResponse(tenant, idp.respond({ user: { email: USER.email } }), {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
     });
     assert.deepEqual(profile.attributes.memberOf, ['']);
@@ -335,14 +335,14 @@ describe('createTestIdp: the response, element by element', () => {
     const idp = await testIdp({ preset: 'okta' });
     const strict = tenantFor(idp, { allowIdpInitiated: true, email: { from: 'nameId' } });
     await expectCode(
-      verifyResponse(strict, idp.respond({ user: USER }), { now: NOW, replayCache: skipReplayCheck }),
+      verifyResponse(strict, idp.respond({ user: USER }), { now: () => NOW, replayCache: skipReplayCheck }),
       'NAMEID_NOT_EMAIL',
     );
     const profile = await verifyResponse(
       tenantFor(idp, { allowIdpInitiated: true }),
       idp.respond({ user: USER }),
       {
-        now: NOW,
+        now: () => NOW,
         replayCache: skipReplayCheck,
       },
     );
@@ -354,7 +354,7 @@ describe('createTestIdp: the response, element by element', () => {
     const idp = await testIdp({ preset: 'keycloak' });
     const tenant = tenantFor(idp, { allowIdpInitiated: true, email: { from: 'attribute' } });
     const profile = await verifyResponse(tenant, idp.respond({ user: { ...USER, nameId: 'ada' } }), {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
     });
     assert.equal(profile.nameId, 'ada');
@@ -380,13 +380,13 @@ describe('createTestIdp: IdP-initiated (unsolicited) responses', () => {
     assert.equal(data.hasAttribute('InResponseTo'), false);
 
     const profile = await verifyResponse(tenantFor(idp, { allowIdpInitiated: true }), form, {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
     });
     assert.equal(profile.email, USER.email);
     assert.equal(profile.inResponseTo, undefined);
     await expectCode(
-      verifyResponse(tenantFor(idp), form, { now: NOW, replayCache: skipReplayCheck }),
+      verifyResponse(tenantFor(idp), form, { now: () => NOW, replayCache: skipReplayCheck }),
       'UNSOLICITED_RESPONSE',
     );
   });
@@ -403,7 +403,7 @@ describe('createTestIdp: IdP-initiated (unsolicited) responses', () => {
     const form = idp.respond({ user: USER, acsUrl: SP.acsUrl, audience: SP.entityId });
     assert.equal(form.action, SP.acsUrl);
     await verifyResponse(tenantFor(idp, { allowIdpInitiated: true }), form, {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
     });
   });
@@ -437,16 +437,20 @@ describe('createTestIdp: overrides make the verifier refuse the response', () =>
       // generic signs both, so the Response is signed and Destination is required.
       const idp = await testIdp({ preset: 'generic' });
       const tenant = tenantFor(idp);
-      const request = createAuthnRequest(tenant, { binding: 'post', now: NOW });
+      const request = createAuthnRequest(tenant, { binding: 'post', now: () => NOW });
       const form = idp.respond({ SAMLRequest: request.fields.SAMLRequest, user: USER, ...overrides });
       // Without the override, the same request is answered correctly.
       await verifyResponse(tenant, idp.respond({ SAMLRequest: request.fields.SAMLRequest, user: USER }), {
         inResponseTo: request.id,
-        now: NOW,
+        now: () => NOW,
         replayCache: skipReplayCheck,
       });
       await expectCode(
-        verifyResponse(tenant, form, { inResponseTo: request.id, now: NOW, replayCache: skipReplayCheck }),
+        verifyResponse(tenant, form, {
+          inResponseTo: request.id,
+          now: () => NOW,
+          replayCache: skipReplayCheck,
+        }),
         code,
       );
     });
@@ -473,7 +477,7 @@ describe('createTestIdp: overrides make the verifier refuse the response', () =>
     assert.equal(path(root, [P, 'Status'], [P, 'StatusMessage']).textContent, 'Not assigned');
     assert.ok(child(root, NS.dsig, 'Signature'), 'google signs the Response, error or not');
     const error = await verifyResponse(tenantFor(idp, { allowIdpInitiated: true }), form, {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
     }).catch((e: unknown) => e);
     assert.ok(error instanceof SamlError);
@@ -488,7 +492,7 @@ describe('createTestIdp: overrides make the verifier refuse the response', () =>
       attributes: { groups: ['auditors'], department: ['R&D', 'Ops'] },
     });
     const profile = await verifyResponse(tenantFor(idp, { allowIdpInitiated: true }), form, {
-      now: NOW,
+      now: () => NOW,
       replayCache: skipReplayCheck,
     });
     assert.deepEqual(profile.groups, ['auditors']);
@@ -501,12 +505,15 @@ describe('createTestIdp: overrides make the verifier refuse the response', () =>
     const tenant = tenantFor(idp, { allowIdpInitiated: true });
     const replayCache = memoryCache();
     const first = await verifyResponse(tenant, idp.respond({ user: USER, assertionId: '_fixed' }), {
-      now: NOW,
+      now: () => NOW,
       replayCache,
     });
     assert.equal(first.assertionId, '_fixed');
     await expectCode(
-      verifyResponse(tenant, idp.respond({ user: USER, assertionId: '_fixed' }), { now: NOW, replayCache }),
+      verifyResponse(tenant, idp.respond({ user: USER, assertionId: '_fixed' }), {
+        now: () => NOW,
+        replayCache,
+      }),
       'REPLAY',
     );
   });
@@ -672,7 +679,7 @@ describe('createTestIdp: metadata and options', () => {
       entityId: 'https://idp.test/okta?a=1&b=<2>',
       ssoUrl: 'https://idp.test/okta/sso?x=1&y=2',
     });
-    const metadata = parseIdpMetadata(idp.metadata(), { now: NOW });
+    const metadata = parseIdpMetadata(idp.metadata(), { now: () => NOW });
     assert.equal(metadata.entityId, 'https://idp.test/okta?a=1&b=<2>');
     assert.deepEqual(metadata.ssoUrls, { redirect: idp.ssoUrl, post: idp.ssoUrl });
     assert.equal(metadata.signingCertificates.length, 1);
@@ -718,7 +725,7 @@ describe('createTestIdp: metadata and options', () => {
       tenantFor(idp, { allowIdpInitiated: true }),
       idp.respond({ user: USER }),
       {
-        now: NOW,
+        now: () => NOW,
         replayCache: skipReplayCheck,
       },
     );
