@@ -48,16 +48,16 @@ export {
   type TenantDraft,
   type TenantValidationOptions,
 } from './tenant/define.js';
-export { IDP_PRESETS, type IdpPreset } from './tenant/presets.js';
-export { GROUPS_OVERAGE_CLAIM, mapRoles, type MappedRoles } from './tenant/roles.js';
+export { IDP_PRESETS, type IdpPreset } from './idp/products.js';
+export { GROUPS_OVERAGE_CLAIM } from './idp/azure.js';
+export { mapRoles, type MappedRoles } from './tenant/roles.js';
 export {
   setupInstructions,
-  type SetupClaim,
   type SetupField,
   type SetupInstructions,
   type SetupOptions,
-  type SetupReturnField,
-} from './tenant/setup.js';
+} from './idp/setup.js';
+export type { SetupClaim, SetupReturnField } from './idp/product.js';
 export {
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_MAX_REPLAY_ENTRIES,

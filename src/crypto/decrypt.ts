@@ -22,7 +22,28 @@ import {
 } from 'node:crypto';
 import { fail } from '../internal/fail.js';
 import { parseCertificate, type CertificateProblem } from './keys.js';
-import type { EncryptedParts, MgfHash } from './xmlenc.js';
+import type { HashName } from './algorithms.js';
+
+/** The AES mode of a content algorithm we decrypt (XML Encryption 1.1 §5.2). */
+export type ContentMode = 'gcm' | 'cbc';
+
+/** The digest of OAEP's mask generation function (MGF1, XML Encryption 1.1 §5.5.2). */
+export type MgfHash = HashName | 'sha224';
+
+/** The parts of an EncryptedAssertion, checked for shape and algorithms, before any key is used. */
+export interface EncryptedParts {
+  readonly contentAlgorithm: string;
+  readonly mode: ContentMode;
+  readonly keyTransport: string;
+  /** The algorithms in words, for `explainResponse` (public: no key involved). */
+  readonly summary: string;
+  readonly content: Buffer;
+  readonly wrappedKey: Buffer;
+  readonly keyBytes: 16 | 24 | 32;
+  readonly oaepHash: HashName;
+  readonly mgfHash: MgfHash;
+  readonly label: Buffer;
+}
 
 const HASH_BYTES: Readonly<Record<MgfHash, number>> = {
   sha1: 20,

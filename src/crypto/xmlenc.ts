@@ -27,7 +27,13 @@ import {
 } from '../xml/dom.js';
 import { NS } from '../xml/namespaces.js';
 import type { HashName } from './algorithms.js';
-import { decryptionFailed, type DecryptionPolicy } from './decrypt.js';
+import {
+  decryptionFailed,
+  type ContentMode,
+  type DecryptionPolicy,
+  type EncryptedParts,
+  type MgfHash,
+} from './decrypt.js';
 
 export const XENC = 'http://www.w3.org/2001/04/xmlenc#';
 export const XENC11 = 'http://www.w3.org/2009/xmlenc11#';
@@ -39,8 +45,6 @@ export const KEY_TRANSPORT = {
   rsaOaepMgf1p: `${XENC}rsa-oaep-mgf1p`,
   rsaOaep: `${XENC11}rsa-oaep`,
 } as const;
-
-export type ContentMode = 'gcm' | 'cbc';
 
 /** A block encryption algorithm we decrypt (XML Encryption 1.1 §5.2). */
 interface ContentAlgorithm {
@@ -69,8 +73,6 @@ const OAEP_DIGESTS: ReadonlyMap<string, HashName> = new Map([
   ['http://www.w3.org/2001/04/xmlenc#sha512', 'sha512'],
 ]);
 
-export type MgfHash = HashName | 'sha224';
-
 /** MGF1 variants of `xmlenc11#rsa-oaep` (XML Encryption 1.1 §5.5.2); `mgf1sha1` is the default. */
 const MGF1_DIGESTS: ReadonlyMap<string, MgfHash> = new Map([
   [`${XENC11}mgf1sha1`, 'sha1'],
@@ -84,21 +86,6 @@ const MGF1_DIGESTS: ReadonlyMap<string, MgfHash> = new Map([
 export const MAX_ENCRYPTED_BYTES = 2 * 1024 * 1024;
 /** An RSA-8192 ciphertext; any EncryptedKey longer than this is not ours. */
 const MAX_WRAPPED_KEY_BYTES = 1024;
-
-/** The parts of an EncryptedAssertion, checked for shape and algorithms, before any key is used. */
-export interface EncryptedParts {
-  readonly contentAlgorithm: string;
-  readonly mode: ContentMode;
-  readonly keyTransport: string;
-  /** The algorithms in words, for `explainResponse` (public: no key involved). */
-  readonly summary: string;
-  readonly content: Buffer;
-  readonly wrappedKey: Buffer;
-  readonly keyBytes: 16 | 24 | 32;
-  readonly oaepHash: HashName;
-  readonly mgfHash: MgfHash;
-  readonly label: Buffer;
-}
 
 /**
  * Reads the structure of an `EncryptedAssertion` (SAML core §2.3.4) and applies the algorithm

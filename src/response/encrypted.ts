@@ -12,7 +12,8 @@ import {
   type DecryptionKey,
   type DecryptionPolicy,
 } from '../crypto/decrypt.js';
-import { MAX_ENCRYPTED_BYTES, readEncryptedAssertion, type EncryptedParts } from '../crypto/xmlenc.js';
+import type { EncryptedParts } from '../crypto/decrypt.js';
+import { MAX_ENCRYPTED_BYTES, readEncryptedAssertion } from '../crypto/xmlenc.js';
 import { SamlError } from '../errors.js';
 import { fail } from '../internal/fail.js';
 import type { ResolvedTenant } from '../tenant/validate.js';

@@ -6,13 +6,7 @@
  */
 import type { SamlProfile, TenantConfig } from '../types.js';
 import { checkedRoleMapping } from './validate.js';
-
-/**
- * The claim Microsoft Entra ID sends *instead of* the groups claim when the user is in more groups
- * than fit in a SAML token (150). Its value is a Microsoft Graph link; the groups themselves are
- * missing from the assertion.
- */
-export const GROUPS_OVERAGE_CLAIM = 'http://schemas.microsoft.com/claims/groups.link';
+import { GROUPS_OVERAGE_CLAIM } from '../idp/azure.js';
 
 /** What {@link mapRoles} found. */
 export interface MappedRoles {

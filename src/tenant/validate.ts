@@ -14,7 +14,7 @@ import type {
   SpKeyPair,
 } from '../types.js';
 import { isPublicEmailDomain, type PublicEmailDomains } from './domains.js';
-import { IDP_PRESETS, isPresetName } from './presets.js';
+import { IDP_PRESETS, isPresetName } from '../idp/products.js';
 
 /** Default and maximum clock skew (SECURITY rule 16: small and symmetric). */
 export const DEFAULT_CLOCK_SKEW_SECONDS = 120;

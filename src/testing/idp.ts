@@ -14,7 +14,7 @@ import { DEFAULT_MAX_LOGOUT_BYTES, decodeLogoutMessage } from '../logout/decode.
 import { parseLogoutMessage } from '../logout/verify.js';
 import { defineTenant, type Tenant } from '../tenant/define.js';
 import { currentTime } from '../internal/time.js';
-import { IDP_PRESETS, isPresetName } from '../tenant/presets.js';
+import { IDP_PRESETS, isPresetName } from '../idp/products.js';
 import type { IdpPresetName, SpKeyPair, Clock } from '../types.js';
 import { BINDINGS, NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { readAuthnRequest, type ReceivedAuthnRequest } from './idp-request.js';

@@ -13,7 +13,8 @@ import {
   type DecryptionKey,
   type DecryptionPolicy,
 } from '../../src/crypto/decrypt.js';
-import { readEncryptedAssertion, type EncryptedParts } from '../../src/crypto/xmlenc.js';
+import type { EncryptedParts } from '../../src/crypto/decrypt.js';
+import { readEncryptedAssertion } from '../../src/crypto/xmlenc.js';
 import { SamlError, validateTenantConfig, type TenantConfig } from '../../src/index.js';
 import { parseXml } from '../../src/xml/parse.js';
 import { KEYS } from '../helpers/constants.js';

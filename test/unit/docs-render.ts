@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { setupInstructions, type SetupField, type SetupInstructions } from '../../src/index.js';
 import type { TenantConfig, TenantDraft } from '../../src/index.js';
 import { CHECKS } from '../../src/response/trace.js';
-import { IDP_PRESETS } from '../../src/tenant/presets.js';
-import { GUIDES } from '../../src/tenant/setup-consoles.js';
+import { IDP_PRESETS } from '../../src/idp/products.js';
+import { IDP_PRODUCTS } from '../../src/idp/products.js';
 import type { IdpPresetName, SigningPolicy } from '../../src/types.js';
 import { KEYS } from '../helpers/constants.js';
 
@@ -130,7 +130,7 @@ export function renderSetup(preset: IdpPresetName): string {
   const [base] = all;
   if (base === undefined) throw new Error('no base variant');
   const label = base.setup.idpLabel;
-  const signatureFields = new Set(GUIDES[preset].signatures.map((spec) => spec.field));
+  const signatureFields = new Set(IDP_PRODUCTS[preset].guide.signatures.map((spec) => spec.field));
   const lines: string[] = [];
 
   lines.push(

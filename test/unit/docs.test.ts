@@ -14,7 +14,7 @@ import * as fetchEntry from '../../src/fetch.js';
 import * as postgresEntry from '../../src/postgres.js';
 import * as redisEntry from '../../src/redis.js';
 import * as testingEntry from '../../src/testing/index.js';
-import { IDP_PRESETS } from '../../src/tenant/presets.js';
+import { IDP_PRESETS } from '../../src/idp/products.js';
 import type { IdpPresetName } from '../../src/types.js';
 import {
   allToIdpFields,

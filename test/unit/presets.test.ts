@@ -12,8 +12,8 @@ import { describe, it } from 'node:test';
 import { defineTenant, SamlError, verifyResponse } from '../../src/index.js';
 import type { SamlProfile, TenantConfig } from '../../src/index.js';
 import type { AttributeNames, IdpPresetName } from '../../src/types.js';
-import { IDP_PRESETS } from '../../src/tenant/presets.js';
-import { GROUPS_OVERAGE_CLAIM } from '../../src/tenant/roles.js';
+import { IDP_PRESETS } from '../../src/idp/products.js';
+import { GROUPS_OVERAGE_CLAIM } from '../../src/idp/azure.js';
 import { categoryOf, checksFor, FIXTURES, formOf, loadManifest, tenantFor } from '../fixtures/manifest.js';
 import type { ManifestEntry } from '../fixtures/manifest.js';
 

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import { defineTenant, skipReplayCheck, verifyResponse } from '../../src/index.js';
 import type { SamlProfile, TenantConfig } from '../../src/index.js';
 import type { RoleMapping } from '../../src/types.js';
-import { GROUPS_OVERAGE_CLAIM, mapRoles } from '../../src/tenant/roles.js';
+import { GROUPS_OVERAGE_CLAIM } from '../../src/idp/azure.js';
+import { mapRoles } from '../../src/tenant/roles.js';
 import { checksFor, formOf, loadManifest, tenantFor } from '../fixtures/manifest.js';
 import { buildResponse, NOW, REQUEST_ID, signed, tenant as testTenant, toForm } from '../helpers/idp.js';
 

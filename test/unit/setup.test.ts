@@ -9,8 +9,8 @@ import { describe, it } from 'node:test';
 import { defineTenant, skipReplayCheck, verifyResponse } from '../../src/index.js';
 import type { TenantConfig } from '../../src/index.js';
 import type { AttributeNames, IdpPresetName } from '../../src/types.js';
-import { IDP_PRESETS } from '../../src/tenant/presets.js';
-import { setupInstructions, type SetupInstructions } from '../../src/tenant/setup.js';
+import { IDP_PRESETS } from '../../src/idp/products.js';
+import { setupInstructions, type SetupInstructions } from '../../src/idp/setup.js';
 import {
   ACS_URL as TEST_ACS_URL,
   buildResponse,

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { defineTenant, validateTenantConfig } from '../../src/index.js';
 import type { TenantConfig, TenantProblem } from '../../src/index.js';
 import { resolvedTenant } from '../../src/tenant/define.js';
-import { IDP_PRESETS } from '../../src/tenant/presets.js';
+import { IDP_PRESETS } from '../../src/idp/products.js';
 
 const PEM = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
 const NOT_AFTER = new Date(new X509Certificate(PEM).validTo);

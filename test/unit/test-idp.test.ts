@@ -14,7 +14,7 @@ import {
   type SamlErrorCode,
   type TenantConfig,
 } from '../../src/index.js';
-import { IDP_PRESETS } from '../../src/tenant/presets.js';
+import { IDP_PRESETS } from '../../src/idp/products.js';
 import {
   MAX_AUTHN_REQUEST_BYTES,
   createTestIdp,

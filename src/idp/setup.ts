@@ -7,16 +7,17 @@
  */
 import { deepFreeze } from '../internal/freeze.js';
 import type { AttributeNames, EmailSource, IdpPresetName, SigningPolicy } from '../types.js';
-import { resolvedDraft, type Tenant, type TenantDraft } from './define.js';
-import { IDP_PRESETS, isPresetName } from './presets.js';
+import { resolvedDraft, type Tenant, type TenantDraft } from '../tenant/define.js';
+import { GENERIC_NAMES } from './generic.js';
 import {
   CLAIM_FIELDS,
-  GENERIC_NAMES,
-  GUIDES,
   loginUrl,
   type Context,
+  type SetupClaim,
+  type SetupReturnField,
   type SignedPart,
-} from './setup-consoles.js';
+} from './product.js';
+import { IDP_PRODUCTS, isPresetName } from './products.js';
 
 /** A value the admin enters in the IdP's console. */
 export interface SetupField {
@@ -26,28 +27,6 @@ export interface SetupField {
   readonly value: string;
   /** Where the field is, or what to watch out for. */
   readonly note?: string;
-}
-
-/** A value the admin copies from the IdP's console back to you. */
-export interface SetupReturnField {
-  /** The field's label in that console. */
-  readonly field: string;
-  /**
-   * Where it goes in the {@link TenantConfig}: `idp.entityId`, `idp.ssoUrl`, `idp.certificates`,
-   * or `idp` for a metadata URL or document, which `fetchIdpMetadata` / `parseIdpMetadata` turn
-   * into the whole `idp` object.
-   */
-  readonly tenantPath: string;
-  /** Where the value is in that console, or what it looks like. */
-  readonly note?: string;
-}
-
-/** One claim (attribute statement, mapping or NameID setting) to configure. */
-export interface SetupClaim {
-  /** The claim's name as the IdP sends it, or the console's label for a NameID setting. */
-  readonly claim: string;
-  /** What to choose in that console as its value. */
-  readonly value: string;
 }
 
 /** What {@link setupInstructions} returns: data for an admin UI, and the same as plain text. */
@@ -111,18 +90,18 @@ export function setupInstructions(
   const resolved = resolvedDraft(tenant);
   const name = preset ?? resolved.preset;
   if (!isPresetName(name)) {
-    throw new TypeError(`preset must be one of ${Object.keys(IDP_PRESETS).join(', ')}`);
+    throw new TypeError(`preset must be one of ${Object.keys(IDP_PRODUCTS).join(', ')}`);
   }
   const config = resolved.config;
   if (options.loginUrl !== undefined) checkLoginUrl(options.loginUrl, config.allowHttp === true);
-  const guide = GUIDES[name];
+  const guide = IDP_PRODUCTS[name].guide;
   const context: Context = {
     entityId: config.sp.entityId,
     acsUrl: config.sp.acsUrl,
     ...(options.loginUrl !== undefined && { loginUrl: options.loginUrl }),
     idpInitiated: resolved.allowIdpInitiated,
   };
-  const signed = signedPart(resolved.signing, IDP_PRESETS[name].signs);
+  const signed = signedPart(resolved.signing, IDP_PRODUCTS[name].signs);
 
   const toIdp: SetupField[] = [];
   const add = (field: string, value: string | undefined, note?: string): void => {
@@ -156,7 +135,7 @@ export function setupInstructions(
   }
   if (certificate !== undefined && guide.requestSigning === undefined) {
     extra.push(
-      `${IDP_PRESETS[name].label} has no setting for AuthnRequest signatures: there is no certificate of ours to upload.`,
+      `${IDP_PRODUCTS[name].label} has no setting for AuthnRequest signatures: there is no certificate of ours to upload.`,
     );
   }
   steps.splice(steps.length - 1, 0, ...extra);
@@ -170,7 +149,7 @@ export function setupInstructions(
     }),
   ];
 
-  const label = IDP_PRESETS[name].label;
+  const label = IDP_PRODUCTS[name].label;
   const result = {
     preset: name,
     idpLabel: label,
