@@ -198,7 +198,7 @@ const MAX_LOGGABLE = 2048;
 
 // C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional controls that
 // reorder what a person reads (Trojan Source): any of them in a log line can forge another entry or
-// drive a terminal (SECURITY rule 30).
+// drive a terminal (docs/security.md rule 30).
 // eslint-disable-next-line no-control-regex
 const UNSAFE_IN_LOGS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 

@@ -89,7 +89,7 @@ export async function runCli(argv: readonly string[], given: CliIo): Promise<Exi
 
 // What a message can carry to a terminal: C0 controls but tab and newline (ESC starts colour, OSC
 // and cursor sequences; CR overwrites a line), DEL, C1 (CSI), and the bidirectional controls that
-// reorder what a reader sees (SECURITY rule 30).
+// reorder what a reader sees (docs/security.md rule 30).
 const TERMINAL_UNSAFE =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;

@@ -1,5 +1,5 @@
 /**
- * The algorithm allow-list, by exact URI (SECURITY rule 9; XML-DSig 1.1 §6, RFC 9231). HMAC, DSA,
+ * The algorithm allow-list, by exact URI (docs/security.md rule 9; XML-DSig 1.1 §6, RFC 9231). HMAC, DSA,
  * MD5 and anything unknown are refused; SHA-1 only when a tenant opts in.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Decrypts an XML-encrypted SAML assertion (SAML core §6; XML Encryption 1.1 §5) with `node:crypto`
- * only, once `xmlenc.ts` has read its structure and algorithms (SECURITY rule 11).
+ * only, once `xmlenc.ts` has read its structure and algorithms (docs/security.md rule 11).
  *
  * Every failure is one error with one message ({@link decryptionFailed}). The OAEP decoding
  * (RFC 8017 §7.1.2) is done here over the raw RSA operation, because `node:crypto` cannot choose the

@@ -112,7 +112,7 @@ interface SignatureShape {
   readonly signatureValue: string;
 }
 
-/** Checks the signature's shape against the strict profile (SECURITY rule 3) and reads its values. */
+/** Checks the signature's shape against the strict profile (docs/security.md rule 3) and reads its values. */
 function readShape(signature: Element, tenantId: string): SignatureShape {
   const [signedInfo, signatureValue, keyInfo, ...rest] = dsigChildren(signature, tenantId);
   expect(signedInfo, 'SignedInfo', tenantId);

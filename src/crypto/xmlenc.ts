@@ -1,6 +1,6 @@
 /**
  * The structure of an XML-encrypted SAML assertion (SAML core §2.3.4; XML Encryption 1.1 §3) and
- * the algorithm allow-list, read before any key is used (SECURITY rules 3 and 11).
+ * the algorithm allow-list, read before any key is used (docs/security.md rule 3 and 11).
  *
  * - Key transport: RSA-OAEP only (`xmlenc#rsa-oaep-mgf1p`, `xmlenc11#rsa-oaep` with its digest and
  *   MGF1 variants). RSA PKCS#1 v1.5 never: it is the Bleichenbacher oracle.

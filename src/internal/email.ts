@@ -36,7 +36,7 @@ export function parseEmail(value: string): EmailAddress | undefined {
 
 /**
  * Brings an address a person typed into the normal form, the way browsers and apps compare them
- * (SECURITY rule 26): NFKC (fullwidth `＠` and letters), white space trimmed, the domain through
+ * (docs/security.md rule 26): NFKC (fullwidth `＠` and letters), white space trimmed, the domain through
  * UTS #46 (`domainToASCII`: case, IDNs, ignorable characters) without a trailing dot. What still
  * does not parse, or is longer than 254 octets, is `undefined`: the caller refuses it rather than
  * guess, because an app might normalise it into an address whose domain requires SSO.

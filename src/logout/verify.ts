@@ -177,7 +177,7 @@ export interface ParsedLogout {
   readonly inResponseTo?: string;
 }
 
-/** Parses a decoded message strictly and reads what routing needs (SECURITY rule 1). @internal */
+/** Parses a decoded message strictly and reads what routing needs (docs/security.md rule 1). @internal */
 export function parseLogoutMessage(decoded: DecodedLogout, tenantId?: string): ParsedLogout {
   const parsed = parseXml(decoded.xml);
   const root = parsed.root;
@@ -425,7 +425,7 @@ function readStatus(root: Element, tenantId: string): boolean {
   });
 }
 
-/** Each logout message ID is accepted once (SECURITY rule 16), remembered until it expires. */
+/** Each logout message ID is accepted once (docs/security.md rule 16), remembered until it expires. */
 async function remember(
   replayCache: ReplayCache,
   tenant: ResolvedTenant,

@@ -1,5 +1,5 @@
 /**
- * An opt-in helper that downloads an IdP's metadata. The core never fetches anything (SECURITY
+ * An opt-in helper that downloads an IdP's metadata. The core never fetches anything (docs/security.md
  * rule 7); applications that refresh IdP metadata on a schedule can use this.
  *
  * @module

@@ -96,7 +96,7 @@ export function createAuthnRequest(
   const binding = options.binding ?? 'redirect';
   if (!Object.hasOwn(BINDINGS, binding)) throw new TypeError("options.binding must be 'redirect' or 'post'");
   const destination = config.idp.ssoUrls?.[binding] ?? config.idp.ssoUrl;
-  // A stored configuration can lack what a login needs: the admin fixes it (SECURITY rule 32).
+  // A stored configuration can lack what a login needs: the admin fixes it (docs/security.md rule 32).
   if (destination === undefined) {
     fail('TENANT_CONFIG_INVALID', `The tenant has no IdP SSO URL (idp.ssoUrl) for the ${binding} binding`, {
       hint: "Paste the IdP's sign-on URL (Entra ID: Login URL; Okta: Identity Provider Single Sign-On URL) into the SSO settings, or import the IdP's metadata.",

@@ -28,7 +28,7 @@ export interface AssertionContent {
    * The last moment any part of the assertion could still be accepted, before clock skew: the
    * latest NotOnOrAfter of its bearer confirmations (another one may hold once the first has
    * expired), bounded by the Conditions and the IdP session. The replay cache keeps its ID until
-   * then (SECURITY rule 24).
+   * then (docs/security.md rule 24).
    */
   readonly acceptableUntil: Date;
 }

@@ -9,7 +9,7 @@ const encodingHint =
 
 /**
  * Takes the SAMLResponse field of an HTTP-POST binding form (SAML bindings §3.5.4) and returns the
- * XML text. The size is capped before decoding (SECURITY rule 2); the base64 must be strict and the
+ * XML text. The size is capped before decoding (docs/security.md rule 2); the base64 must be strict and the
  * bytes valid UTF-8.
  */
 export function decodePostedResponse(form: unknown, maxBytes: number): string {

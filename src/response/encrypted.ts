@@ -72,8 +72,8 @@ export function asDecryptionFailure<T>(tenant: ResolvedTenant, step: () => T): T
 }
 
 /**
- * Decrypts the assertion and holds the plaintext to the rules of a received document (SECURITY
- * rules 1, 4, 6): a separate strict `parseXml` (no DOCTYPE, caps, unique IDs), one `saml:Assertion`
+ * Decrypts the assertion and holds the plaintext to the rules of a received document (docs/security.md
+ * rule 1, 4, 6): a separate strict `parseXml` (no DOCTYPE, caps, unique IDs), one `saml:Assertion`
  * as its root and no assertion inside it, signatures only directly in it, and no ID that the
  * Response also uses.
  */

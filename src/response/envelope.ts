@@ -12,7 +12,7 @@ declare const verified: unique symbol;
 
 /**
  * An assertion element covered by a verified signature. Only {@link openResponse} makes one, so
- * the extractors that take it can only ever read signed content (SECURITY rule 5).
+ * the extractors that take it can only ever read signed content (docs/security.md rule 5).
  */
 export interface VerifiedAssertion {
   readonly element: Element;
@@ -203,7 +203,7 @@ function statusHint(subCode: string | undefined): string {
 
 /**
  * Exactly one assertion, plain or encrypted, as a direct child of the Response, and none anywhere
- * else (SECURITY rule 6); encrypted when the tenant requires it.
+ * else (docs/security.md rule 6); encrypted when the tenant requires it.
  */
 function theAssertion(response: Element, tenant: ResolvedTenant): Element {
   const tenantId = tenant.config.id;

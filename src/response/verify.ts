@@ -60,7 +60,7 @@ export async function runChecks(
   trace: Trace,
 ): Promise<SamlProfile> {
   if (typeof checks !== 'object' || (checks as Partial<VerifyChecks> | null)?.replayCache === undefined) {
-    // SECURITY rule 31: replay protection is not dropped by leaving an argument out.
+    // docs/security.md rule 31: replay protection is not dropped by leaving an argument out.
     throw new TypeError(
       'checks.replayCache is required: pass a ReplayCache (MemoryStore, samlkit/redis, samlkit/postgres), or skipReplayCheck to turn replay protection off',
     );
@@ -84,7 +84,7 @@ export async function runChecks(
   const profile = buildProfile(content, resolved, trace);
 
   trace.check('replay');
-  // Remember until no part of the assertion can be accepted anywhere (SECURITY rules 16, 24).
+  // Remember until no part of the assertion can be accepted anywhere (docs/security.md rule 16, 24).
   const expiresAt = new Date(content.acceptableUntil.getTime() + resolved.skewMs);
   if (expiresAt.getTime() - now.getTime() > resolved.maxAssertionLifetimeMs) {
     fail('ASSERTION_LIFETIME_TOO_LONG', 'The assertion stays acceptable for longer than this tenant allows', {

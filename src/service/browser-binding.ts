@@ -1,5 +1,5 @@
 /**
- * Login CSRF (SECURITY rule 23): a pending login is bound to the browser that started it, by a
+ * Login CSRF (docs/security.md rule 23): a pending login is bound to the browser that started it, by a
  * secret the app keeps in a cookie, and only a hash of it is stored with the pending login.
  *
  * @module

@@ -337,7 +337,7 @@ function parse(message: LogoutMessageInput, tenantId: string | undefined): Parse
 const IMPLAUSIBLE_ID = /[\u0000-\u001f\u007f\uD800-\uDFFF]/u;
 
 /**
- * The tenant a per-tenant SLO URL names: a request value, so any value (SECURITY rule 21); only a
+ * The tenant a per-tenant SLO URL names: a request value, so any value (docs/security.md rule 21); only a
  * plausible ID reaches the store, anything else is `TENANT_NOT_FOUND`.
  */
 function routedTenant(routing: unknown): string | undefined {

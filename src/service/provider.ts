@@ -65,7 +65,7 @@ export type StartedLogin = (RedirectAuthnRequest | PostAuthnRequest) & {
   /** The tenant the login goes to (the one whose email domain matched, for `{ email }`). */
   readonly tenantId: string;
   /**
-   * Binds the login to this browser (login CSRF, SECURITY rule 23): set it as a cookie, e.g.
+   * Binds the login to this browser (login CSRF, docs/security.md rule 23): set it as a cookie, e.g.
    * `samlkit_login=<secret>; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=600`, and give its
    * value back to `finishLogin` as `browserSecret`. Only its hash is stored. See `sameSiteStep` for
    * the ACS, where the IdP's cross-site post arrives without a `SameSite=Lax` cookie.
@@ -330,7 +330,7 @@ async function tenantForEmail(tenants: TenantStore, email: unknown): Promise<Ten
   return config;
 }
 
-/** An address a person typed, in normal form (SECURITY rule 26); anything else is refused. */
+/** An address a person typed, in normal form (docs/security.md rule 26); anything else is refused. */
 function typedEmail(value: unknown): EmailAddress {
   const email = typeof value === 'string' ? normalizeTypedEmail(value) : undefined;
   if (email === undefined) {

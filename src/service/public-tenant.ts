@@ -5,7 +5,7 @@ import type { ServiceProviderConfig, SpKeyPair, TenantConfig } from '../types.js
 export type PublicSpKey = Pick<SpKeyPair, 'certificate'>;
 
 /**
- * A tenant configuration without secrets (SECURITY rule 30): every SP private key removed (the
+ * A tenant configuration without secrets (docs/security.md rule 30): every SP private key removed (the
  * certificates stay) and no `sealed` values. Safe to log, serialise or send to a browser.
  */
 export type PublicTenantConfig = Omit<TenantConfig, 'sp' | 'sealed'> & {

@@ -6,7 +6,7 @@ const BASE = 'https://return-to.invalid';
 const UNSAFE = /[\\\u0000-\u0020\u007f-\u009f]/;
 
 /**
- * `returnTo` when it is a same-origin path, else `undefined` (SECURITY rules 18 and 22: never an
+ * `returnTo` when it is a same-origin path, else `undefined` (docs/security.md rule 18 and 22: never an
  * open redirect). The answer is judged in its final form: the string that will be returned is the
  * WHATWG URL parser's normalisation (dot segments, also `%2e`, removed), and that string must itself
  * resolve, as a browser resolves it against the app's origin, to the same origin and to itself.

@@ -12,7 +12,7 @@ export interface TenantCache {
   /**
    * The defined tenant for a stored configuration. One that no longer validates (an old 1024-bit
    * certificate, a hand-edited field) is `TENANT_CONFIG_INVALID` with the problems in its hint
-   * (SECURITY rule 32).
+   * (docs/security.md rule 32).
    */
   defined(config: TenantConfig): Tenant;
   /** The resolved view, or `undefined` for a configuration that does not validate. */

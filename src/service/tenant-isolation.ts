@@ -1,6 +1,6 @@
 /**
- * What keeps one tenant's configuration from capturing or breaking another's logins (SECURITY
- * rules 17, 27, 28): which tenant an unsolicited response goes to when several share its issuer,
+ * What keeps one tenant's configuration from capturing or breaking another's logins (docs/security.md
+ * rule 17, 27, 28): which tenant an unsolicited response goes to when several share its issuer,
  * and whether a login's email domain is verified for its tenant.
  *
  * @module

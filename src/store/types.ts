@@ -11,7 +11,7 @@ export interface PendingRequest {
   readonly relayState: string;
   /**
    * The SHA-256 (base64url) of the browser secret `startLogin` handed out: the response must be
-   * posted by the browser holding that secret (login CSRF, SECURITY rule 23).
+   * posted by the browser holding that secret (login CSRF, docs/security.md rule 23).
    */
   readonly browserBinding: string;
   /** Where to send the user after login: a same-origin relative path, validated by `startLogin`. */

@@ -38,7 +38,7 @@ export interface TenantValidationOptions {
  * severity: `'error'` makes it unusable, `'warning'` (a certificate expiring within 30 days, no
  * verified email domain) does not. Use it to validate what an admin typed, before storing it.
  *
- * It is strict about the input's shape (SECURITY rule 28): unknown fields at any level, a `sealed`
+ * It is strict about the input's shape (docs/security.md rule 28): unknown fields at any level, a `sealed`
  * value (only `sealTenantSecrets` writes it, inside the store), a public mailbox domain in
  * `emailDomains`, and a configuration nested deeper than 6 levels or larger than 256 Ki characters
  * (measured before anything else walks it) are errors.

@@ -16,10 +16,10 @@ import type {
 import { isPublicEmailDomain, type PublicEmailDomains } from './domains.js';
 import { IDP_PRESETS, isPresetName } from '../idp/products.js';
 
-/** Default and maximum clock skew (SECURITY rule 16: small and symmetric). */
+/** Default and maximum clock skew (docs/security.md rule 16: small and symmetric). */
 export const DEFAULT_CLOCK_SKEW_SECONDS = 120;
 export const MAX_CLOCK_SKEW_SECONDS = 300;
-/** How far ahead an assertion's acceptance may end, by default: 24 hours (SECURITY rule 24). */
+/** How far ahead an assertion's acceptance may end, by default: 24 hours (docs/security.md rule 24). */
 export const DEFAULT_MAX_ASSERTION_LIFETIME_SECONDS = 86_400;
 /** The most `maxAssertionLifetimeSeconds` may raise it to: 30 days. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 2_592_000;
@@ -74,7 +74,7 @@ const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a
 const DAY_MS = 86_400_000;
 
 /**
- * Caps on a configuration's shape, checked before anything else walks it (SECURITY rule 28): the
+ * Caps on a configuration's shape, checked before anything else walks it (docs/security.md rule 28): the
  * deepest real field is 4 levels down (`sp.decryption[0].privateKey`), and a generous tenant (ten
  * certificates, four key pairs, hundreds of role rules) stays far below the size.
  */

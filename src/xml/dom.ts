@@ -61,7 +61,7 @@ function nextOutside(node: Node, root: Node): Node | null {
 }
 
 /**
- * The full text of an element: every text and CDATA descendant, concatenated (SECURITY rule 12).
+ * The full text of an element: every text and CDATA descendant, concatenated (docs/security.md rule 12).
  * Reading only the first text node would turn `admin@victim.com<!---->.evil.com` into
  * `admin@victim.com`. The result does not hold on to the document (see {@link detached}).
  */

@@ -1,4 +1,4 @@
-/** Namespace URIs, selected by exact URI, never by prefix (SECURITY rule 13). */
+/** Namespace URIs, selected by exact URI, never by prefix (docs/security.md rule 13). */
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
   assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',

@@ -3,7 +3,7 @@ import { fail } from '../internal/fail.js';
 import { NS } from './namespaces.js';
 import { checkTokens, RESPONSE_TOKEN_LIMITS, type TokenLimits } from './prescan.js';
 
-/** Caps on the parsed tree (SECURITY rule 2). A real Response is far below each of them. */
+/** Caps on the parsed tree (docs/security.md rule 2). A real Response is far below each of them. */
 export const TREE_LIMITS = { maxDepth: 48, maxNodes: 30_000, maxAttributesPerElement: 48 } as const;
 
 /** A parsed document whose ID attributes have been proven unique. */
@@ -26,7 +26,7 @@ const hint =
   'The message is not a well-formed SAML document. Check that the IdP posts a SAMLResponse to this ACS URL and that nothing between the IdP and the app rewrites it.';
 
 /**
- * Parses XML text strictly, once (SECURITY rule 1): every xmldom warning and error is fatal, a
+ * Parses XML text strictly, once (docs/security.md rule 1): every xmldom warning and error is fatal, a
  * DOCTYPE is refused before parsing, processing instructions are refused, the encoding must be
  * UTF-8, and the tree is capped in depth, node count and attributes. ID attributes must be unique
  * NCNames across the whole document (rule 4), because xml-crypto and other readers resolve

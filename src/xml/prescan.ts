@@ -1,5 +1,5 @@
 /**
- * The caps that hold before xmldom sees a document (SECURITY rule 2). xmldom builds the whole tree
+ * The caps that hold before xmldom sees a document (docs/security.md rule 2). xmldom builds the whole tree
  * before the walk in `parse.ts` can count it, and its cost is per token, not per byte: a 256 KiB
  * response of empty elements took 200–350 ms to refuse, one of 4 MiB seconds and about a gigabyte.
  * One linear pass over the text, with no regular expression and nothing allocated per tag, adds up

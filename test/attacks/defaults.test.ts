@@ -1,5 +1,5 @@
 /**
- * Secure defaults cannot be dropped by omission (SECURITY rules 31, 32): replay protection needs a
+ * Secure defaults cannot be dropped by omission (docs/security.md rule 31, 32): replay protection needs a
  * cache or the named opt-out; only `true` from a cache is a first use; IDs are NCNames unless the
  * tenant opts out by name; a stored configuration that no longer validates fails a login with a
  * SamlError and an admin hint, never a TypeError.

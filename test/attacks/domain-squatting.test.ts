@@ -1,7 +1,7 @@
 /**
  * Domain squatting by a malicious tenant admin: claiming a competitor's domain before its real
  * owner signs up, or a public mailbox domain, to route its users to the squatter's IdP and turn off
- * their password login (requireSso). A claim counts only once proven (SECURITY rule 27): a pending
+ * their password login (requireSso). A claim counts only once proven (docs/security.md rule 27): a pending
  * claim routes nothing, enforces nothing and blocks nobody; public mailbox domains are never
  * claimable.
  */

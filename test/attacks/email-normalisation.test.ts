@@ -1,5 +1,5 @@
 /**
- * One normal form for email addresses (SECURITY rule 26). Login routing and require-SSO judge what a
+ * One normal form for email addresses (docs/security.md rule 26). Login routing and require-SSO judge what a
  * person typed the way apps compare addresses (NFKC, case, UTS #46 domains, a trailing dot), so no
  * spelling of a require-SSO address gets password login; what cannot be normalised safely is refused.
  * The verifier accepts only addresses already in normal form: an asserted identity is never rewritten.

@@ -2,7 +2,7 @@
  * Issuer squatting: a malicious tenant admin copies another tenant's public IdP entity ID and its
  * public certificate into their own tenant and allows IdP-initiated logins. Before, every
  * IdP-initiated login of the victim became `TENANT_AMBIGUOUS` (a denial of service); it must never
- * become a login into the squatter's tenant either (SECURITY rule 28).
+ * become a login into the squatter's tenant either (docs/security.md rule 28).
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';

@@ -1,6 +1,6 @@
 /**
  * What samlkit hands back or prints carries no secrets and no unescaped text from unsigned parts of
- * a message (SECURITY rule 30): log injection through SamlError fields, terminal injection through
+ * a message (docs/security.md rule 30): log injection through SamlError fields, terminal injection through
  * `samlkit inspect`, and SP private keys in LoginResult.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Login CSRF (SECURITY rule 23): an attacker starts a login for their own account, stops before the
+ * Login CSRF (docs/security.md rule 23): an attacker starts a login for their own account, stops before the
  * IdP's auto-post, and has a victim's browser submit it. A pending login is bound to the browser that
  * started it (a cookie secret whose hash it keeps), so the victim's browser cannot finish it.
  * The browser-level proof (two Chromium contexts, both example apps) is test/e2e/login-csrf.test.ts.

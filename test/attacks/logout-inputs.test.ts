@@ -1,7 +1,7 @@
 /**
  * Request values of every JSON type at the SLO URL: whatever the framework hands over as the
  * logout message (the message object, the raw query, the form, its fields), the answer is a
- * SamlError with a truthful code, never another error (SECURITY rule 21).
+ * SamlError with a truthful code, never another error (docs/security.md rule 21).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -3,7 +3,7 @@
  * host, answers a public address when fetchIdpMetadata checks it and 127.0.0.1 when it connects,
  * and so reaches a service on the SP's loopback. Before, the check and the connection resolved the
  * name separately. Now the name is resolved once and the connection goes to the checked address
- * (SECURITY rule 29). The internal service here is a node:http server on 127.0.0.1; a real DNS
+ * (docs/security.md rule 29). The internal service here is a node:http server on 127.0.0.1; a real DNS
  * server (dnsmasq) answers a loopback name where it is installed.
  */
 import assert from 'node:assert/strict';

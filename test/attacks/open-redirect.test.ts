@@ -1,5 +1,5 @@
 /**
- * Open redirects through `returnTo` (SECURITY rules 18, 22). The kept value is judged in its final
+ * Open redirects through `returnTo` (docs/security.md rule 18, 22). The kept value is judged in its final
  * form: what `finishLogin` hands back, resolved as a browser resolves it against the app's origin,
  * must stay on that origin. Each payload goes through the real service: startLogin keeps it (or
  * drops it), finishLogin returns what was kept.

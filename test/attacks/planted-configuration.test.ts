@@ -4,7 +4,7 @@
  * large or deep data. Before, all of it was accepted: a planted `sealed` later broke `list()` and
  * other tenants' IdP-initiated logins behind sealTenantSecrets, and deep JSON made a Redis tenant
  * impossible to update or delete. Input is validated strictly, with size and depth capped before
- * anything walks it (SECURITY rule 28).
+ * anything walks it (docs/security.md rule 28).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

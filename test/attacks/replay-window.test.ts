@@ -1,5 +1,5 @@
 /**
- * Replay window (SECURITY rule 24): a replay entry lives as long as any part of the assertion could
+ * Replay window (docs/security.md rule 24): a replay entry lives as long as any part of the assertion could
  * still be accepted, and an assertion acceptable for longer than the tenant's ceiling is refused, so
  * that no IdP can make the replay cache keep entries for years.
  */

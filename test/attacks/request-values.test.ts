@@ -1,5 +1,5 @@
 /**
- * Every value that comes with a request may be any JSON value (SECURITY rule 21): the body of
+ * Every value that comes with a request may be any JSON value (docs/security.md rule 21): the body of
  * finishLogin, the email of loginMethods and startLogin, a tenant ID from a path, returnTo, the login
  * cookie. The answer is a SamlError with a truthful code, never a TypeError, RangeError or a store
  * failure. Named payloads first, then fast-check over the whole facade.

@@ -1,7 +1,7 @@
 /**
  * Unverified emails: tenant B's admin runs B's IdP, which asserts `ceo@acme.com`. An app that finds
  * or links accounts by email would hand over the account. The login result says whether the
- * email's domain is verified for the tenant that verified the response (SECURITY rule 27); only a
+ * email's domain is verified for the tenant that verified the response (docs/security.md rule 27); only a
  * verified domain makes an email trusted.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Login CSRF in a real browser (SECURITY rule 23), on both example apps. The test IdP's page is
+ * Login CSRF in a real browser (docs/security.md rule 23), on both example apps. The test IdP's page is
  * loaded from `localhost` while the app runs on `127.0.0.1`, so the IdP's post to the ACS is
  * cross-site, as in production: the SameSite=Lax login cookie is not sent with it, and the app's
  * same-site step (`sameSiteStep`) posts it again from its own origin.

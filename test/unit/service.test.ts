@@ -337,7 +337,7 @@ describe('createServiceProvider: loginMethods (require SSO, break-glass)', () =>
     });
     assert.deepEqual(await sp.loginMethods('peter@initech.com'), { sso: null, password: true });
     assert.deepEqual(await sp.loginMethods('eve@eu.acme.com'), { sso: null, password: true });
-    // What cannot be judged is refused, never given password login (SECURITY rule 26).
+    // What cannot be judged is refused, never given password login (docs/security.md rule 26).
     await rejects(sp.loginMethods('no address'), 'EMAIL_INVALID');
   });
 });
