@@ -5,6 +5,7 @@
  * @internal
  */
 import { X509Certificate } from 'node:crypto';
+import { parseSamlTime } from '../internal/time.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -32,16 +33,13 @@ export function relativeTime(when: Date, now: Date): string {
   return RELATIVE.format(Math.round(amount), unit);
 }
 
-const XS_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
-
-/** An xs:dateTime as written in the document (SAML core §1.3.3), or undefined when it is not one. */
+/** An xs:dateTime read as the verifier reads it (SAML core §1.3.3), or undefined when it is not one. */
 export function parseXsDateTime(value: string): Date | undefined {
-  const match = XS_DATE_TIME.exec(value.trim());
-  if (match === null) return undefined;
-  // Date.parse wants at most millisecond precision; SAML times without a zone are UTC.
-  const fraction = (match[2] ?? '').slice(0, 4);
-  const time = new Date(`${match[1] ?? ''}${fraction}${match[3] ?? 'Z'}`);
-  return Number.isNaN(time.getTime()) ? undefined : time;
+  try {
+    return parseSamlTime(value.trim(), 'time');
+  } catch {
+    return undefined;
+  }
 }
 
 /** A time attribute as written, followed by how far it is from now: `… (3 years ago)`. */

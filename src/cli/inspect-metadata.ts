@@ -54,7 +54,7 @@ export function metadataLines(root: Element, now: Date): string[] {
       for (const format of childrenNamed(role, NS.metadata, 'NameIDFormat'))
         add('  NameIDFormat', textOf(format));
       for (const key of childrenNamed(role, NS.metadata, 'KeyDescriptor')) {
-        const certificate = descendantsNamed(key, NS.ds, 'X509Certificate')[0];
+        const certificate = descendantsNamed(key, NS.dsig, 'X509Certificate')[0];
         const summary = certificate === undefined ? undefined : summarizeCertificate(textOf(certificate));
         add(
           `  KeyDescriptor ${attributeOf(key, 'use') ?? '(any use)'}`,

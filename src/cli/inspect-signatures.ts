@@ -45,11 +45,11 @@ function describeElement(element: Element): string {
 
 /** `Assertion _a1 (rsa-sha256, sha256)`, one per signature, or `nothing`. */
 export function signedParts(document: Document): string {
-  const parts = descendantsNamed(document, NS.ds, 'Signature').map((signature) => {
+  const parts = descendantsNamed(document, NS.dsig, 'Signature').map((signature) => {
     const parent = parentElement(signature);
     const methods = [
-      ...descendantsNamed(signature, NS.ds, 'SignatureMethod'),
-      ...descendantsNamed(signature, NS.ds, 'DigestMethod'),
+      ...descendantsNamed(signature, NS.dsig, 'SignatureMethod'),
+      ...descendantsNamed(signature, NS.dsig, 'DigestMethod'),
     ].map((method) => (attributeOf(method, 'Algorithm') ?? '?').replace(/^.*#/, ''));
     return `${parent === undefined ? 'nothing' : describeElement(parent)} (${[...new Set(methods)].join(', ')})`;
   });
@@ -61,7 +61,7 @@ export function signedParts(document: Document): string {
  * (its parent, another element — a wrapping sign — or nothing), and what its KeyInfo holds.
  */
 export function signatureLines(document: Document, root: Element): string[] {
-  const signatures = descendantsNamed(document, NS.ds, 'Signature');
+  const signatures = descendantsNamed(document, NS.dsig, 'Signature');
   if (signatures.length === 0) return ['', 'Signatures: none (no element carries a ds:Signature)'];
   const ids = idIndex(document);
   const lines = ['', `Signatures (${signatures.length}; shown, not verified)`];
@@ -72,15 +72,15 @@ export function signatureLines(document: Document, root: Element): string[] {
         ? 'nothing'
         : `${describeElement(parent)}${parent === root ? ' (the document element)' : ''}`;
     const rows: Row[] = [];
-    const signedInfo = childNamed(signature, NS.ds, 'SignedInfo');
+    const signedInfo = childNamed(signature, NS.dsig, 'SignedInfo');
     const algorithm = (element: Element | undefined, local: string): string => {
-      const found = element === undefined ? undefined : childNamed(element, NS.ds, local);
+      const found = element === undefined ? undefined : childNamed(element, NS.dsig, local);
       return found === undefined ? '(none)' : (attributeOf(found, 'Algorithm') ?? '(no Algorithm)');
     };
     rows.push(['CanonicalizationMethod', algorithm(signedInfo, 'CanonicalizationMethod')]);
     const method = algorithm(signedInfo, 'SignatureMethod');
     rows.push(['SignatureMethod', `${method}${weak(method)}`]);
-    for (const reference of signedInfo === undefined ? [] : childrenNamed(signedInfo, NS.ds, 'Reference')) {
+    for (const reference of signedInfo === undefined ? [] : childrenNamed(signedInfo, NS.dsig, 'Reference')) {
       const uri = attributeOf(reference, 'URI');
       const target = uri?.startsWith('#') === true ? ids.get(uri.slice(1)) : undefined;
       const points =
@@ -94,12 +94,12 @@ export function signatureLines(document: Document, root: Element): string[] {
       rows.push(['Reference', `${uri ?? '(no URI)'} → ${points}`]);
       const digest = algorithm(reference, 'DigestMethod');
       rows.push(['  DigestMethod', `${digest}${weak(digest)}`]);
-      const transforms = childNamed(reference, NS.ds, 'Transforms');
-      const list = transforms === undefined ? [] : childrenNamed(transforms, NS.ds, 'Transform');
+      const transforms = childNamed(reference, NS.dsig, 'Transforms');
+      const list = transforms === undefined ? [] : childrenNamed(transforms, NS.dsig, 'Transform');
       rows.push(['  Transforms', list.map((t) => attributeOf(t, 'Algorithm') ?? '?').join(', ') || '(none)']);
     }
-    const keyInfo = childNamed(signature, NS.ds, 'KeyInfo');
-    const keys = keyInfo === undefined ? [] : descendantsNamed(keyInfo, NS.ds, 'X509Certificate');
+    const keyInfo = childNamed(signature, NS.dsig, 'KeyInfo');
+    const keys = keyInfo === undefined ? [] : descendantsNamed(keyInfo, NS.dsig, 'X509Certificate');
     rows.push([
       'KeyInfo',
       keyInfo === undefined
@@ -123,7 +123,7 @@ export function signatureLines(document: Document, root: Element): string[] {
 /** Where a certificate was found: the nearest signature, key descriptor or encryption element. */
 function contextOf(element: Element): string {
   for (const at of ancestors(element)) {
-    if (at.namespaceURI === NS.ds && at.localName === 'Signature') {
+    if (at.namespaceURI === NS.dsig && at.localName === 'Signature') {
       const parent = parentElement(at);
       return `KeyInfo of the Signature on ${parent === undefined ? 'nothing' : describeElement(parent)}`;
     }
@@ -149,7 +149,7 @@ function contextOf(element: Element): string {
  */
 export function certificateLines(document: Document, now: Date): string[] {
   const found = new Map<string, { rows: Row[]; places: string[] }>();
-  for (const element of descendantsNamed(document, NS.ds, 'X509Certificate')) {
+  for (const element of descendantsNamed(document, NS.dsig, 'X509Certificate')) {
     const summary = summarizeCertificate(textOf(element));
     const key = summary?.fingerprint ?? `unreadable #${found.size + 1}`;
     const entry = found.get(key) ?? {

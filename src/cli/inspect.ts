@@ -82,9 +82,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     return EXIT.ok;
   }
   const personal = values['show-personal-data'] === true ? (value: string) => value : redact;
-  io.stdout(
-    summarize(parsed.document, parsed.root, message, parsed.warnings, io.now(), personal).join('\n') + '\n',
-  );
+  io.stdout(summarize(parsed.document, parsed.root, message, io.now(), personal).join('\n') + '\n');
   return EXIT.ok;
 }
 
@@ -93,7 +91,6 @@ export function summarize(
   document: Document,
   root: Element,
   message: DecodedMessage,
-  warnings: readonly string[],
   now: Date,
   personal: (value: string) => string = redact,
 ): string[] {
@@ -134,7 +131,6 @@ export function summarize(
   }
   lines.push(...signatureLines(document, root));
   lines.push(...certificateLines(document, now));
-  if (warnings.length > 0) lines.push('', 'Parser warnings', ...warnings.map((warning) => `  ${warning}`));
   lines.push(
     '',
     logout === undefined

@@ -5,80 +5,42 @@
  * @module
  * @internal
  */
-import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
+import type { Document, Element, Node } from '@xmldom/xmldom';
+import { XENC } from '../crypto/xmlenc.js';
+import { SamlError } from '../errors.js';
+import { childrenNamed } from '../xml/dom.js';
+import { NS as SAML_NS } from '../xml/namespaces.js';
+import { parseXml } from '../xml/parse.js';
+import { METADATA_TOKEN_LIMITS } from '../xml/prescan.js';
 import { inputError } from './io.js';
 
-/** The namespaces the CLI shows (SAML core §1.2, XML-DSig, XML-Enc). */
-export const NS = {
-  protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
-  assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
-  metadata: 'urn:oasis:names:tc:SAML:2.0:metadata',
-  ds: 'http://www.w3.org/2000/09/xmldsig#',
-  xenc: 'http://www.w3.org/2001/04/xmlenc#',
-} as const;
+export { attributeOf, childrenNamed, elementChildren } from '../xml/dom.js';
 
-/** Most elements, comments and other markup a document shown by the CLI may have. */
-export const MAX_MARKUP = 200_000;
-/** Deepest nesting of elements a document shown by the CLI may have. */
-export const MAX_DEPTH = 256;
+/** The namespaces the CLI shows: the verifier's table (SAML core §1.2, XML-DSig) and XML-Enc. */
+export const NS = { ...SAML_NS, xenc: XENC } as const;
 
-const NODE = { element: 1, text: 3, cdata: 4, pi: 7, comment: 8, doctype: 10 } as const;
+const NODE = { element: 1, text: 3, cdata: 4, pi: 7, comment: 8 } as const;
 
-/** A parsed document and the parser's warnings. */
+/** A parsed document. */
 export interface ParsedForDisplay {
   readonly document: Document;
   readonly root: Element;
-  readonly warnings: readonly string[];
 }
 
 /**
- * Parses `xml` for display: no DOCTYPE (no entity expansion, no XXE), parser errors fatal, at most
- * {@link MAX_MARKUP} tags and {@link MAX_DEPTH} levels. Throws an input error otherwise.
+ * Parses `xml` with the verifier's parser and its limits for metadata (the largest documents the
+ * CLI reads): what the CLI shows is what `verifyResponse` and `parseIdpMetadata` would read. Its
+ * refusal (a DOCTYPE, a duplicate ID, a size cap) becomes an input error with the same code.
  */
 export function parseForDisplay(xml: string): ParsedForDisplay {
-  if (/<!DOCTYPE/i.test(xml)) {
-    throw inputError(
-      'the document contains a DOCTYPE declaration; samlkit refuses DOCTYPEs (entity expansion, XXE), even for inspection',
-    );
-  }
-  let markup = 0;
-  for (let at = xml.indexOf('<'); at !== -1; at = xml.indexOf('<', at + 1)) {
-    if (++markup > MAX_MARKUP) throw inputError(`the document has more than ${MAX_MARKUP} tags`);
-  }
-  const warnings: string[] = [];
-  let document: Document;
   try {
-    document = new DOMParser({
-      onError: (level, message) => {
-        if (level === 'warning') warnings.push(firstLine(message));
-        else throw new Error(firstLine(message));
-      },
-    }).parseFromString(xml, 'application/xml');
+    const { root } = parseXml(xml, METADATA_TOKEN_LIMITS);
+    const document = root.ownerDocument;
+    if (document === null) throw inputError('the document has no root element');
+    return { document, root };
   } catch (error) {
-    throw inputError(
-      `the document is not well-formed XML: ${firstLine(error instanceof Error ? error.message : String(error))}`,
-    );
-  }
-  let root: Element | undefined;
-  for (let child = document.firstChild; child !== null; child = child.nextSibling) {
-    if (child.nodeType === NODE.doctype) throw inputError('the document contains a DOCTYPE declaration');
-    if (isElement(child)) root = child;
-  }
-  if (root === undefined) throw inputError('the document has no root element');
-  checkDepth(root);
-  return { document, root, warnings };
-}
-
-function firstLine(message: string): string {
-  return (message.split('\n', 1)[0] ?? message).replace(/^\[xmldom [^\]]*\]\t?/, '');
-}
-
-function checkDepth(root: Element): void {
-  const stack: [Element, number][] = [[root, 1]];
-  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
-    const [element, depth] = entry;
-    if (depth > MAX_DEPTH) throw inputError(`the document is nested deeper than ${MAX_DEPTH} levels`);
-    for (const child of elementChildren(element)) stack.push([child, depth + 1]);
+    if (error instanceof SamlError) throw inputError(`${error.code}: ${error.message}`);
+    throw error;
   }
 }
 
@@ -100,16 +62,6 @@ export function parentElement(node: Node): Element | undefined {
   return parent !== null && isElement(parent) ? parent : undefined;
 }
 
-/** The element children of `element`. */
-export function elementChildren(element: Element): Element[] {
-  return Array.from(element.childNodes).filter(isElement);
-}
-
-/** The element children of `element` with that namespace and local name. */
-export function childrenNamed(element: Element, ns: string, local: string): Element[] {
-  return elementChildren(element).filter((child) => child.namespaceURI === ns && child.localName === local);
-}
-
 /** The first element child of `element` with that namespace and local name. */
 export function childNamed(element: Element, ns: string, local: string): Element | undefined {
   return childrenNamed(element, ns, local)[0];
@@ -118,11 +70,6 @@ export function childNamed(element: Element, ns: string, local: string): Element
 /** Every descendant of `root` with that namespace and local name, in document order. */
 export function descendantsNamed(root: Document | Element, ns: string, local: string): Element[] {
   return Array.from(root.getElementsByTagNameNS(ns, local));
-}
-
-/** The value of an unqualified attribute; undefined when absent. */
-export function attributeOf(element: Element, name: string): string | undefined {
-  return element.hasAttribute(name) ? (element.getAttribute(name) ?? '') : undefined;
 }
 
 /** All the text in `element`, trimmed. */

@@ -14,14 +14,12 @@ import {
   constants,
   createDecipheriv,
   createHash,
-  createPrivateKey,
-  createPublicKey,
   privateDecrypt,
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
 import { fail } from '../internal/fail.js';
-import { parseCertificate, type CertificateProblem } from './keys.js';
+import { parseRsaKeyPair, type CertificateProblem } from './keys.js';
 import type { HashName } from './algorithms.js';
 
 /** The AES mode of a content algorithm we decrypt (XML Encryption 1.1 §5.2). */
@@ -81,34 +79,18 @@ export interface Decrypted {
   readonly key: DecryptionKey;
 }
 
-/**
- * Parses one of our decryption key pairs: an RSA private key (at least 2048 bits, 1024 with
- * `allowRsa1024`) and the certificate the IdP encrypts to, which must hold its public key.
- * Returns a problem description instead of throwing, so tenant validation can report them all.
- */
+/** Parses one of our decryption key pairs (`sp.decryption`) with {@link parseRsaKeyPair}. */
 export function parseDecryptionKey(
-  pair: { readonly privateKey: unknown; readonly certificate: unknown },
-  options: { readonly allowRsa1024: boolean },
+  ...args: Parameters<typeof parseRsaKeyPair>
 ): DecryptionKey | CertificateProblem {
-  if (typeof pair.privateKey !== 'string' || typeof pair.certificate !== 'string') {
-    return 'must have privateKey and certificate as PEM strings';
+  const parsed = parseRsaKeyPair(...args);
+  if (typeof parsed === 'string') {
+    // Key transport is RSA-OAEP (XML Encryption 1.1 §5.5.2): say why RSA.
+    return parsed === 'certificate must hold an RSA key'
+      ? `${parsed} (XML Encryption key transport is RSA-OAEP)`
+      : parsed;
   }
-  const certificate = parseCertificate(pair.certificate, options);
-  if (typeof certificate === 'string') return `certificate ${certificate}`;
-  if (certificate.key.asymmetricKeyType !== 'rsa') {
-    return 'certificate must hold an RSA key (XML Encryption key transport is RSA-OAEP)';
-  }
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey(pair.privateKey);
-  } catch {
-    return 'privateKey is not a PEM private key (an encrypted key must be decrypted first)';
-  }
-  if (privateKey.asymmetricKeyType !== 'rsa') return 'privateKey must be an RSA key';
-  const spki = (key: KeyObject): string => key.export({ type: 'spki', format: 'der' }).toString('base64');
-  if (spki(certificate.key) !== spki(createPublicKey(privateKey))) {
-    return 'privateKey does not belong to certificate';
-  }
+  const { privateKey, certificate } = parsed;
   const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
   return Object.freeze({
     privateKey,

@@ -68,19 +68,27 @@ export function certificateFromBase64(base64: string): { key: KeyObject; fingerp
   }
 }
 
+/** One of our RSA key pairs, parsed once: the private key and the certificate that holds its public key. */
+export interface RsaKeyPair {
+  readonly privateKey: KeyObject;
+  readonly certificate: TrustedKey;
+}
+
 /**
- * Parses one of our key pairs (PEM private key and certificate) for signing. The private key must
- * be RSA of at least 2048 bits and belong to the certificate.
+ * Parses one of our key pairs (PEM private key and certificate), for signing or decryption: an RSA
+ * private key of at least 2048 bits (1024 with `allowRsa1024`) that belongs to the certificate.
+ * Returns a problem description instead of throwing, so tenant validation can report them all.
  */
-export function parseKeyPair(pair: {
-  readonly privateKey: unknown;
-  readonly certificate: unknown;
-}): SignerKey | CertificateProblem {
+export function parseRsaKeyPair(
+  pair: { readonly privateKey: unknown; readonly certificate: unknown },
+  options: { readonly allowRsa1024: boolean },
+): RsaKeyPair | CertificateProblem {
   if (typeof pair.privateKey !== 'string' || typeof pair.certificate !== 'string') {
     return 'must have privateKey and certificate as PEM strings';
   }
-  const certificate = parseCertificate(pair.certificate, { allowRsa1024: false });
+  const certificate = parseCertificate(pair.certificate, options);
   if (typeof certificate === 'string') return `certificate ${certificate}`;
+  if (certificate.key.asymmetricKeyType !== 'rsa') return 'certificate must hold an RSA key';
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(pair.privateKey);
@@ -92,5 +100,15 @@ export function parseKeyPair(pair: {
   if (spki(certificate.key) !== spki(createPublicKey(privateKey))) {
     return 'privateKey does not belong to certificate';
   }
-  return Object.freeze({ privateKey, certificateBase64: certificate.base64 });
+  return Object.freeze({ privateKey, certificate });
+}
+
+/** Parses one of our signing key pairs (`sp.signing`): see {@link parseRsaKeyPair}. */
+export function parseKeyPair(pair: {
+  readonly privateKey: unknown;
+  readonly certificate: unknown;
+}): SignerKey | CertificateProblem {
+  const parsed = parseRsaKeyPair(pair, { allowRsa1024: false });
+  if (typeof parsed === 'string') return parsed;
+  return Object.freeze({ privateKey: parsed.privateKey, certificateBase64: parsed.certificate.base64 });
 }
