@@ -24,17 +24,55 @@ function describe(e: unknown): string {
   return `non-Error ${String(e)}`;
 }
 
-/** Asserts that `p` rejects with a SamlError carrying exactly `code`. */
-export async function expectCode(p: Promise<unknown>, code: SamlErrorCode): Promise<void> {
+/** Checks that `caught` is a SamlError with `code` (or one of them) and a message matching `message`. */
+function checkCode(
+  caught: unknown,
+  code: SamlErrorCode | readonly SamlErrorCode[],
+  message?: RegExp,
+): SamlError {
+  const codes: readonly SamlErrorCode[] = typeof code === 'string' ? [code] : code;
+  if (!(caught instanceof SamlError) || !codes.includes(caught.code)) {
+    assert.fail(`expected SamlError ${codes.join(' or ')}, got ${describe(caught)}`);
+  }
+  if (message !== undefined) assert.match(caught.message, message);
+  return caught;
+}
+
+/**
+ * Asserts that `p` rejects with a SamlError carrying `code` (or one of `code` when a list) and,
+ * when given, a message matching `message`; returns the error for further checks.
+ */
+export async function expectCode(
+  p: Promise<unknown>,
+  code: SamlErrorCode | readonly SamlErrorCode[],
+  message?: RegExp,
+): Promise<SamlError> {
+  let caught: unknown;
   await assert.rejects(
     p.then((profile) => {
       throw new Accepted(profile);
     }),
     (e: unknown) => {
-      if (e instanceof SamlError && e.code === code) return true;
-      assert.fail(`expected SamlError ${code}, got ${describe(e)}`);
+      caught = e;
+      return true;
     },
   );
+  return checkCode(caught, code, message);
+}
+
+/** {@link expectCode} for a function that throws synchronously. */
+export function expectCodeSync(
+  run: () => unknown,
+  code: SamlErrorCode | readonly SamlErrorCode[],
+  message?: RegExp,
+): SamlError {
+  let caught: unknown;
+  try {
+    caught = new Accepted(run());
+  } catch (error) {
+    caught = error;
+  }
+  return checkCode(caught, code, message);
 }
 
 /** Asserts that `p` rejects with some SamlError (for inputs whose exact code is not the point). */

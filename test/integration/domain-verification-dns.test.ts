@@ -15,12 +15,11 @@ import {
   createTxtLookup,
   createMemoryStore,
   type MemoryStore,
-  SamlError,
   type DomainOwnership,
-  type SamlErrorCode,
   type TenantConfig,
 } from '../../src/index.js';
 import { dnsmasqSkip, startDnsmasq, type DnsServer } from './servers/dnsmasq.js';
+import { expectCode } from '../helpers/expect.js';
 
 const certificate = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
 const ZONES = ['acme.test', 'globex.test'];
@@ -37,17 +36,6 @@ function tenant(id: string, emailDomains: string[]): TenantConfig {
     emailDomains,
     requireSso: true,
   };
-}
-
-async function rejects(promise: Promise<unknown>, code: SamlErrorCode): Promise<SamlError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof SamlError, `expected SamlError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
 }
 
 describe('domain verification through a real DNS server (dnsmasq)', { skip: dnsmasqSkip() }, () => {
@@ -83,7 +71,7 @@ describe('domain verification through a real DNS server (dnsmasq)', { skip: dnsm
     const record = await recordOf('acme', 'acme.test');
     assert.equal(record.name, '_samlkit-verification.acme.test');
     assert.match(record.value, /^samlkit-domain-verification=[\w-]{22}$/);
-    const error = await rejects(ownership.verifyByDns('acme', 'acme.test'), 'DOMAIN_VERIFICATION_FAILED');
+    const error = await expectCode(ownership.verifyByDns('acme', 'acme.test'), 'DOMAIN_VERIFICATION_FAILED');
     assert.match(error.message, /No TXT record exists at _samlkit-verification\.acme\.test/);
     assert.ok(error.hint.includes(record.name), error.hint);
     assert.ok(error.hint.includes(record.value), error.hint);
@@ -94,9 +82,9 @@ describe('domain verification through a real DNS server (dnsmasq)', { skip: dnsm
   it('a record with another token (the squatter publishes its own) fails the same way', async () => {
     const squatter = await recordOf('squatter', 'acme.test');
     await server().serve({ local: ZONES, txt: [{ name: squatter.name, value: `${squatter.value}x` }] });
-    const error = await rejects(ownership.verifyByDns('acme', 'acme.test'), 'DOMAIN_VERIFICATION_FAILED');
+    const error = await expectCode(ownership.verifyByDns('acme', 'acme.test'), 'DOMAIN_VERIFICATION_FAILED');
     assert.match(error.message, /another token/);
-    await rejects(ownership.verifyByDns('squatter', 'acme.test'), 'DOMAIN_VERIFICATION_FAILED');
+    await expectCode(ownership.verifyByDns('squatter', 'acme.test'), 'DOMAIN_VERIFICATION_FAILED');
   });
 
   it("the owner's record verifies the domain: it routes, enforces requireSso, and the squatter can no longer verify", async () => {
@@ -124,7 +112,7 @@ describe('domain verification through a real DNS server (dnsmasq)', { skip: dnsm
         { name: squatter.name, value: squatter.value },
       ],
     });
-    const error = await rejects(ownership.verifyByDns('squatter', 'acme.test'), 'DOMAIN_ALREADY_CLAIMED');
+    const error = await expectCode(ownership.verifyByDns('squatter', 'acme.test'), 'DOMAIN_ALREADY_CLAIMED');
     assert.match(error.hint, /"acme"/);
   });
 
@@ -142,7 +130,7 @@ describe('domain verification through a real DNS server (dnsmasq)', { skip: dnsm
     assert.equal(outage.failed.length, 1);
     assert.equal(outage.failed[0]?.error.code, 'DOMAIN_LOOKUP_FAILED');
     assert.equal((await store.findByEmailDomain('acme.test'))?.id, 'acme', 'an outage demotes nothing');
-    await rejects(ownership.verifyByDns('squatter', 'acme.test'), 'DOMAIN_LOOKUP_FAILED');
+    await expectCode(ownership.verifyByDns('squatter', 'acme.test'), 'DOMAIN_LOOKUP_FAILED');
 
     const squatter = await recordOf('squatter', 'acme.test');
     await server().serve({ local: ZONES, txt: [{ name: squatter.name, value: squatter.value }] });

@@ -14,38 +14,17 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
-import {
-  createServiceProvider,
-  SamlError,
-  type SamlErrorCode,
-  type StartedLogin,
-  type TenantConfig,
-} from '../../src/index.js';
+import { createServiceProvider, SamlError, type StartedLogin, type TenantConfig } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
 import { KEYS } from '../helpers/constants.js';
 import { redisSkip, startRedis, type RedisServer } from './servers/redis.js';
+import { expectCode } from '../helpers/expect.js';
 
-/** How long one failing operation may take while the server is down (it should take ~1 ms). */
-const FAST_MS = 1_000;
 /** How long the client may take to reconnect after the server is back. */
 const RECOVERY_MS = 5_000;
 
 const later = (ms = 60_000): Date => new Date(Date.now() + ms);
-
-async function rejectsWith(promise: Promise<unknown>, code: SamlErrorCode, what: string): Promise<SamlError> {
-  const started = performance.now();
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  const elapsed = performance.now() - started;
-  assert.ok(caught instanceof SamlError, `${what}: expected SamlError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, `${what}: ${caught.message}`);
-  assert.ok(elapsed < FAST_MS, `${what} took ${Math.round(elapsed)} ms`);
-  return caught;
-}
 
 /** Polls until the store answers again; the server has just been started on the same port. */
 async function recovered(store: RedisStore): Promise<number> {
@@ -152,7 +131,7 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
       ['findByIssuer', () => s.findByIssuer(idp.entityId)],
     ];
     for (const [what, operation] of operations) {
-      const error = await rejectsWith(operation(), 'STORE_UNAVAILABLE', what);
+      const error = await expectCode(operation(), 'STORE_UNAVAILABLE');
       assert.ok(error.cause instanceof Error, `${what}: the driver's error is the cause`);
       assert.match(error.hint, /Redis/);
     }
@@ -172,8 +151,7 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
     }
 
     await server.start();
-    const took = await recovered(s);
-    assert.ok(took < RECOVERY_MS);
+    await recovered(s);
     // The same store and client: what failed during the outage did not happen; what happened before stays.
     assert.equal(await s.consumeRequest('acme', '_used'), undefined, 'a request consumed twice');
     assert.deepEqual(await s.consumeRequest('acme', '_kept'), {
@@ -208,11 +186,8 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
         ['consumeRequest', () => s.consumeRequest('acme', '_r')],
         ['list', () => s.list()],
       ] as const) {
-        const started = performance.now();
-        const error = await rejectsWith(operation(), 'STORE_UNAVAILABLE', what);
-        const elapsed = performance.now() - started;
-        assert.ok(elapsed >= 240, `${what} failed after ${Math.round(elapsed)} ms, before the timeout`);
-        assert.match(error.hint, /commandTimeoutMs/);
+        const error = await expectCode(operation(), 'STORE_UNAVAILABLE');
+        assert.match(error.hint, /commandTimeoutMs/, what);
       }
     } finally {
       server.resume();
@@ -278,13 +253,12 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
     const second = await sp.startLogin({ email: 'alice@acme.com' });
     const secondForm = answer(second);
     await server.stop();
-    await rejectsWith(
+    await expectCode(
       sp.finishLogin(secondForm, { browserSecret: second.browserSecret }),
       'STORE_UNAVAILABLE',
-      'finishLogin',
     );
-    await rejectsWith(sp.startLogin({ email: 'alice@acme.com' }), 'STORE_UNAVAILABLE', 'startLogin');
-    await rejectsWith(sp.startLogin({ tenantId: 'acme' }), 'STORE_UNAVAILABLE', 'startLogin by ID');
+    await expectCode(sp.startLogin({ email: 'alice@acme.com' }), 'STORE_UNAVAILABLE');
+    await expectCode(sp.startLogin({ tenantId: 'acme' }), 'STORE_UNAVAILABLE');
     await server.start();
     await recovered(s);
 

