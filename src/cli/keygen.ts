@@ -77,7 +77,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
       ...(keySize !== undefined && { keySize }),
     });
   } catch (error) {
-    if (error instanceof TypeError) throw usageError(error.message.replace(/^generateSpKeyPair: /, ''));
+    if (error instanceof TypeError) throw usageError(error.message);
     throw error;
   }
 

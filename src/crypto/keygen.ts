@@ -62,15 +62,13 @@ const MAX_VALID_DAYS = 36_500;
 export async function generateSpKeyPair(options: SpKeyPairOptions): Promise<SpKeyPair> {
   const { commonName, validDays = 3650, keySize = MIN_KEY_SIZE, now } = options;
   if (typeof commonName !== 'string' || commonName.trim() === '' || commonName.length > 64) {
-    throw new TypeError('generateSpKeyPair: commonName must be a non-empty string of at most 64 characters');
+    throw new TypeError('commonName must be a non-empty string of at most 64 characters');
   }
   if (!Number.isInteger(keySize) || keySize < MIN_KEY_SIZE || keySize > MAX_KEY_SIZE) {
-    throw new TypeError(
-      `generateSpKeyPair: keySize must be a whole number of bits from ${MIN_KEY_SIZE} to ${MAX_KEY_SIZE}`,
-    );
+    throw new TypeError(`keySize must be a whole number of bits from ${MIN_KEY_SIZE} to ${MAX_KEY_SIZE}`);
   }
   if (!Number.isInteger(validDays) || validDays < 1 || validDays > MAX_VALID_DAYS) {
-    throw new TypeError(`generateSpKeyPair: validDays must be a whole number from 1 to ${MAX_VALID_DAYS}`);
+    throw new TypeError(`validDays must be a whole number from 1 to ${MAX_VALID_DAYS}`);
   }
   const start = currentTime(now, 'options.now').getTime();
 

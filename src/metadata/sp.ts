@@ -160,14 +160,11 @@ export function buildSpMetadata(tenant: TenantDraft | Tenant, options: SpMetadat
   const config = resolved.config;
   const signer = resolved.spSigning;
   if (options.sign === true && signer === undefined) {
-    throw new TypeError(
-      `buildSpMetadata: options.sign needs a signing key, but tenant ${config.id} has no sp.signing`,
-    );
+    throw new TypeError(`options.sign needs a signing key, but tenant ${config.id} has no sp.signing`);
   }
   const validUntil = expiry(options);
   const nameIdFormats = options.nameIdFormats ?? [NAMEID_FORMAT.emailAddress];
-  if (!Array.isArray(nameIdFormats))
-    throw new TypeError('buildSpMetadata: options.nameIdFormats must be an array');
+  if (!Array.isArray(nameIdFormats)) throw new TypeError('options.nameIdFormats must be an array');
 
   const document = new DOMImplementation().createDocument(MD, 'md:EntityDescriptor', null);
   const root = document.documentElement;
@@ -226,8 +223,7 @@ export function buildSpMetadata(tenant: TenantDraft | Tenant, options: SpMetadat
 
   if (options.organization !== undefined) addOrganization(root, options.organization, add);
   if (options.contacts !== undefined) {
-    if (!Array.isArray(options.contacts))
-      throw new TypeError('buildSpMetadata: options.contacts must be an array');
+    if (!Array.isArray(options.contacts)) throw new TypeError('options.contacts must be an array');
     options.contacts.forEach((contact: SpContact, index) => {
       addContact(root, contact, `options.contacts[${index}]`, add);
     });
@@ -256,7 +252,7 @@ function addOrganization(root: Element, organization: SpOrganization, add: Add):
   const path = 'options.organization';
   const lang = organization.lang ?? 'en';
   if (typeof lang !== 'string' || !/^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/.test(lang)) {
-    throw new TypeError(`buildSpMetadata: ${path}.lang must be a language tag such as 'en' or 'de-CH'`);
+    throw new TypeError(`${path}.lang must be a language tag such as 'en' or 'de-CH'`);
   }
   const name = text(organization.name, `${path}.name`);
   const element = add(root, 'Organization');
@@ -275,11 +271,11 @@ const CONTACT_TYPES: readonly string[] = ['technical', 'support', 'administrativ
 
 function addContact(root: Element, contact: SpContact, path: string, add: Add): void {
   if (!CONTACT_TYPES.includes(contact.type)) {
-    throw new TypeError(`buildSpMetadata: ${path}.type must be one of ${CONTACT_TYPES.join(', ')}`);
+    throw new TypeError(`${path}.type must be one of ${CONTACT_TYPES.join(', ')}`);
   }
   const email = typeof contact.email === 'string' ? contact.email.replace(/^mailto:/i, '') : '';
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
-    throw new TypeError(`buildSpMetadata: ${path}.email must be an email address`);
+    throw new TypeError(`${path}.email must be an email address`);
   }
   const element = add(root, 'ContactPerson', { contactType: contact.type });
   if (contact.givenName !== undefined)
@@ -295,20 +291,19 @@ function expiry(options: SpMetadataOptions): Date | undefined {
     readonly validDays?: number;
   };
   if (validUntil !== undefined && validDays !== undefined) {
-    throw new TypeError('buildSpMetadata: give options.validUntil or options.validDays, not both');
+    throw new TypeError('give options.validUntil or options.validDays, not both');
   }
   const time = currentTime(now, 'options.now').getTime();
   if (validDays !== undefined) {
     if (!Number.isInteger(validDays) || validDays < 1) {
-      throw new TypeError('buildSpMetadata: options.validDays must be a whole number of days, at least 1');
+      throw new TypeError('options.validDays must be a whole number of days, at least 1');
     }
     return new Date(time + validDays * DAY_MS);
   }
   if (validUntil === undefined) return undefined;
-  if (!isValidDate(validUntil))
-    throw new TypeError('buildSpMetadata: options.validUntil must be a valid Date');
+  if (!isValidDate(validUntil)) throw new TypeError('options.validUntil must be a valid Date');
   if (validUntil.getTime() <= time) {
-    throw new TypeError('buildSpMetadata: options.validUntil must be in the future');
+    throw new TypeError('options.validUntil must be in the future');
   }
   return validUntil;
 }
@@ -329,27 +324,27 @@ const CONTROL = /[\u0000-\u001F\u007F\uD800-\uDFFF\uFFFE\uFFFF]/u;
 
 /** `value` when it can be written to XML and read back unchanged; a TypeError naming `path` otherwise. */
 function checked(value: string, path: string): string {
-  if (CONTROL.test(value)) throw new TypeError(`buildSpMetadata: ${path} contains a control character`);
+  if (CONTROL.test(value)) throw new TypeError(`${path} contains a control character`);
   return value;
 }
 
 function text(value: unknown, path: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`buildSpMetadata: ${path} must be a non-empty string`);
+    throw new TypeError(`${path} must be a non-empty string`);
   }
   return checked(value, path);
 }
 
 function uri(value: unknown, path: string): string {
   if (typeof value !== 'string' || value === '' || /\s/.test(value)) {
-    throw new TypeError(`buildSpMetadata: ${path} must be a URI`);
+    throw new TypeError(`${path} must be a URI`);
   }
   return checked(value, path);
 }
 
 function httpUrl(value: unknown, path: string): string {
   if (typeof value !== 'string' || !/^https?:\/\/[^\s/]+\S*$/.test(value) || !URL.canParse(value)) {
-    throw new TypeError(`buildSpMetadata: ${path} must be an absolute http(s) URL`);
+    throw new TypeError(`${path} must be an absolute http(s) URL`);
   }
   return checked(value, path);
 }

@@ -77,15 +77,15 @@ function checkKeys(keys: unknown): [SealingKey, ...SealingKey[]] {
   const checked = list.map((entry, index): SealingKey => {
     const { id, key } = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<SealingKey>;
     if (typeof id !== 'string' || !/^[\w-]{1,32}$/.test(id)) {
-      throw new TypeError(`sealTenantSecrets: keys[${index}].id must be 1 to 32 letters, digits, _ or -`);
+      throw new TypeError(`keys[${index}].id must be 1 to 32 letters, digits, _ or -`);
     }
     if (!(key instanceof Uint8Array) || key.length !== 32) {
-      throw new TypeError(`sealTenantSecrets: keys[${index}].key must be 32 bytes`);
+      throw new TypeError(`keys[${index}].key must be 32 bytes`);
     }
     return { id, key };
   });
   const [first, ...rest] = checked;
-  if (first === undefined) throw new TypeError('sealTenantSecrets: options.keys must list at least one key');
+  if (first === undefined) throw new TypeError('options.keys must list at least one key');
   return [first, ...rest];
 }
 

@@ -122,7 +122,7 @@ function responseContent(
   const { preset, now, acsUrl } = context;
   const user = checkUser(input.user);
   const signs = input.signs ?? preset.signs;
-  if (!SIGNS.includes(signs)) throw new TypeError(`respond: signs must be one of ${SIGNS.join(', ')}`);
+  if (!SIGNS.includes(signs)) throw new TypeError(`signs must be one of ${SIGNS.join(', ')}`);
   const at = (seconds: number): Date => new Date(now.getTime() + seconds * 1000);
   const notOnOrAfter = date(input.notOnOrAfter, 'notOnOrAfter') ?? at(300);
   const inResponseTo =
@@ -181,7 +181,7 @@ function attributesOf(
 
   if (overrides !== undefined) {
     if (typeof overrides !== 'object' || (overrides as unknown) === null) {
-      throw new TypeError('respond: attributes must be an object of string arrays');
+      throw new TypeError('attributes must be an object of string arrays');
     }
     for (const [name, values] of Object.entries(overrides)) {
       attributes.set(name, strings(values, `attributes[${JSON.stringify(name)}]`));
@@ -191,14 +191,12 @@ function attributesOf(
 }
 
 function checkUser(user: unknown): TestIdpUser {
-  if (typeof user !== 'object' || user === null)
-    throw new TypeError('respond: user must be an object with an email');
+  if (typeof user !== 'object' || user === null) throw new TypeError('user must be an object with an email');
   const { email, firstName, lastName, groups, nameId } = user as Record<string, unknown>;
-  if (typeof email !== 'string' || email === '')
-    throw new TypeError('respond: user.email must be a non-empty string');
+  if (typeof email !== 'string' || email === '') throw new TypeError('user.email must be a non-empty string');
   for (const [name, value] of Object.entries({ firstName, lastName, nameId })) {
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      throw new TypeError(`respond: user.${name} must be a non-empty string when given`);
+      throw new TypeError(`user.${name} must be a non-empty string when given`);
     }
   }
   return {
@@ -215,18 +213,17 @@ function checkStatus(status: unknown): TestIdpStatus {
     string,
     unknown
   >;
-  if (typeof code !== 'string' || code === '')
-    throw new TypeError('respond: status.code must be a non-empty string');
+  if (typeof code !== 'string' || code === '') throw new TypeError('status.code must be a non-empty string');
   if (subCode !== undefined && typeof subCode !== 'string')
-    throw new TypeError('respond: status.subCode must be a string');
+    throw new TypeError('status.subCode must be a string');
   if (message !== undefined && typeof message !== 'string')
-    throw new TypeError('respond: status.message must be a string');
+    throw new TypeError('status.message must be a string');
   return { code, ...(subCode !== undefined && { subCode }), ...(message !== undefined && { message }) };
 }
 
 function strings(values: unknown, path: string): readonly string[] {
   if (!Array.isArray(values) || !values.every((value): value is string => typeof value === 'string')) {
-    throw new TypeError(`respond: ${path} must be an array of strings`);
+    throw new TypeError(`${path} must be an array of strings`);
   }
   return [...values];
 }
@@ -234,7 +231,7 @@ function strings(values: unknown, path: string): readonly string[] {
 function date(value: unknown, name: string): Date | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw new TypeError(`respond: ${name} must be a valid Date`);
+    throw new TypeError(`${name} must be a valid Date`);
   return value;
 }
 
@@ -379,7 +376,7 @@ function builder(document: Document, qualified: (ns: string, localName: string) 
     setAttributes(element, attributes);
     // No empty Text node: xml-crypto's exclusive c14n cannot canonicalise one.
     if (text !== undefined && text !== '') {
-      element.appendChild(document.createTextNode(xmlChars(text, `respond: the ${localName} value`)));
+      element.appendChild(document.createTextNode(xmlChars(text, `the ${localName} value`)));
     }
     parent.appendChild(element);
     return element;
@@ -389,7 +386,7 @@ function builder(document: Document, qualified: (ns: string, localName: string) 
 /** Sets the attributes in order, leaving out the undefined ones. */
 function setAttributes(element: Element, attributes: Readonly<Record<string, string | undefined>>): void {
   for (const [name, value] of Object.entries(attributes)) {
-    if (value !== undefined) element.setAttribute(name, xmlChars(value, `respond: the ${name} attribute`));
+    if (value !== undefined) element.setAttribute(name, xmlChars(value, `the ${name} attribute`));
   }
 }
 

@@ -246,12 +246,10 @@ export interface TestIdpLogoutRequest {
  */
 export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestIdp> {
   if (typeof options !== 'object' || (options as unknown) === null)
-    throw new TypeError('createTestIdp: options must be an object');
+    throw new TypeError('options must be an object');
   const presetName = options.preset ?? 'generic';
   if (!isPresetName(presetName)) {
-    throw new TypeError(
-      `createTestIdp: options.preset must be one of ${Object.keys(IDP_PRESETS).join(', ')}`,
-    );
+    throw new TypeError(`options.preset must be one of ${Object.keys(IDP_PRESETS).join(', ')}`);
   }
   const preset = IDP_PRESETS[presetName];
   const clock = options.now;
@@ -262,9 +260,9 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
     options.entityId ??
     (presetName === 'azure' ? `https://sts.windows.net/${randomUUID()}/` : `https://idp.test/${presetName}`);
   if (typeof entityId !== 'string' || entityId.trim() === '') {
-    throw new TypeError('createTestIdp: options.entityId must be a non-empty string');
+    throw new TypeError('options.entityId must be a non-empty string');
   }
-  xmlChars(entityId, 'createTestIdp: options.entityId');
+  xmlChars(entityId, 'options.entityId');
   const ssoUrl = httpUrl(options.ssoUrl ?? `https://idp.test/${presetName}/sso`, 'options.ssoUrl');
   const sp = options.sp === undefined ? undefined : checkSp(options.sp);
   const key = signerOf(
@@ -282,7 +280,7 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
   // The IdP's side of a logout is the SP's with the roles swapped: its own entity ID as Issuer,
   // its key to sign, the SP's SLO URL as the destination.
   const mirror = (spEntityId: string, spSloUrl: string): Tenant => {
-    if (sloUrl === undefined) throw new TypeError('createTestIdp: Single Logout needs options.sloUrl');
+    if (sloUrl === undefined) throw new TypeError('Single Logout needs options.sloUrl');
     return defineTenant({
       id: 'test-idp',
       allowHttp: true,
@@ -299,17 +297,17 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
     metadata: () => metadata,
     respond: (input: RespondInput): TestIdpResponse => {
       if (typeof input !== 'object' || (input as unknown) === null)
-        throw new TypeError('respond: input must be an object');
+        throw new TypeError('input must be an object');
       const request = readRequest(input);
       const acsUrl = input.acsUrl ?? request?.acsUrl ?? sp?.acsUrl;
       const audience = input.audience ?? request?.issuer ?? sp?.entityId;
       if (acsUrl === undefined || audience === undefined) {
         throw new TypeError(
-          `respond: no ${acsUrl === undefined ? 'ACS URL' : 'audience'} is known: pass a SAMLRequest that names it, set createTestIdp options.sp, or pass ${acsUrl === undefined ? 'acsUrl' : 'audience'}`,
+          `no ${acsUrl === undefined ? 'ACS URL' : 'audience'} is known: pass a SAMLRequest that names it, set createTestIdp options.sp, or pass ${acsUrl === undefined ? 'acsUrl' : 'audience'}`,
         );
       }
       const signingKey =
-        input.signingKey === undefined ? key : signerOf(input.signingKey, 'respond: signingKey');
+        input.signingKey === undefined ? key : signerOf(input.signingKey, 'input.signingKey');
       const context = { preset, entityId, now: now(), acsUrl, audience, request };
       const xml = mintResponse(input, context, signingKey);
       return {
@@ -320,10 +318,9 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
     },
     respondToLogout: (input: TestIdpLogoutAnswer): LogoutMessage => {
       if (typeof input !== 'object' || (input as unknown) === null)
-        throw new TypeError('respondToLogout: input must be an object');
+        throw new TypeError('input must be an object');
       const { SAMLRequest, RelayState, binding } = input;
-      if (typeof SAMLRequest !== 'string')
-        throw new TypeError('respondToLogout: SAMLRequest must be a string');
+      if (typeof SAMLRequest !== 'string') throw new TypeError('SAMLRequest must be a string');
       const message =
         binding === 'redirect'
           ? { binding, query: `SAMLRequest=${encodeURIComponent(SAMLRequest)}` }
@@ -331,10 +328,9 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
       const parsed = parseLogoutMessage(decodeLogoutMessage(message, DEFAULT_MAX_LOGOUT_BYTES));
       const id = parsed.parsed.root.getAttribute('ID') ?? '';
       if (parsed.kind !== 'LogoutRequest' || id === '' || parsed.issuer === undefined)
-        throw new TypeError('respondToLogout: SAMLRequest is not a LogoutRequest with an ID and an Issuer');
+        throw new TypeError('SAMLRequest is not a LogoutRequest with an ID and an Issuer');
       const spSloUrl = input.sloUrl ?? sp?.sloUrl;
-      if (spSloUrl === undefined)
-        throw new TypeError('respondToLogout: pass sloUrl, or set createTestIdp options.sp.sloUrl');
+      if (spSloUrl === undefined) throw new TypeError('pass sloUrl, or set createTestIdp options.sp.sloUrl');
       return createLogoutResponse(mirror(parsed.issuer, spSloUrl), {
         inResponseTo: id,
         binding,
@@ -345,7 +341,7 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
     },
     logoutRequest: (input: TestIdpLogoutRequest): LogoutMessage => {
       if (typeof input !== 'object' || (input as unknown) === null)
-        throw new TypeError('logoutRequest: input must be an object');
+        throw new TypeError('input must be an object');
       return createLogoutRequest(
         mirror(input.spEntityId, input.sloUrl),
         {
@@ -367,12 +363,12 @@ export async function createTestIdp(options: TestIdpOptions = {}): Promise<TestI
 function readRequest(input: RespondInput): ReceivedAuthnRequest | undefined {
   const { SAMLRequest, binding, RelayState } = input;
   if (binding !== undefined && !Object.hasOwn(BINDINGS, binding)) {
-    throw new TypeError("respond: binding must be 'redirect' or 'post'");
+    throw new TypeError("binding must be 'redirect' or 'post'");
   }
   if (RelayState !== undefined && typeof RelayState !== 'string')
-    throw new TypeError('respond: RelayState must be a string');
+    throw new TypeError('RelayState must be a string');
   if (SAMLRequest === undefined) return undefined;
-  if (typeof SAMLRequest !== 'string') throw new TypeError('respond: SAMLRequest must be a string');
+  if (typeof SAMLRequest !== 'string') throw new TypeError('SAMLRequest must be a string');
   return readAuthnRequest(SAMLRequest, binding);
 }
 
@@ -382,7 +378,7 @@ function checkSp(sp: unknown): { entityId: string; acsUrl: string; sloUrl?: stri
     unknown
   >;
   if (typeof entityId !== 'string' || entityId === '') {
-    throw new TypeError('createTestIdp: options.sp.entityId must be a non-empty string');
+    throw new TypeError('options.sp.entityId must be a non-empty string');
   }
   return {
     entityId,
@@ -396,14 +392,13 @@ function signerOf(pair: unknown, path: string): SignerKey {
     typeof pair === 'object' && pair !== null
       ? parseKeyPair(pair as { privateKey: unknown; certificate: unknown })
       : 'must be { privateKey, certificate } in PEM';
-  if (typeof parsed === 'string')
-    throw new TypeError(`${path.includes(':') ? path : `createTestIdp: ${path}`} ${parsed}`);
+  if (typeof parsed === 'string') throw new TypeError(`${path} ${parsed}`);
   return parsed;
 }
 
 function httpUrl(value: unknown, path: string): string {
   if (typeof value !== 'string' || !/^https?:\/\/\S+$/i.test(value) || !URL.canParse(value)) {
-    throw new TypeError(`createTestIdp: ${path} must be an absolute http(s) URL`);
+    throw new TypeError(`${path} must be an absolute http(s) URL`);
   }
   return value;
 }
@@ -428,7 +423,7 @@ function buildMetadata(
   ): Element => {
     const element = document.createElementNS(ns, name);
     for (const [attribute, value] of Object.entries(attributes)) {
-      element.setAttribute(attribute, xmlChars(value, `createTestIdp: the ${attribute} value`));
+      element.setAttribute(attribute, xmlChars(value, `the ${attribute} value`));
     }
     if (text !== undefined) element.appendChild(document.createTextNode(text));
     parent.appendChild(element);
