@@ -210,9 +210,7 @@ export async function readLogoutRequest(
   now: Date,
   replayCache: ReplayCache,
 ): Promise<VerifiedLogoutRequest> {
-  const root = verifiedRoot(message, tenant, 'LogoutRequest');
-  const tenantId = tenant.config.id;
-  const { id, issuer, notOnOrAfter } = checkCommon(root, tenant, now);
+  const { root, tenantId, id, issuer, notOnOrAfter } = verifiedMessage(message, tenant, 'LogoutRequest', now);
   const reason = attributeOf(root, 'Reason');
   const identifiers = elementChildren(root).filter(
     (child) =>
@@ -260,9 +258,12 @@ export async function readLogoutResponse(
   replayCache: ReplayCache,
   inResponseTo: string,
 ): Promise<VerifiedLogoutResponse> {
-  const root = verifiedRoot(message, tenant, 'LogoutResponse');
-  const tenantId = tenant.config.id;
-  const { id, issuer, notOnOrAfter } = checkCommon(root, tenant, now);
+  const { root, tenantId, id, issuer, notOnOrAfter } = verifiedMessage(
+    message,
+    tenant,
+    'LogoutResponse',
+    now,
+  );
   const answered = attributeOf(root, 'InResponseTo');
   if (answered !== inResponseTo) {
     fail('IN_RESPONSE_TO_MISMATCH', 'The LogoutResponse does not answer the pending logout', {
@@ -282,6 +283,17 @@ export async function readLogoutResponse(
     partial,
     ...(message.decoded.relayState !== undefined && { relayState: message.decoded.relayState }),
   };
+}
+
+/** The root, verified ({@link verifiedRoot}), and the fields every logout message has, checked. */
+function verifiedMessage(
+  message: ParsedLogout,
+  tenant: ResolvedTenant,
+  kind: ParsedLogout['kind'],
+  now: Date,
+): ReturnType<typeof checkCommon> & { readonly root: Element; readonly tenantId: string } {
+  const root = verifiedRoot(message, tenant, kind);
+  return { root, tenantId: tenant.config.id, ...checkCommon(root, tenant, now) };
 }
 
 /**
