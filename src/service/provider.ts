@@ -13,7 +13,6 @@ import { decodeResponse, maxResponseBytes, type UnverifiedResponseHints } from '
 import { verifyResponse } from '../response/verify.js';
 import type { PendingRequest, StateStore, TenantStore } from '../store/types.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
-import { mapRoles } from '../tenant/roles.js';
 import type { SamlProfile, TenantConfig } from '../types.js';
 import { isSameBrowser, newBrowserSecret } from './browser-binding.js';
 import { publicTenant, type PublicTenantConfig } from './public-tenant.js';
@@ -22,9 +21,10 @@ import { createLogoutSteps, type LogoutServiceOptions, type LogoutSteps } from '
 import { createTenantCache, type TenantCache } from './tenant-cache.js';
 import { emailDomainVerified, narrowUnsolicited } from './tenant-isolation.js';
 import type { DirectoryLoginGate } from '../scim/login.js';
+import { loginPolicies, profileKey, type PolicyServiceOptions, type ProvisionedUser } from './policies.js';
 
 /** Options of {@link createServiceProvider}. */
-export interface ServiceProviderOptions extends LogoutServiceOptions {
+export interface ServiceProviderOptions extends LogoutServiceOptions, PolicyServiceOptions {
   /** Where tenant configurations are looked up (by ID, email domain and issuer). */
   readonly tenants: TenantStore;
   /** Pending logins and the replay cache. Share it between instances (Redis, PostgreSQL). */
@@ -47,6 +47,12 @@ export interface StartLoginOptions extends Omit<AuthnRequestOptions, 'relayState
    * dropped, never followed. It stays on the server; RelayState carries only a random handle.
    */
   readonly returnTo?: string;
+  /**
+   * Step-up: the most seconds since the user authenticated at the IdP that `finishLogin` accepts
+   * for this login (`AUTHN_TOO_OLD`). Default with `forceAuthn: true`: `requestTtlSeconds`, so an
+   * IdP that reuses its session instead of asking again is caught; without it, not checked.
+   */
+  readonly maxAuthnAgeSeconds?: number;
 }
 
 /** Whom a login is for: a tenant by ID, or whichever tenant claims the email's domain. */
@@ -99,6 +105,8 @@ export interface LoginResult {
   readonly groupsOverage: boolean;
   /** Where the login started from wanted to go; absent for IdP-initiated logins. */
   readonly returnTo?: string;
+  /** The account the `provision` hook chose; absent without a hook. */
+  readonly user?: ProvisionedUser;
 }
 
 /** What a login page should offer for an address. */
@@ -201,6 +209,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     throw new TypeError(`requestTtlSeconds must be a whole number from 1 to ${MAX_REQUEST_TTL_SECONDS}`);
   }
   const maxBytes = maxResponseBytes(options.maxResponseBytes, 'maxResponseBytes');
+  const policies = loginPolicies(options, now, ttl);
   // Stored configurations are validated and their certificates parsed once per content.
   const known = createTenantCache();
   // The public view of each defined tenant, made once (a login result carries it).
@@ -229,8 +238,9 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     const tenant = Object.hasOwn(target, 'tenantId')
       ? await tenantById((target as { readonly tenantId: unknown }).tenantId)
       : enabledTenant(known, await tenantForEmail(tenants, (target as { readonly email?: unknown }).email));
-    const { returnTo: requested, ...requestOptions } = loginOptions;
+    const { returnTo: requested, maxAuthnAgeSeconds: age, ...requestOptions } = loginOptions;
     const returnTo = safeReturnTo(requested);
+    const maxAuthnAgeSeconds = policies.stepUpAge(requestOptions.forceAuthn, age);
     const time = now();
     const relayState = randomBytes(16).toString('base64url');
     const browser = newBrowserSecret();
@@ -241,6 +251,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       relayState,
       browserBinding: browser.binding,
       ...(returnTo !== undefined && { returnTo }),
+      ...(maxAuthnAgeSeconds !== undefined && { maxAuthnAgeSeconds }),
     };
     await guard(() => state.saveRequest(pending, new Date(time.getTime() + ttl * 1000)));
     return {
@@ -258,11 +269,8 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     requestTtlSeconds: ttl,
     tenantById,
   });
-  return {
-    ...logout,
-    // One implementation behind the overloads, which only narrow the result by binding.
-    startLogin: startLogin as ServiceProvider['startLogin'],
-
+  // The steps of a login; finishLogin is wrapped below to report failures (policies.ts).
+  const steps: Pick<ServiceProvider, 'finishLogin' | 'loginOptions'> = {
     async finishLogin(form, finishOptions = {}) {
       // Decoded and parsed once; its hints are unverified and only say which tenant and request to
       // verify against, and verification reads the same parsed document.
@@ -290,6 +298,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         now: now(),
         replayCache: state,
         maxResponseBytes: maxBytes,
+        ...(pending?.maxAuthnAgeSeconds !== undefined && { maxAuthnAgeSeconds: pending.maxAuthnAgeSeconds }),
       });
       if (options.directory !== undefined)
         await guard(() => options.directory?.checkLogin(profile) ?? Promise.resolve());
@@ -300,7 +309,16 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       }
       const verifiedEmail = await guard(() => emailDomainVerified(tenants, tenant.id, profile.email));
       if (pickedByEmailDomain && !verifiedEmail) ambiguous(routing.issuer, [tenant.id]);
-      const { roles, groupsOverage } = mapRoles(tenant, profile);
+      const { roles, groupsOverage } = policies.roles(tenant, profile);
+      const login = {
+        key: profileKey(profile),
+        profile,
+        tenant: viewOf(tenant),
+        emailDomainVerified: verifiedEmail,
+        roles,
+      };
+      const user = await policies.provision(login);
+      policies.succeeded(login, pending === undefined ? 'idp' : 'sp');
       return issued({
         tenant: viewOf(tenant),
         profile,
@@ -308,6 +326,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         roles,
         groupsOverage,
         ...(pending?.returnTo !== undefined && { returnTo: pending.returnTo }),
+        ...(user !== undefined && { user }),
       });
     },
 
@@ -323,6 +342,13 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       );
       return { sso: { tenantId: config.id }, password: !resolved.requireSso || breakGlass };
     },
+  };
+  return {
+    ...logout,
+    // One implementation behind the overloads, which only narrow the result by binding.
+    startLogin: startLogin as ServiceProvider['startLogin'],
+    finishLogin: policies.reportingFailures(steps.finishLogin),
+    loginOptions: steps.loginOptions,
   };
 }
 

@@ -74,6 +74,8 @@ interface ResponseContent {
     readonly subjectNotOnOrAfter: Date;
     readonly sessionNotOnOrAfter?: Date;
     readonly sessionIndex: string;
+    readonly authnInstant: Date;
+    readonly authnContextClassRef?: string;
     readonly attributes: ReadonlyMap<string, readonly string[]>;
   };
 }
@@ -148,6 +150,10 @@ function responseContent(
       subjectNotOnOrAfter: date(input.subjectNotOnOrAfter, 'subjectNotOnOrAfter') ?? notOnOrAfter,
       ...(sessionNotOnOrAfter !== undefined && { sessionNotOnOrAfter }),
       sessionIndex: newId(),
+      authnInstant: date(input.authnInstant, 'authnInstant') ?? now,
+      ...(input.authnContextClassRef !== null && {
+        authnContextClassRef: classRef(input.authnContextClassRef) ?? PASSWORD_PROTECTED_TRANSPORT,
+      }),
       attributes: attributesOf(user, context, input.attributes),
     },
   };
@@ -229,6 +235,12 @@ function strings(values: unknown, path: string): readonly string[] {
     throw new TypeError(`respond: ${path} must be an array of strings`);
   }
   return [...values];
+}
+
+function classRef(value: unknown): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || value === ''))
+    throw new TypeError('respond: authnContextClassRef must be a non-empty string or null');
+  return value;
 }
 
 function date(value: unknown, name: string): Date | undefined {
@@ -347,12 +359,13 @@ function addAssertion(response: Element, content: ResponseContent, shape: Respon
 
   const addAuthnStatement = (): void => {
     const statement = add(assertion, NS.assertion, 'AuthnStatement', {
-      AuthnInstant: content.now.toISOString(),
+      AuthnInstant: a.authnInstant.toISOString(),
       SessionIndex: a.sessionIndex,
       SessionNotOnOrAfter: a.sessionNotOnOrAfter?.toISOString(),
     });
     const context = add(statement, NS.assertion, 'AuthnContext');
-    add(context, NS.assertion, 'AuthnContextClassRef', {}, PASSWORD_PROTECTED_TRANSPORT);
+    if (a.authnContextClassRef !== undefined)
+      add(context, NS.assertion, 'AuthnContextClassRef', {}, a.authnContextClassRef);
   };
   const addAttributeStatement = (): void => {
     // The schema wants at least one Attribute in an AttributeStatement.

@@ -103,6 +103,14 @@ export interface RespondOverrides {
   readonly subjectNotOnOrAfter?: Date;
   /** AuthnStatement SessionNotOnOrAfter (the IdP session's end). Default: none. */
   readonly sessionNotOnOrAfter?: Date;
+  /** AuthnStatement AuthnInstant (when the user authenticated). Default: now. */
+  readonly authnInstant?: Date;
+  /**
+   * The AuthnContextClassRef; `null` sends an AuthnContext without one. Default
+   * `urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport`. Send MFA claims
+   * (`http://schemas.microsoft.com/claims/authnmethodsreferences`, `amr`) with `attributes`.
+   */
+  readonly authnContextClassRef?: string | null;
   /** A status other than Success. The response then carries no assertion, as real IdPs send it. */
   readonly status?: TestIdpStatus;
   /** What is signed: `'both'` signs the assertion, then the Response. Default: the preset's `signs`. */
