@@ -103,6 +103,8 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
         return start({ tenantId }, tenantId, {
           ...(query.binding === 'post' && { binding: 'post' }),
           ...(query.returnTo !== undefined && { returnTo: query.returnTo }),
+          // Step-up before a sensitive action: the IdP must ask again, and an old session is refused.
+          ...(query.stepUp === '1' && { forceAuthn: true }),
         });
       },
     },
@@ -150,7 +152,7 @@ type Target = { readonly email: string } | { readonly tenantId: string };
 type Start = (
   target: Target,
   tenantId: string,
-  options?: { readonly binding?: 'post'; readonly returnTo?: string },
+  options?: { readonly binding?: 'post'; readonly returnTo?: string; readonly forceAuthn?: boolean },
 ) => Promise<ExampleResponse>;
 
 /** The cookie that binds a started login to this browser (`StartedLogin.browserSecret`). */
