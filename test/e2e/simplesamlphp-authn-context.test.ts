@@ -190,5 +190,10 @@ describe('authentication context through SimpleSAMLphp', { skip: simpleSamlPhpSk
     assert.equal(requestOf(stepUp.request).documentElement?.getAttribute('ForceAuthn'), 'true');
     assert.ok(stepUp.passwordAsked, 'ForceAuthn: SimpleSAMLphp asks for the password again');
     assertSignedIn(stepUp.page, 'step-up');
+    // Provisioned just in time on the first login (examples/shared/users.ts), the same account since.
+    const account = byTestId(first.page, 'signed-in-account');
+    assert.match(account ?? '', /^user-\d+$/);
+    assert.equal(byTestId(again.page, 'signed-in-account'), account);
+    assert.equal(byTestId(stepUp.page, 'signed-in-account'), account);
   });
 });
