@@ -89,7 +89,7 @@ describe('provisioning hook', () => {
 
   it('a refusal fails the login with PROVISIONING_REFUSED and the reason as the hint', async () => {
     // The domain-ownership rule: link by email only on a verified domain.
-    const hook: ProvisioningHook = async ({ emailDomainVerified }) =>
+    const hook: ProvisioningHook = ({ emailDomainVerified }) =>
       emailDomainVerified
         ? { action: 'link', userId: 'existing-7' }
         : { action: 'refuse', reason: 'an account with this email exists and the domain is not verified' };
