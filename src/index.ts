@@ -157,7 +157,8 @@ export {
 } from './tenant/roles.js';
 export { MFA_CLASS_REFS, MFA_METHODS } from './idp/authn-context.js';
 export { MAX_AUTHN_AGE_SECONDS } from './response/authn-context.js';
-export type { AuthnContextRequirement, RoleRule } from './types.js';
+export type { AuthnContextRequirement, OrganizationMembership, RoleRule } from './types.js';
+export type { LoginConnection } from './service/organizations.js';
 export type {
   PolicyServiceOptions,
   ProvisionedUser,

@@ -109,6 +109,25 @@ export interface RoleMapping {
 }
 
 /**
+ * A tenant's place in a customer organisation with several connections. Connections are linked
+ * only when both sides agree: the tenant that holds a verified domain lists the others in
+ * `connections`, and each of them names the same `id`.
+ */
+export interface OrganizationMembership {
+  /** The app's ID of the organisation; the same on every connection of it. */
+  readonly id: string;
+  /** What the login page calls this connection, e.g. `Okta (new)`, `Acme Germany`. */
+  readonly label?: string;
+  /**
+   * The tenant IDs of the organisation's other connections that the login page offers, besides
+   * this one, to users of this tenant's verified domains (`loginOptions().connections`). Their
+   * logins count as in a verified domain (`emailDomainVerified`) when their email is in one of
+   * this tenant's verified domains. At most 20.
+   */
+  readonly connections?: readonly string[];
+}
+
+/**
  * What a tenant requires of the way its users authenticate at the IdP (SAML core §2.7.2.2,
  * AuthnContext), checked on every login against the signed AuthnStatement.
  *
@@ -314,6 +333,12 @@ export interface TenantConfig {
   readonly roles?: RoleMapping;
   /** How users must have authenticated (MFA, or given classes); checked on every login. */
   readonly authnContext?: AuthnContextRequirement;
+  /**
+   * The customer organisation this tenant is one connection of, when the organisation has several
+   * (two IdPs during a migration, one per subsidiary): each connection is a tenant of its own, with
+   * its own keys and policies. Set by the app, never by a tenant's admin. See docs/policies.md.
+   */
+  readonly organization?: OrganizationMembership;
   /**
    * Secrets sealed by `sealTenantSecrets` while the configuration sits in a store. Written and
    * read by that wrapper only; leave it alone.

@@ -19,7 +19,8 @@ import { publicTenant, type PublicTenantConfig } from './public-tenant.js';
 import { safeReturnTo } from './return-to.js';
 import { createLogoutSteps, type LogoutServiceOptions, type LogoutSteps } from './logout.js';
 import { createTenantCache, type TenantCache } from './tenant-cache.js';
-import { emailDomainVerified, narrowUnsolicited } from './tenant-isolation.js';
+import { narrowUnsolicited } from './tenant-isolation.js';
+import { connectionsOf, emailDomainVerifiedInOrganization, type LoginConnection } from './organizations.js';
 import type { DirectoryLoginGate } from '../scim/login.js';
 import { loginPolicies, profileKey, type PolicyServiceOptions, type ProvisionedUser } from './policies.js';
 
@@ -118,6 +119,11 @@ export interface LoginOptions {
   } | null;
   /** Whether password login stays available (off under `requireSso`, except break-glass addresses). */
   readonly password: boolean;
+  /**
+   * The organisation's connections to choose from, when it has several (`sso` first, then the
+   * holder's `organization.connections`; docs/policies.md): absent when there is only `sso`.
+   */
+  readonly connections?: readonly LoginConnection[];
 }
 
 /** The multi-tenant facade: routes logins to tenants and ties requests, responses and stores together. */
@@ -307,7 +313,9 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         const consumed = await guard(() => state.consumeRequest(tenant.id, pending.requestId));
         if (consumed === undefined) unknownRequest(pending.requestId, tenant.id);
       }
-      const verifiedEmail = await guard(() => emailDomainVerified(tenants, tenant.id, profile.email));
+      const verifiedEmail = await guard(() =>
+        emailDomainVerifiedInOrganization(tenants, tenant, profile.email),
+      );
       if (pickedByEmailDomain && !verifiedEmail) ambiguous(routing.issuer, [tenant.id]);
       const { roles, groupsOverage } = policies.roles(tenant, profile);
       const login = {
@@ -340,7 +348,12 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       const breakGlass = resolved.breakGlassEmails.some(
         (entry) => normalizeTypedEmail(entry)?.address.toLowerCase() === typed,
       );
-      return { sso: { tenantId: config.id }, password: !resolved.requireSso || breakGlass };
+      const connections = await guard(() => connectionsOf(tenants, known, config));
+      return {
+        sso: { tenantId: config.id },
+        password: !resolved.requireSso || breakGlass,
+        ...(connections.length > 1 && { connections }),
+      };
     },
   };
   return {

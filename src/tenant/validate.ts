@@ -119,6 +119,7 @@ const TOP_FIELDS = everyField<TenantConfig>()([
   'maxAssertionLifetimeSeconds',
   'allowIdsStartingWithDigit',
   'authnContext',
+  'organization',
 ]);
 const SP_FIELDS = everyField<ServiceProviderConfig>()([
   'entityId',
@@ -253,6 +254,7 @@ export function resolveTenantConfig(
   const breakGlassEmails = addresses(config.breakGlassEmails, 'breakGlassEmails', problem);
   const roles = roleMapping(config.roles, problem);
   authnContextRequirement(config.authnContext, problem);
+  organization(config.organization, config.id, problem);
   const sealed = config.sealed === undefined ? {} : record(config.sealed);
   if (
     sealed === undefined ||
@@ -657,6 +659,32 @@ export function checkedAppRoleMapping(value: unknown, parameter: string): RoleMa
   if (mapping?.inherit === true)
     throw new TypeError(`${parameter}.inherit: the app-wide mapping inherits nothing`);
   return mapping;
+}
+
+function organization(value: unknown, tenantId: unknown, problem: Problem): void {
+  if (value === undefined) return;
+  const membership = record(value);
+  if (membership === undefined) {
+    problem('organization', 'must be { id, label?, connections? }');
+    return;
+  }
+  unknownFields(membership, ['id', 'label', 'connections'], 'organization.', problem);
+  const text = (field: unknown, max: number): boolean =>
+    typeof field === 'string' && field.trim() !== '' && field.length <= max;
+  if (!text(membership.id, 256))
+    problem('organization.id', 'must be a non-empty string of at most 256 characters');
+  if (membership.label !== undefined && !text(membership.label, 100))
+    problem('organization.label', 'must be a non-empty string of at most 100 characters');
+  const connections = membership.connections;
+  if (connections === undefined) return;
+  if (!Array.isArray(connections) || connections.length > 20) {
+    problem('organization.connections', 'must list at most 20 tenant IDs');
+    return;
+  }
+  connections.forEach((connection: unknown, index) => {
+    if (!text(connection, 256) || connection === tenantId)
+      problem(`organization.connections[${index}]`, "must be another tenant's ID");
+  });
 }
 
 function authnContextRequirement(value: unknown, problem: Problem): void {
