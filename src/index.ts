@@ -151,10 +151,7 @@ export type {
   StartLogoutOptions,
 } from './service/logout.js';
 // Policies and lifecycle (issue #18): authentication context, role precedence, provisioning, events.
-export {
-  groupRoleConvention,
-  type MapRolesOptions,
-} from './tenant/roles.js';
+export { groupRoleConvention, type MapRolesOptions } from './tenant/roles.js';
 export { MFA_CLASS_REFS, MFA_METHODS } from './idp/authn-context.js';
 export { MAX_AUTHN_AGE_SECONDS } from './response/authn-context.js';
 export type { AuthnContextRequirement, OrganizationMembership, RoleRule } from './types.js';
@@ -174,4 +171,5 @@ export type {
   LoginFailedEvent,
   LoginSucceededEvent,
   SamlEvent,
+  SamlEventShape,
 } from './service/events.js';

@@ -7,8 +7,8 @@
  */
 import type { SamlErrorCode } from '../errors.js';
 
-/** Fields every event has: `name` says which, `time` is the service's clock when it happened. */
-interface EventOf<Name extends string, Attributes> {
+/** The shape of every {@link SamlEvent}: `name` says which, `time` is when it happened, `attributes` the rest. */
+export interface SamlEventShape<Name extends string, Attributes> {
   /** The event's name, OpenTelemetry style (`saml.login.succeeded`). */
   readonly name: Name;
   /** When it happened (the service's clock). */
@@ -18,7 +18,7 @@ interface EventOf<Name extends string, Attributes> {
 }
 
 /** A login finished: the response verified and every policy of the tenant held. */
-export type LoginSucceededEvent = EventOf<
+export type LoginSucceededEvent = SamlEventShape<
   'saml.login.succeeded',
   {
     /** The tenant the response was verified against. */
@@ -41,7 +41,7 @@ export type LoginSucceededEvent = EventOf<
 >;
 
 /** A login failed with a {@link SamlError}; no personal data, ever (the code says what failed). */
-export type LoginFailedEvent = EventOf<
+export type LoginFailedEvent = SamlEventShape<
   'saml.login.failed',
   {
     /** The tenant, when the failure happened after it was found. */
@@ -55,7 +55,7 @@ export type LoginFailedEvent = EventOf<
  * A tenant's configuration changed. Not emitted by the service itself (it never writes
  * configurations): the app's setup flow emits it through its own handler, with this shape.
  */
-export type ConfigurationChangedEvent = EventOf<
+export type ConfigurationChangedEvent = SamlEventShape<
   'saml.tenant.configuration_changed',
   {
     /** The tenant. */
@@ -71,7 +71,7 @@ export type ConfigurationChangedEvent = EventOf<
  * A certificate is about to expire (or has). Not emitted by the service: a scheduled job that runs
  * `validateTenantConfig` emits it from the warnings, with this shape.
  */
-export type CertificateExpiringEvent = EventOf<
+export type CertificateExpiringEvent = SamlEventShape<
   'saml.certificate.expiring',
   {
     /** The tenant. */
@@ -88,7 +88,7 @@ export type CertificateExpiringEvent = EventOf<
 >;
 
 /** A tenant proved it owns an email domain (`createDomainOwnership`). */
-export type DomainVerifiedEvent = EventOf<
+export type DomainVerifiedEvent = SamlEventShape<
   'saml.domain.verified',
   {
     /** The tenant. */
