@@ -616,16 +616,10 @@ function roleMapping(value: unknown, problem: Problem, path = 'roles'): RoleMapp
     problem(`${path}.rules`, `must have at most ${MAX_ROLE_RULES} rules`);
   mapping.rules.forEach((rule: unknown, index) => {
     const at = `${path}.rules[${index}]`;
-    const fields = record(rule);
-    if (fields === undefined) {
-      problem(at, 'must be { group | groupPrefix | groupGlob, role }');
-      return;
-    }
-    const names = GROUP_MATCHERS.filter((key) => fields[key] !== undefined);
-    const [matcher, ...others] = names;
-    if (matcher === undefined || others.length > 0) {
-      problem(at, 'must name its groups one way: group, groupPrefix or groupGlob');
-    }
+    // Not an object: both fields are missing, as for an empty one.
+    const fields = record(rule) ?? {};
+    const [matcher, ...others] = GROUP_MATCHERS.filter((key) => fields[key] !== undefined);
+    if (others.length > 0) problem(at, 'must name its groups one way: group, groupPrefix or groupGlob');
     unknownFields(fields, [matcher ?? 'group', 'role'], `${at}.`, problem);
     for (const key of [matcher ?? 'group', 'role']) {
       const field = fields[key];

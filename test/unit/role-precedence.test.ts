@@ -234,13 +234,12 @@ describe('role mapping configuration', () => {
   });
 
   it('reports rules that name their groups in no way or in two ways, bad options and oversize patterns', () => {
-    assert.deepEqual(problems({ rules: [{ role: 'admin' }] }), ['roles.rules[0]', 'roles.rules[0].group']);
+    assert.deepEqual(problems({ rules: [{ role: 'admin' }] }), ['roles.rules[0].group']);
     assert.deepEqual(problems({ rules: [{ group: 'a', groupPrefix: 'b', role: 'admin' }] }), [
       'roles.rules[0]',
       'roles.rules[0].groupPrefix',
     ]);
     assert.deepEqual(problems({ rules: [{ groupRegex: '^a', role: 'admin' }] }), [
-      'roles.rules[0]',
       'roles.rules[0].groupRegex',
       'roles.rules[0].group',
     ]);
