@@ -123,7 +123,13 @@ export type SamlErrorCode =
   /** A directory write lost: `userName`/`externalId` taken in the tenant, or a concurrent change (ETag). */
   | 'DIRECTORY_CONFLICT'
   /** The tenant's directory (SCIM) deactivated or removed this user, so the SSO login is refused. */
-  | 'USER_DEACTIVATED';
+  | 'USER_DEACTIVATED'
+  /** The user did not authenticate the way the tenant requires (`authnContext`: MFA, or given classes), or the IdP did not say how. */
+  | 'AUTHN_CONTEXT_NOT_MET'
+  /** The user authenticated at the IdP longer ago than allowed (`maxAuthnAgeSeconds`, step-up), or the IdP did not say when. */
+  | 'AUTHN_TOO_OLD'
+  /** The app's provisioning hook refused the user (no account may be created, updated or linked). */
+  | 'PROVISIONING_REFUSED';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {

@@ -151,3 +151,26 @@ export type {
   StartedLogout,
   StartLogoutOptions,
 } from './service/logout.js';
+// Policies and lifecycle (issue #18): authentication context, role precedence, provisioning, events.
+export { groupRoleConvention, type MapRolesOptions } from './tenant/roles.js';
+export { MFA_CLASS_REFS, MFA_METHODS } from './idp/authn-context.js';
+export { MAX_AUTHN_AGE_SECONDS } from './response/authn-context.js';
+export type { AuthnContextRequirement, OrganizationMembership, RoleRule } from './types.js';
+export type { LoginConnection } from './service/organizations.js';
+export type {
+  PolicyServiceOptions,
+  ProvisionedUser,
+  ProvisioningDecision,
+  ProvisioningHook,
+  ProvisioningInput,
+} from './service/policies.js';
+export type {
+  CertificateExpiringEvent,
+  ConfigurationChangedEvent,
+  DomainVerifiedEvent,
+  EventHandler,
+  LoginFailedEvent,
+  LoginSucceededEvent,
+  SamlEvent,
+  SamlEventShape,
+} from './service/events.js';

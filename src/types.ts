@@ -56,18 +56,110 @@ export type EmailSource =
 export type IdpPresetName =
   'azure' | 'okta' | 'google' | 'onelogin' | 'ping' | 'adfs' | 'keycloak' | 'generic';
 
-/** Maps IdP groups to the app's roles (exact, case-sensitive group names). */
+/**
+ * One rule of a {@link RoleMapping}: members of the groups it matches get `role`. It names its
+ * groups one way: `group` (the exact name), `groupPrefix` (every name that starts with it) or
+ * `groupGlob` (`*` stands for any run of characters; nothing else is special). No
+ * regular expressions: a pattern from one tenant's admin must not cost the service unbounded time
+ * (docs/policies.md).
+ */
+export type RoleRule =
+  | {
+      /** A group as the IdP sends it (a name, or an ID for Entra ID), matched whole. */
+      readonly group: string;
+      /** The app role its members get. */
+      readonly role: string;
+    }
+  | {
+      /** Matches every group whose name starts with this text, e.g. `openlayer-role-`. */
+      readonly groupPrefix: string;
+      /** The app role its members get. */
+      readonly role: string;
+    }
+  | {
+      /** A wildcard pattern: `*` stands for any run of characters (nothing else is special), e.g. `*-admins`. */
+      readonly groupGlob: string;
+      /** The app role its members get. */
+      readonly role: string;
+    };
+
+/**
+ * Maps IdP groups to the app's roles. Today's shape (`{ rules: [{ group, role }], defaultRole }`)
+ * keeps its meaning: every matching rule grants its role.
+ */
 export interface RoleMapping {
-  /** Each rule grants `role` to members of `group`. */
-  readonly rules: readonly {
-    /** A group as the IdP sends it (a name, or an ID for Entra ID), matched exactly. */
-    readonly group: string;
-    /** The app role its members get. */
-    readonly role: string;
-  }[];
+  /** The rules, in order of precedence: the first is the strongest. */
+  readonly rules: readonly RoleRule[];
   /** The role of a user no rule matches. Without it, such a user has no role. */
   readonly defaultRole?: string;
+  /**
+   * `'all'` (default): the user gets the role of every matching rule, in rule order. `'first'`:
+   * only the role of the first matching rule, so that a user in both an admin and a viewer group
+   * gets the one role the rules rank first.
+   */
+  readonly precedence?: 'all' | 'first';
+  /** Match group names without regard to case (both sides lower-cased, no locale). Default `false`. */
+  readonly caseInsensitive?: boolean;
+  /**
+   * Inherit the app-wide mapping (`ServiceProviderOptions.roles`): this tenant's rules come first,
+   * then the app's; `defaultRole`, `precedence` and `caseInsensitive` fall back to the app's. Default
+   * `false`: a tenant mapping replaces the app's. A tenant without `roles` always inherits.
+   */
+  readonly inherit?: boolean;
 }
+
+/**
+ * A tenant's place in a customer organisation with several connections. Connections are linked
+ * only when both sides agree: the tenant that holds a verified domain lists the others in
+ * `connections`, and each of them names the same `id`.
+ */
+export interface OrganizationMembership {
+  /** The app's ID of the organisation; the same on every connection of it. */
+  readonly id: string;
+  /** What the login page calls this connection, e.g. `Okta (new)`, `Acme Germany`. */
+  readonly label?: string;
+  /**
+   * The tenant IDs of the organisation's other connections that the login page offers, besides
+   * this one, to users of this tenant's verified domains (`loginMethods().connections`). Their
+   * logins count as in a verified domain (`emailDomainVerified`) when their email is in one of
+   * this tenant's verified domains. At most 20.
+   */
+  readonly connections?: readonly string[];
+}
+
+/**
+ * What a tenant requires of the way its users authenticate at the IdP (SAML core §2.7.2.2,
+ * AuthnContext), checked on every login against the signed AuthnStatement.
+ *
+ * - `{ require: 'mfa' }`: multi-factor authentication. Met by an MFA class
+ *   (`AuthnContextClassRef` such as `https://refeds.org/profile/mfa`,
+ *   `http://schemas.microsoft.com/claims/multipleauthn`) or by the MFA value of the method claim
+ *   the tenant's preset sends (Entra ID and AD FS:
+ *   `http://schemas.microsoft.com/claims/authnmethodsreferences` holding
+ *   `http://schemas.microsoft.com/claims/multipleauthn`). See docs/policies.md per IdP.
+ * - `{ require: 'classes', classes }`: the `AuthnContextClassRef` must be one of `classes` (exact
+ *   comparison).
+ *
+ * `sendRequestedAuthnContext` puts a `RequestedAuthnContext` (SAML core §3.3.2.2.1) into every
+ * AuthnRequest: by default for `'classes'` (Comparison `exact`, those classes) and, for `'mfa'`,
+ * only with the presets whose IdP acts on it (AD FS, PingFederate). Entra ID refuses a request for a
+ * class it did not perform instead of performing it, so it is left out there.
+ */
+export type AuthnContextRequirement =
+  | {
+      /** Multi-factor authentication. */
+      readonly require: 'mfa';
+      /** Ask for MFA in the AuthnRequest. Default: as the preset's IdP expects (docs/policies.md). */
+      readonly sendRequestedAuthnContext?: boolean;
+    }
+  | {
+      /** One of the listed authentication context classes. */
+      readonly require: 'classes';
+      /** `AuthnContextClassRef` URIs; any one of them satisfies the requirement. At least one. */
+      readonly classes: readonly string[];
+      /** Ask for these classes in the AuthnRequest (Comparison `exact`). Default `true`. */
+      readonly sendRequestedAuthnContext?: boolean;
+    };
 
 /**
  * Names of the attributes that fill the convenience fields of {@link SamlProfile}. Each one
@@ -239,6 +331,14 @@ export interface TenantConfig {
   readonly breakGlassEmails?: readonly string[];
   /** Group → role rules applied by `finishLogin` (and `mapRoles`). */
   readonly roles?: RoleMapping;
+  /** How users must have authenticated (MFA, or given classes); checked on every login. */
+  readonly authnContext?: AuthnContextRequirement;
+  /**
+   * The customer organisation this tenant is one connection of, when the organisation has several
+   * (two IdPs during a migration, one per subsidiary): each connection is a tenant of its own, with
+   * its own keys and policies. Set by the app, never by a tenant's admin. See docs/policies.md.
+   */
+  readonly organization?: OrganizationMembership;
   /**
    * Secrets sealed by `sealTenantSecrets` while the configuration sits in a store. Written and
    * read by that wrapper only; leave it alone.
@@ -278,6 +378,14 @@ export interface SamlProfile {
   readonly inResponseTo?: string;
   /** When the IdP authenticated the user (AuthnStatement `AuthnInstant`). */
   readonly authnInstant?: Date;
+  /** How the IdP authenticated the user: the AuthnStatement's `AuthnContextClassRef` (SAML core §2.7.2.2). */
+  readonly authnContextClassRef?: string;
+  /**
+   * The authentication methods the IdP reports in its method claim (Entra ID and AD FS:
+   * `http://schemas.microsoft.com/claims/authnmethodsreferences`; Okta and Keycloak: `amr`), in
+   * document order; absent when it sends none.
+   */
+  readonly authnMethods?: readonly string[];
   /** When the assertion stops being acceptable (the earliest NotOnOrAfter that applies). */
   readonly notOnOrAfter: Date;
 }
@@ -333,4 +441,10 @@ export interface VerifyChecks {
   readonly replayCache: ReplayCache | typeof skipReplayCheck;
   /** Largest decoded response accepted, in bytes. Default 262144 (256 KiB), at most 4 MiB. */
   readonly maxResponseBytes?: number;
+  /**
+   * The most seconds that may have passed since the user authenticated at the IdP (AuthnStatement
+   * `AuthnInstant`, with the tenant's clock skew): older, or absent, is `AUTHN_TOO_OLD`. Use it with
+   * `forceAuthn` for step-up. Default: not checked.
+   */
+  readonly maxAuthnAgeSeconds?: number;
 }

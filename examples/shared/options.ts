@@ -1,6 +1,7 @@
 import type { SessionStore, StateStore, TenantStore } from 'samlkit';
 import type { DirectoryStore } from 'samlkit/scim';
 import type { TestIdp } from 'samlkit/testing';
+import type { UsersTable } from './users.js';
 
 /** What both example apps (Express and Fastify) are made from. */
 export interface ExampleAppOptions {
@@ -14,6 +15,8 @@ export interface ExampleAppOptions {
   readonly testIdp?: TestIdp;
   /** When given, the app serves SCIM under `/scim/v2/:tenant` and a directory page per tenant. */
   readonly directory?: DirectoryStore;
+  /** The users table logins are provisioned into. Default: a new, empty one. */
+  readonly users?: UsersTable;
 }
 
 /** Per-tenant SP URLs: the entity ID is the metadata URL, so an IdP can fetch what it names. */

@@ -51,6 +51,10 @@ export function mePage(session: Session): Html {
           <td data-testid="signed-in-groups">${session.groups.join(', ')}</td>
         </tr>
         <tr>
+          <th>Account</th>
+          <td data-testid="signed-in-account">${session.userId ?? ''}</td>
+        </tr>
+        <tr>
           <th>Organisation</th>
           <td data-testid="signed-in-tenant">${session.tenantId}</td>
         </tr>

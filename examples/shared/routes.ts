@@ -29,16 +29,20 @@ import { logoutRoutes, recordForLogout, signOut } from './logout.js';
 import { homePage, loginFailedPage, mePage } from './pages.js';
 import { createSessionStore, type Session } from './session.js';
 import { testIdpRoutes } from './test-idp.js';
+import { createUsersTable } from './users.js';
 
 export function createExampleRoutes(options: ExampleAppOptions): readonly ExampleRoute[] {
   const { tenants, state, baseUrl } = options;
   const { directory } = options;
   const gate = directory === undefined ? {} : { directory: createDirectoryLoginGate(directory) };
+  const users = options.users ?? createUsersTable();
   const sp = createServiceProvider({
     tenants,
     state,
     ...(options.sessions && { sessions: options.sessions }),
     ...gate,
+    // Just-in-time provisioning into the users table (users.ts), with the linking rule.
+    provision: (input) => users.provision(input),
   });
   const slo = options.sessions !== undefined;
   const secure = baseUrl.startsWith('https:');
@@ -103,6 +107,8 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
         return start({ tenantId }, tenantId, {
           ...(query.binding === 'post' && { binding: 'post' }),
           ...(query.returnTo !== undefined && { returnTo: query.returnTo }),
+          // Step-up before a sensitive action: the IdP must ask again, and an old session is refused.
+          ...(query.stepUp === '1' && { forceAuthn: true }),
         });
       },
     },
@@ -150,7 +156,7 @@ type Target = { readonly email: string } | { readonly tenantId: string };
 type Start = (
   target: Target,
   tenantId: string,
-  options?: { readonly binding?: 'post'; readonly returnTo?: string },
+  options?: { readonly binding?: 'post'; readonly returnTo?: string; readonly forceAuthn?: boolean },
 ) => Promise<ExampleResponse>;
 
 /** The cookie that binds a started login to this browser (`StartedLogin.browserSecret`). */
@@ -197,9 +203,10 @@ function refused(error: SamlError, status: number): ExampleResponse {
   return page(loginFailedPage(error), status);
 }
 
-function sessionOf({ tenant, profile, roles }: LoginResult): Session {
+function sessionOf({ tenant, profile, roles, user }: LoginResult): Session {
   const name = [profile.firstName, profile.lastName].filter((part) => part !== undefined).join(' ');
   return {
+    ...(user !== undefined && { userId: user.id }),
     tenantId: tenant.id,
     email: profile.email ?? '',
     name: name === '' ? (profile.email ?? profile.nameId) : name,

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 
 /** Who signed in, as `finishLogin` reported it. */
 export interface Session {
+  /** The account in the users table (users.ts) the login was provisioned into. */
+  readonly userId?: string;
   readonly tenantId: string;
   readonly email: string;
   readonly name: string;

@@ -3,8 +3,10 @@ import { DOMImplementation, XMLSerializer, type Element } from '@xmldom/xmldom';
 import { signEnveloped } from '../crypto/sign.js';
 import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
+import { AUTHN_CONTEXT, REFEDS_MFA } from '../idp/authn-context.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
-import type { TenantConfig, Clock } from '../types.js';
+import type { ResolvedTenant } from '../tenant/validate.js';
+import type { Clock, TenantConfig } from '../types.js';
 import { BINDINGS, NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { postForm, redirectUrl, type PostForm } from './bindings.js';
 
@@ -28,7 +30,10 @@ export interface AuthnRequestOptions {
   readonly nameIdFormat?: string;
   /** Let the IdP create an identifier for a new user (NameIDPolicy AllowCreate). Default `true`. */
   readonly allowCreate?: boolean;
-  /** Authentication context classes to ask for (core §3.3.2.2.1), e.g. MFA. */
+  /**
+   * Authentication context classes to ask for (core §3.3.2.2.1), e.g. MFA. Default: what the
+   * tenant's `authnContext` requirement asks for (docs/policies.md), else none.
+   */
   readonly requestedAuthnContext?: {
     /** `AuthnContextClassRef` URIs, e.g. `urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport`; at least one. */
     readonly classes: readonly string[];
@@ -115,7 +120,11 @@ export function createAuthnRequest(
   }
   const relayState = checkRelayState(options.relayState);
   const id = newRequestId();
-  const request = buildRequestElement(id, destination, config, options);
+  const requestedAuthnContext = options.requestedAuthnContext ?? tenantRequestedContext(resolved);
+  const request = buildRequestElement(id, destination, config, {
+    ...options,
+    ...(requestedAuthnContext !== undefined && { requestedAuthnContext }),
+  });
 
   if (binding === 'redirect') {
     // The Redirect binding carries the signature in the query, never inside the XML (§3.4.4.1).
@@ -125,6 +134,25 @@ export function createAuthnRequest(
   if (resolved.spSigning !== undefined) signEnveloped(request, resolved.spSigning);
   const xml = new XMLSerializer().serializeToString(request);
   return { binding, id, ...postForm(destination, xml, relayState, options.cspNonce) };
+}
+
+/**
+ * The RequestedAuthnContext the tenant's `authnContext` requirement asks for: its classes
+ * (Comparison exact), or for MFA the class of the preset's IdP that acts on one; none when the
+ * requirement turns it off or the IdP would refuse rather than comply (Entra ID).
+ */
+function tenantRequestedContext(
+  tenant: ResolvedTenant,
+): AuthnRequestOptions['requestedAuthnContext'] | undefined {
+  const requirement = tenant.config.authnContext;
+  if (requirement === undefined || requirement.sendRequestedAuthnContext === false) return undefined;
+  if (requirement.require === 'classes') return { classes: requirement.classes, comparison: 'exact' };
+  const classRef = AUTHN_CONTEXT[tenant.preset].requestMfaClass;
+  if (classRef !== undefined) return { classes: [classRef], comparison: 'exact' };
+  // Asked for explicitly, without a class this IdP is known to act on: REFEDS MFA.
+  return requirement.sendRequestedAuthnContext === true
+    ? { classes: [REFEDS_MFA], comparison: 'exact' }
+    : undefined;
 }
 
 /** A fresh, unguessable request ID: an NCName of 160 random bits (core §1.3.4). */

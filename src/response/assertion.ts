@@ -22,6 +22,8 @@ export interface AssertionContent {
   readonly sessionIndex?: string;
   readonly inResponseTo?: string;
   readonly authnInstant?: Date;
+  /** The first AuthnStatement's AuthnContextClassRef (SAML core §2.7.2.2), when it has one. */
+  readonly authnContextClassRef?: string;
   /** The earliest NotOnOrAfter that applies to this assertion. */
   readonly notOnOrAfter: Date;
   /**
@@ -89,6 +91,7 @@ export function readAssertion(
     ...(authn.sessionIndex !== undefined && { sessionIndex: authn.sessionIndex }),
     ...(confirmation.inResponseTo !== undefined && { inResponseTo: confirmation.inResponseTo }),
     ...(authn.authnInstant !== undefined && { authnInstant: authn.authnInstant }),
+    ...(authn.classRef !== undefined && { authnContextClassRef: authn.classRef }),
     notOnOrAfter:
       conditionsEnd !== undefined && conditionsEnd < confirmation.notOnOrAfter
         ? conditionsEnd
@@ -412,7 +415,7 @@ function readAuthnStatement(
   assertion: Element,
   tenant: ResolvedTenant,
   now: Date,
-): { sessionIndex?: string; authnInstant?: Date; sessionEnd?: Date } {
+): { sessionIndex?: string; authnInstant?: Date; sessionEnd?: Date; classRef?: string } {
   const [statement] = childrenNamed(assertion, NS.assertion, 'AuthnStatement');
   if (statement === undefined) {
     fail('AUTHN_STATEMENT_MISSING', 'The assertion does not say how the user authenticated', {
@@ -424,11 +427,28 @@ function readAuthnStatement(
   checkWindow(undefined, sessionEnd, tenant, now, 'The IdP session');
   const sessionIndex = attributeOf(statement, 'SessionIndex');
   const authnInstant = parseOptionalTime(statement, 'AuthnInstant');
+  const classRef = authnContextClassRef(statement, tenant.config.id);
   return {
+    ...(classRef !== undefined && { classRef }),
     ...(sessionIndex !== undefined && { sessionIndex }),
     ...(authnInstant !== undefined && { authnInstant }),
     ...(sessionEnd !== undefined && { sessionEnd }),
   };
+}
+
+/**
+ * The AuthnContextClassRef of an AuthnStatement (SAML core §2.7.2.2): at most one AuthnContext with
+ * at most one class reference (the schema's sequence); an empty one counts as none.
+ */
+function authnContextClassRef(statement: Element, tenantId: string): string | undefined {
+  const contexts = childrenNamed(statement, NS.assertion, 'AuthnContext');
+  const [context] = contexts;
+  if (context === undefined) return undefined;
+  const refs = childrenNamed(context, NS.assertion, 'AuthnContextClassRef');
+  if (contexts.length > 1 || refs.length > 1)
+    malformed('The AuthnStatement has more than one AuthnContext or AuthnContextClassRef', tenantId);
+  const value = refs[0] === undefined ? '' : textOf(refs[0]).trim();
+  return value === '' ? undefined : value;
 }
 
 /** Every Attribute of every AttributeStatement, values in document order (core §2.7.3). */

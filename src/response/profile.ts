@@ -2,6 +2,7 @@ import { parseEmail } from '../internal/email.js';
 import { fail } from '../internal/fail.js';
 import type { ResolvedTenant } from '../tenant/validate.js';
 import type { SamlProfile } from '../types.js';
+import { AUTHN_CONTEXT } from '../idp/authn-context.js';
 import { NAMEID_FORMAT } from '../xml/namespaces.js';
 import type { AssertionContent } from './assertion.js';
 import { NO_TRACE, type Trace } from './trace.js';
@@ -67,6 +68,8 @@ export function buildProfile(
     ...(content.sessionIndex !== undefined && { sessionIndex: content.sessionIndex }),
     ...(content.inResponseTo !== undefined && { inResponseTo: content.inResponseTo }),
     ...(content.authnInstant !== undefined && { authnInstant: content.authnInstant }),
+    ...(content.authnContextClassRef !== undefined && { authnContextClassRef: content.authnContextClassRef }),
+    ...authnMethods(attributes, tenant),
     notOnOrAfter: content.notOnOrAfter,
   };
 }
@@ -162,4 +165,15 @@ function firstValue(
 ): string | undefined {
   const value = pick(attributes, configured, names)?.[0]?.trim();
   return value === '' ? undefined : value;
+}
+
+/** The values of the preset's authentication-method claim (signed like every attribute). */
+function authnMethods(
+  attributes: ReadonlyMap<string, readonly string[]>,
+  tenant: ResolvedTenant,
+): { authnMethods?: readonly string[] } {
+  const claim = AUTHN_CONTEXT[tenant.preset].methodsClaim;
+  const values = claim === undefined ? undefined : attributes.get(claim);
+  const methods = (values ?? []).map((value) => value.trim()).filter((value) => value !== '');
+  return methods.length === 0 ? {} : { authnMethods: methods };
 }

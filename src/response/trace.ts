@@ -27,6 +27,7 @@ export const CHECKS = [
   ['authn-statement', 'Says how the user authenticated'],
   ['email', 'The user’s email address'],
   ['email-domain', 'Email domain is one of the tenant’s'],
+  ['authn-context', 'Authenticated as the tenant requires (MFA, classes), recently enough for a step-up'],
   ['replay', 'First use of this assertion'],
 ] as const;
 

@@ -9,6 +9,7 @@ import {
   type VerifyChecks,
 } from '../types.js';
 import { readAssertion } from './assertion.js';
+import { authnContextDetail, checkAuthnAge, checkAuthnContext, maxAuthnAge } from './authn-context.js';
 import { decodePostedResponse } from './decode.js';
 import { openResponse } from './envelope.js';
 import { buildProfile } from './profile.js';
@@ -68,6 +69,7 @@ export async function runChecks(
   const now = currentTime(checks.now, 'checks.now');
   const resolved = resolvedTenant(tenant);
   const maxBytes = maxResponseBytes(checks.maxResponseBytes, 'checks.maxResponseBytes');
+  const maxAge = maxAuthnAge(checks.maxAuthnAgeSeconds);
   if (
     checks.inResponseTo !== undefined &&
     (typeof checks.inResponseTo !== 'string' || checks.inResponseTo === '')
@@ -82,6 +84,10 @@ export async function runChecks(
   const assertion = openResponse(parsed, resolved, trace);
   const content = readAssertion(assertion, resolved, { now, inResponseTo: checks.inResponseTo }, trace);
   const profile = buildProfile(content, resolved, trace);
+  trace.check('authn-context');
+  checkAuthnContext(profile, resolved);
+  checkAuthnAge(profile, resolved, now, maxAge);
+  trace.detail(authnContextDetail(profile, resolved, maxAge));
 
   trace.check('replay');
   // Remember until no part of the assertion can be accepted anywhere (docs/security.md rule 16, 24).

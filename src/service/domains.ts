@@ -11,6 +11,7 @@ import { SamlError } from '../errors.js';
 import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
 import type { TenantStore } from '../store/types.js';
+import { emitter, type EventHandler } from './events.js';
 import { createTxtLookup, type TxtLookup } from '../tenant/dns.js';
 import {
   domainVerificationRecord,
@@ -33,6 +34,8 @@ export interface DomainOwnershipOptions {
   readonly now?: Clock;
   /** Public mailbox domains the app adds to the built-in list: never verified. */
   readonly publicEmailDomains?: PublicEmailDomains;
+  /** Receives `saml.domain.verified` when a claim is verified or re-verified; see {@link SamlEvent}. */
+  readonly onEvent?: EventHandler;
 }
 
 /** A claim with the DNS record that proves it, for an admin page. */
@@ -138,11 +141,25 @@ export function createDomainOwnership(options: DomainOwnershipOptions): DomainOw
     return claim;
   }
 
+  const emit = emitter(options.onEvent, 'options.onEvent');
+
   async function set(claim: DomainClaim, verification: DomainVerification | null): Promise<DomainClaimView> {
     const updated = await guard(() =>
       tenants.setDomainVerification(claim.tenantId, claim.domain, verification),
     );
     if (updated === undefined) notClaimed(claim.tenantId, claim.domain);
+    if (verification !== null) {
+      emit({
+        name: 'saml.domain.verified',
+        time: verification.verifiedAt,
+        attributes: {
+          'saml.tenant.id': claim.tenantId,
+          'saml.domain': claim.domain,
+          'saml.domain.verification_method': verification.method,
+          'saml.domain.reverified': claim.verification !== undefined,
+        },
+      });
+    }
     return view(updated);
   }
 

@@ -13,18 +13,19 @@ import { decodeResponse, maxResponseBytes, type UnverifiedResponseHints } from '
 import { verifyResponse } from '../response/verify.js';
 import type { PendingRequest, StateStore, TenantStore } from '../store/types.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
-import { mapRoles } from '../tenant/roles.js';
-import type { SamlProfile, TenantConfig, Clock } from '../types.js';
+import type { Clock, SamlProfile, TenantConfig } from '../types.js';
 import { isSameBrowser, newBrowserSecret } from './browser-binding.js';
 import { publicTenant, type PublicTenantConfig } from './public-tenant.js';
 import { safeReturnTo } from './return-to.js';
 import { createLogoutSteps, type LogoutServiceOptions, type LogoutSteps } from './logout.js';
 import { createTenantCache, type TenantCache } from './tenant-cache.js';
-import { emailDomainVerified, narrowUnsolicited } from './tenant-isolation.js';
+import { narrowUnsolicited } from './tenant-isolation.js';
+import { connectionsOf, emailDomainVerifiedInOrganization, type LoginConnection } from './organizations.js';
 import type { DirectoryLoginGate } from '../scim/login.js';
+import { loginPolicies, profileKey, type PolicyServiceOptions, type ProvisionedUser } from './policies.js';
 
 /** Options of {@link createServiceProvider}. */
-export interface ServiceProviderOptions extends LogoutServiceOptions {
+export interface ServiceProviderOptions extends LogoutServiceOptions, PolicyServiceOptions {
   /** Where tenant configurations are looked up (by ID, email domain and issuer). */
   readonly tenants: TenantStore;
   /** Pending logins and the replay cache. Share it between instances (Redis, PostgreSQL). */
@@ -47,6 +48,12 @@ export interface StartLoginOptions extends Omit<AuthnRequestOptions, 'relayState
    * dropped, never followed. It stays on the server; RelayState carries only a random handle.
    */
   readonly returnTo?: string;
+  /**
+   * Step-up: the most seconds since the user authenticated at the IdP that `finishLogin` accepts
+   * for this login (`AUTHN_TOO_OLD`). Default with `forceAuthn: true`: `requestTtlSeconds`, so an
+   * IdP that reuses its session instead of asking again is caught; without it, not checked.
+   */
+  readonly maxAuthnAgeSeconds?: number;
 }
 
 /** Whom a login is for: a tenant by ID, or whichever tenant claims the email's domain. */
@@ -99,6 +106,8 @@ export interface LoginResult {
   readonly groupsOverage: boolean;
   /** Where the login started from wanted to go; absent for IdP-initiated logins. */
   readonly returnTo?: string;
+  /** The account the `provision` hook chose; absent without a hook. */
+  readonly user?: ProvisionedUser;
 }
 
 /** What a login page should offer for an address. */
@@ -110,6 +119,11 @@ export interface LoginMethods {
   } | null;
   /** Whether password login stays available (off under `requireSso`, except break-glass addresses). */
   readonly password: boolean;
+  /**
+   * The organisation's connections to choose from, when it has several (`sso` first, then the
+   * holder's `organization.connections`; docs/policies.md): absent when there is only `sso`.
+   */
+  readonly connections?: readonly LoginConnection[];
 }
 
 /** The multi-tenant facade: routes logins to tenants and ties requests, responses and stores together. */
@@ -201,6 +215,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     throw new TypeError(`requestTtlSeconds must be a whole number from 1 to ${MAX_REQUEST_TTL_SECONDS}`);
   }
   const maxBytes = maxResponseBytes(options.maxResponseBytes, 'maxResponseBytes');
+  const policies = loginPolicies(options, now, ttl);
   // Stored configurations are validated and their certificates parsed once per content.
   const known = createTenantCache();
   // The public view of each defined tenant, made once (a login result carries it).
@@ -226,8 +241,9 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     const tenant = Object.hasOwn(target, 'tenantId')
       ? await tenantById((target as { readonly tenantId: unknown }).tenantId)
       : enabledTenant(known, await tenantForEmail(tenants, (target as { readonly email?: unknown }).email));
-    const { returnTo: requested, ...requestOptions } = options;
+    const { returnTo: requested, maxAuthnAgeSeconds: age, ...requestOptions } = options;
     const returnTo = safeReturnTo(requested);
+    const maxAuthnAgeSeconds = policies.stepUpAge(requestOptions.forceAuthn, age);
     const time = now();
     const relayState = randomBytes(16).toString('base64url');
     const browser = newBrowserSecret();
@@ -238,6 +254,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       relayState,
       browserBinding: browser.binding,
       ...(returnTo !== undefined && { returnTo }),
+      ...(maxAuthnAgeSeconds !== undefined && { maxAuthnAgeSeconds }),
     };
     await guard(() => state.saveRequest(pending, new Date(time.getTime() + ttl * 1000)));
     return {
@@ -255,11 +272,8 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
     requestTtlSeconds: ttl,
     tenantById,
   });
-  return {
-    ...logout,
-    // One implementation behind the overloads, which only narrow the result by binding.
-    startLogin: startLogin as ServiceProvider['startLogin'],
-
+  // The steps of a login; finishLogin is wrapped below to report failures (policies.ts).
+  const steps: Pick<ServiceProvider, 'finishLogin' | 'loginMethods'> = {
     async finishLogin(form, finishOptions = {}) {
       // Decoded and parsed once; its hints are unverified and only say which tenant and request to
       // verify against, and verification reads the same parsed document.
@@ -287,6 +301,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         now,
         replayCache: state,
         maxResponseBytes: maxBytes,
+        ...(pending?.maxAuthnAgeSeconds !== undefined && { maxAuthnAgeSeconds: pending.maxAuthnAgeSeconds }),
       });
       if (options.directory !== undefined)
         await guard(() => options.directory?.checkLogin(profile) ?? Promise.resolve());
@@ -295,9 +310,20 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         const consumed = await guard(() => state.consumeRequest(tenant.id, pending.requestId));
         if (consumed === undefined) unknownRequest(pending.requestId, tenant.id);
       }
-      const verifiedEmail = await guard(() => emailDomainVerified(tenants, tenant.id, profile.email));
+      const verifiedEmail = await guard(() =>
+        emailDomainVerifiedInOrganization(tenants, tenant, profile.email),
+      );
       if (pickedByEmailDomain && !verifiedEmail) ambiguous(routing.issuer, [tenant.id]);
-      const { roles, groupsOverage } = mapRoles(tenant, profile);
+      const { roles, groupsOverage } = policies.roles(tenant, profile);
+      const login = {
+        key: profileKey(profile),
+        profile,
+        tenant: viewOf(tenant),
+        emailDomainVerified: verifiedEmail,
+        roles,
+      };
+      const user = await policies.provision(login);
+      policies.succeeded(login, pending === undefined ? 'idp' : 'sp');
       return issued({
         tenant: viewOf(tenant),
         profile,
@@ -305,6 +331,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
         roles,
         groupsOverage,
         ...(pending?.returnTo !== undefined && { returnTo: pending.returnTo }),
+        ...(user !== undefined && { user }),
       });
     },
 
@@ -318,8 +345,20 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       const breakGlass = resolved.breakGlassEmails.some(
         (entry) => normalizeTypedEmail(entry)?.address.toLowerCase() === typed,
       );
-      return { sso: { tenantId: config.id }, password: !resolved.requireSso || breakGlass };
+      const connections = await guard(() => connectionsOf(tenants, known, config));
+      return {
+        sso: { tenantId: config.id },
+        password: !resolved.requireSso || breakGlass,
+        ...(connections.length > 1 && { connections }),
+      };
     },
+  };
+  return {
+    ...logout,
+    // One implementation behind the overloads, which only narrow the result by binding.
+    startLogin: startLogin as ServiceProvider['startLogin'],
+    finishLogin: policies.reportingFailures(steps.finishLogin),
+    loginMethods: steps.loginMethods,
   };
 }
 

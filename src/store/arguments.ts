@@ -37,6 +37,10 @@ export function checkRequest(request: unknown): asserts request is PendingReques
   if (fields.returnTo !== undefined && typeof fields.returnTo !== 'string') {
     throw new TypeError('request.returnTo must be a string when present');
   }
+  const maxAge = fields.maxAuthnAgeSeconds;
+  if (maxAge !== undefined && (typeof maxAge !== 'number' || !Number.isSafeInteger(maxAge) || maxAge < 0)) {
+    throw new TypeError('request.maxAuthnAgeSeconds must be a whole number of seconds when present');
+  }
 }
 
 /** The checks every store makes on a {@link SamlSession} it is asked to save. */

@@ -269,11 +269,12 @@ class PgStore implements PostgresStore {
       await this.#query('saveRequest', this.#sql.dropRequest, [key]);
       return;
     }
-    const { tenantId, requestId, relayState, browserBinding, returnTo } = request;
+    const { tenantId, requestId, relayState, browserBinding, returnTo, maxAuthnAgeSeconds } = request;
     const payload = JSON.stringify({
       relayState,
       browserBinding,
       ...(returnTo !== undefined && { returnTo }),
+      ...(maxAuthnAgeSeconds !== undefined && { maxAuthnAgeSeconds }),
     });
     await this.#query('saveRequest', this.#sql.saveRequest, [
       key,
@@ -543,12 +544,14 @@ class PgStore implements PostgresStore {
     const relayState = field(payload, 'relayState');
     const browserBinding = field(payload, 'browserBinding');
     const returnTo = field(payload, 'returnTo');
+    const maxAuthnAgeSeconds = field(payload, 'maxAuthnAgeSeconds');
     if (
       typeof tenantId !== 'string' ||
       typeof requestId !== 'string' ||
       typeof relayState !== 'string' ||
       typeof browserBinding !== 'string' ||
-      (returnTo !== undefined && typeof returnTo !== 'string')
+      (returnTo !== undefined && typeof returnTo !== 'string') ||
+      (maxAuthnAgeSeconds !== undefined && typeof maxAuthnAgeSeconds !== 'number')
     ) {
       throw this.#corrupt('pending_requests');
     }
@@ -558,6 +561,7 @@ class PgStore implements PostgresStore {
       relayState,
       browserBinding,
       ...(returnTo !== undefined && { returnTo }),
+      ...(maxAuthnAgeSeconds !== undefined && { maxAuthnAgeSeconds }),
     });
   }
 

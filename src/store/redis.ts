@@ -201,10 +201,17 @@ class RedisStoreImpl implements RedisStore {
     this.#open();
     checkRequest(request);
     const deadline = timeOf(expiresAt, 'expiresAt');
-    const { tenantId, requestId, relayState, browserBinding, returnTo } = request;
+    const { tenantId, requestId, relayState, browserBinding, returnTo, maxAuthnAgeSeconds } = request;
     requireWellFormed(tenantId, 'request.tenantId');
     requireWellFormed(requestId, 'request.requestId');
-    const json = JSON.stringify({ tenantId, requestId, relayState, browserBinding, returnTo });
+    const json = JSON.stringify({
+      tenantId,
+      requestId,
+      relayState,
+      browserBinding,
+      returnTo,
+      maxAuthnAgeSeconds,
+    });
     await this.#eval(
       SAVE_REQUEST,
       [this.#requestKey(tenantId, requestId), this.#key('reqid:', requestId)],
@@ -527,13 +534,14 @@ function requestFrom(reply: unknown): PendingRequest | undefined {
   } catch (cause) {
     corrupt('pending request', cause);
   }
-  const { tenantId, requestId, relayState, browserBinding, returnTo } = parsed;
+  const { tenantId, requestId, relayState, browserBinding, returnTo, maxAuthnAgeSeconds } = parsed;
   return Object.freeze({
     tenantId,
     requestId,
     relayState,
     browserBinding,
     ...(returnTo !== undefined && { returnTo }),
+    ...(maxAuthnAgeSeconds !== undefined && { maxAuthnAgeSeconds }),
   });
 }
 

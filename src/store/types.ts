@@ -16,6 +16,8 @@ export interface PendingRequest {
   readonly browserBinding: string;
   /** Where to send the user after login: a same-origin relative path, validated by `startLogin`. */
   readonly returnTo?: string;
+  /** Step-up: the most seconds since the user authenticated at the IdP that the login accepts. */
+  readonly maxAuthnAgeSeconds?: number;
 }
 
 /**

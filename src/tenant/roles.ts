@@ -4,13 +4,16 @@
  *
  * @module
  */
-import type { SamlProfile, TenantConfig } from '../types.js';
-import { checkedRoleMapping } from './validate.js';
 import { GROUPS_OVERAGE_CLAIM } from '../idp/azure.js';
+import type { RoleMapping, RoleRule, SamlProfile, TenantConfig } from '../types.js';
+import { checkedAppRoleMapping, checkedRoleMapping } from './validate.js';
 
 /** What {@link mapRoles} found. */
 export interface MappedRoles {
-  /** The roles granted, in rule order, each once; `[defaultRole]` when no rule matched. */
+  /**
+   * The roles granted, in rule order, each once (with `precedence: 'first'`, at most one);
+   * `[defaultRole]` when no rule matched.
+   */
   readonly roles: string[];
   /**
    * The IdP said the user's groups did not fit in the token (Entra ID's
@@ -20,11 +23,27 @@ export interface MappedRoles {
   readonly groupsOverage: boolean;
 }
 
+/** Options of {@link mapRoles}. */
+export interface MapRolesOptions {
+  /**
+   * The app-wide mapping (`ServiceProviderOptions.roles`): used by a tenant without `roles`, and
+   * after the tenant's own rules when its mapping says `inherit: true`.
+   */
+  readonly defaults?: RoleMapping;
+}
+
 /**
- * Applies the tenant's `roles` mapping to a verified profile. Every rule whose `group` is one of
- * `profile.groups` (exact, case-sensitive) grants its `role`; a user gets every matching role, in
- * rule order, each once. `defaultRole` applies only when no rule matched. A tenant without
- * `roles` grants no role. Pure: no I/O.
+ * Applies the tenant's `roles` mapping to a verified profile. Every rule that matches one of
+ * `profile.groups` grants its `role` (`group`: the whole name; `groupPrefix`: its start;
+ * `groupGlob`: `*` for any run of characters), exact case unless `caseInsensitive`. With
+ * `precedence: 'all'` (default) the user gets every matching role, in rule order, each once; with
+ * `'first'`, only the first matching rule's role. `defaultRole` applies only when no rule matched.
+ *
+ * **Inheritance.** `options.defaults` is the app-wide mapping: a tenant without `roles` uses it; a
+ * tenant mapping with `inherit: true` puts its own rules first and then the app's, and takes
+ * `defaultRole`, `precedence` and `caseInsensitive` from the app's unless it sets them; any other
+ * tenant mapping replaces it. Without either, no role is granted. Pure: no I/O, and no regular
+ * expression is built from configuration (docs/policies.md).
  *
  * Group names are what the IdP sends, which is not always the display name: Entra ID sends group
  * object IDs unless the group claim is set to send names (sAMAccountName or cloud-only display
@@ -43,6 +62,7 @@ export interface MappedRoles {
  * @param tenant - A tenant from `defineTenant` (validated once), or a plain configuration, which is
  *   validated on every call.
  * @param profile - The profile `verifyResponse` returned for this tenant.
+ * @param options - `defaults`: the app-wide mapping the tenant inherits.
  * @throws TypeError when the configuration is invalid, or the profile is not one of this tenant's.
  *
  * @example
@@ -62,9 +82,14 @@ export interface MappedRoles {
  * ```
  * @see SAML 2.0 core §2.7.3 (AttributeStatement), which carries the groups.
  */
-export function mapRoles(tenant: Pick<TenantConfig, 'id' | 'roles'>, profile: SamlProfile): MappedRoles {
+export function mapRoles(
+  tenant: Pick<TenantConfig, 'id' | 'roles'>,
+  profile: SamlProfile,
+  options: MapRolesOptions = {},
+): MappedRoles {
   // Only the roles are read: a tenant without its keys (LoginResult.tenant) maps the same.
-  const mapping = checkedRoleMapping(tenant.roles);
+  const own = checkedRoleMapping(tenant.roles);
+  const defaults = checkedAppRoleMapping(options.defaults, 'options.defaults');
   if (!Array.isArray(profile.groups)) {
     throw new TypeError('profile must be the SamlProfile that verifyResponse returned');
   }
@@ -74,10 +99,107 @@ export function mapRoles(tenant: Pick<TenantConfig, 'id' | 'roles'>, profile: Sa
     );
   }
   const groupsOverage = Object.hasOwn(profile.attributes, GROUPS_OVERAGE_CLAIM);
+  const mapping = effectiveMapping(own, defaults);
   if (mapping === undefined) return { roles: [], groupsOverage };
-  const groups = new Set(profile.groups);
+  const fold =
+    mapping.caseInsensitive === true ? (text: string) => text.toLowerCase() : (text: string) => text;
+  const groups = profile.groups.map(fold);
+  const exact = new Set(groups);
   const roles = new Set<string>();
-  for (const rule of mapping.rules) if (groups.has(rule.group)) roles.add(rule.role);
+  for (const rule of mapping.rules) {
+    if (!ruleMatches(rule, exact, groups, fold)) continue;
+    roles.add(rule.role);
+    if (mapping.precedence === 'first') break;
+  }
   if (roles.size === 0 && mapping.defaultRole !== undefined) roles.add(mapping.defaultRole);
   return { roles: [...roles], groupsOverage };
+}
+
+/**
+ * The role mapping of the group-name convention `<app>-role-<role>` (Openlayer's
+ * `openlayer-role-admin`, `-member`, `-viewer`): one exact rule per role, in the order given, with
+ * `precedence: 'first'`, so that list the strongest role first. Pass it as
+ * `ServiceProviderOptions.roles` for every tenant to inherit.
+ *
+ * @example
+ * ```ts
+ * const roles = groupRoleConvention('openlayer', ['admin', 'member', 'viewer']);
+ * // { rules: [{ group: 'openlayer-role-admin', role: 'admin' }, …], precedence: 'first' }
+ * ```
+ */
+export function groupRoleConvention(
+  app: string,
+  roles: readonly string[],
+  options: { readonly caseInsensitive?: boolean; readonly defaultRole?: string } = {},
+): RoleMapping {
+  if (typeof app !== 'string' || app === '') throw new TypeError('app must be a non-empty string');
+  const given: unknown = roles;
+  if (
+    !Array.isArray(given) ||
+    given.length === 0 ||
+    !given.every((role): role is string => typeof role === 'string' && role !== '')
+  )
+    throw new TypeError('roles must be a non-empty array of role names');
+  return Object.freeze({
+    rules: Object.freeze(given.map((role) => Object.freeze({ group: `${app}-role-${role}`, role }))),
+    precedence: 'first',
+    ...(options.caseInsensitive !== undefined && { caseInsensitive: options.caseInsensitive }),
+    ...(options.defaultRole !== undefined && { defaultRole: options.defaultRole }),
+  });
+}
+
+/** The tenant's mapping, the app's, or the tenant's rules over the app's (`inherit`). */
+function effectiveMapping(
+  own: RoleMapping | undefined,
+  defaults: RoleMapping | undefined,
+): RoleMapping | undefined {
+  if (own === undefined) return defaults;
+  if (own.inherit !== true || defaults === undefined) return own;
+  const defaultRole = own.defaultRole ?? defaults.defaultRole;
+  const precedence = own.precedence ?? defaults.precedence;
+  const caseInsensitive = own.caseInsensitive ?? defaults.caseInsensitive;
+  return {
+    rules: [...own.rules, ...defaults.rules],
+    ...(defaultRole !== undefined && { defaultRole }),
+    ...(precedence !== undefined && { precedence }),
+    ...(caseInsensitive !== undefined && { caseInsensitive }),
+  };
+}
+
+function ruleMatches(
+  rule: RoleRule,
+  exact: ReadonlySet<string>,
+  groups: readonly string[],
+  fold: (text: string) => string,
+): boolean {
+  if ('group' in rule) return exact.has(fold(rule.group));
+  if ('groupPrefix' in rule) {
+    const prefix = fold(rule.groupPrefix);
+    return groups.some((group) => group.startsWith(prefix));
+  }
+  const pattern = fold(rule.groupGlob);
+  return groups.some((group) => globMatches(pattern, group));
+}
+
+/**
+ * `*` matches any run of characters, everything else itself. The literal pieces between stars are
+ * found left to right with `indexOf` (the leftmost match is always the best one for stars), so a
+ * pattern costs at most one scan of the name per piece: no backtracking, no regular expression.
+ */
+export function globMatches(pattern: string, text: string): boolean {
+  const pieces = pattern.split('*');
+  if (pieces.length === 1) return pattern === text;
+  const first = pieces[0] ?? '';
+  const last = pieces[pieces.length - 1] ?? '';
+  if (text.length < first.length + last.length || !text.startsWith(first) || !text.endsWith(last))
+    return false;
+  let from = first.length;
+  const end = text.length - last.length;
+  for (const piece of pieces.slice(1, -1)) {
+    if (piece === '') continue;
+    const at = text.indexOf(piece, from);
+    if (at === -1 || at + piece.length > end) return false;
+    from = at + piece.length;
+  }
+  return true;
 }

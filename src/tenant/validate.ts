@@ -118,6 +118,8 @@ const TOP_FIELDS = everyField<TenantConfig>()([
   'sealed',
   'maxAssertionLifetimeSeconds',
   'allowIdsStartingWithDigit',
+  'authnContext',
+  'organization',
 ]);
 const SP_FIELDS = everyField<ServiceProviderConfig>()([
   'entityId',
@@ -251,6 +253,8 @@ export function resolveTenantConfig(
     problem('requireSso', 'needs emailDomains: they say whose password login is off');
   const breakGlassEmails = addresses(config.breakGlassEmails, 'breakGlassEmails', problem);
   const roles = roleMapping(config.roles, problem);
+  authnContextRequirement(config.authnContext, problem);
+  organization(config.organization, config.id, problem);
   const sealed = config.sealed === undefined ? {} : record(config.sealed);
   if (
     sealed === undefined ||
@@ -592,26 +596,124 @@ export function checkedRoleMapping(value: unknown): RoleMapping | undefined {
   return mapping;
 }
 
-function roleMapping(value: unknown, problem: Problem): RoleMapping | undefined {
+function roleMapping(value: unknown, problem: Problem, path = 'roles'): RoleMapping | undefined {
   if (value === undefined) return undefined;
   const mapping = record(value);
   if (mapping === undefined || !Array.isArray(mapping.rules)) {
-    problem('roles', 'must be { rules: [{ group, role }], defaultRole? }');
+    problem(
+      path,
+      'must be { rules: [{ group | groupPrefix | groupGlob, role }], defaultRole?, precedence?, caseInsensitive?, inherit? }',
+    );
     return undefined;
   }
-  unknownFields(mapping, ['rules', 'defaultRole'], 'roles.', problem);
+  unknownFields(
+    mapping,
+    ['rules', 'defaultRole', 'precedence', 'caseInsensitive', 'inherit'],
+    `${path}.`,
+    problem,
+  );
+  if (mapping.rules.length > MAX_ROLE_RULES)
+    problem(`${path}.rules`, `must have at most ${MAX_ROLE_RULES} rules`);
   mapping.rules.forEach((rule: unknown, index) => {
-    const fields = record(rule);
-    if (fields !== undefined) unknownFields(fields, ['group', 'role'], `roles.rules[${index}].`, problem);
-    for (const key of ['group', 'role']) {
-      const field = fields?.[key];
-      if (typeof field !== 'string' || field === '')
-        problem(`roles.rules[${index}].${key}`, 'must be a non-empty string');
+    const at = `${path}.rules[${index}]`;
+    // Not an object: both fields are missing, as for an empty one.
+    const fields = record(rule) ?? {};
+    const [matcher, ...others] = GROUP_MATCHERS.filter((key) => fields[key] !== undefined);
+    if (others.length > 0) problem(at, 'must name its groups one way: group, groupPrefix or groupGlob');
+    unknownFields(fields, [matcher ?? 'group', 'role'], `${at}.`, problem);
+    for (const key of [matcher ?? 'group', 'role']) {
+      const field = fields[key];
+      if (typeof field !== 'string' || field === '') problem(`${at}.${key}`, 'must be a non-empty string');
+      else if (field.length > MAX_GROUP_PATTERN_LENGTH)
+        problem(`${at}.${key}`, `must be at most ${MAX_GROUP_PATTERN_LENGTH} characters`);
     }
   });
   const defaultRole = mapping.defaultRole;
   if (defaultRole !== undefined && (typeof defaultRole !== 'string' || defaultRole === '')) {
-    problem('roles.defaultRole', 'must be a non-empty string');
+    problem(`${path}.defaultRole`, 'must be a non-empty string');
   }
+  if (mapping.precedence !== undefined && mapping.precedence !== 'all' && mapping.precedence !== 'first')
+    problem(`${path}.precedence`, "must be 'all' or 'first'");
+  optionalBoolean(mapping, 'caseInsensitive', problem, `${path}.`);
+  optionalBoolean(mapping, 'inherit', problem, `${path}.`);
   return mapping as unknown as RoleMapping;
+}
+
+/** How a role rule may name its groups; exactly one per rule. */
+const GROUP_MATCHERS = ['group', 'groupPrefix', 'groupGlob'] as const;
+/** Caps that keep matching cheap whatever an admin types (docs/policies.md). */
+export const MAX_ROLE_RULES = 500;
+export const MAX_GROUP_PATTERN_LENGTH = 256;
+
+/** A role mapping given to the service for every tenant; a `TypeError` lists what is wrong. */
+export function checkedAppRoleMapping(value: unknown, parameter: string): RoleMapping | undefined {
+  const problems: string[] = [];
+  const mapping = roleMapping(value, (path, message) => problems.push(`${path}: ${message}`), parameter);
+  if (problems.length > 0) throw new TypeError(`Invalid role mapping: ${problems.join('; ')}`);
+  if (mapping?.inherit === true)
+    throw new TypeError(`${parameter}.inherit: the app-wide mapping inherits nothing`);
+  return mapping;
+}
+
+function organization(value: unknown, tenantId: unknown, problem: Problem): void {
+  if (value === undefined) return;
+  const membership = record(value);
+  if (membership === undefined) {
+    problem('organization', 'must be { id, label?, connections? }');
+    return;
+  }
+  unknownFields(membership, ['id', 'label', 'connections'], 'organization.', problem);
+  const text = (field: unknown, max: number): boolean =>
+    typeof field === 'string' && field.trim() !== '' && field.length <= max;
+  if (!text(membership.id, 256))
+    problem('organization.id', 'must be a non-empty string of at most 256 characters');
+  if (membership.label !== undefined && !text(membership.label, 100))
+    problem('organization.label', 'must be a non-empty string of at most 100 characters');
+  const connections = membership.connections;
+  if (connections === undefined) return;
+  if (!Array.isArray(connections) || connections.length > 20) {
+    problem('organization.connections', 'must list at most 20 tenant IDs');
+    return;
+  }
+  connections.forEach((connection: unknown, index) => {
+    if (!text(connection, 256) || connection === tenantId)
+      problem(`organization.connections[${index}]`, "must be another tenant's ID");
+  });
+}
+
+function authnContextRequirement(value: unknown, problem: Problem): void {
+  if (value === undefined) return;
+  const requirement = record(value);
+  const require = requirement?.require;
+  if (requirement === undefined || (require !== 'mfa' && require !== 'classes')) {
+    problem('authnContext', "must be { require: 'mfa' } or { require: 'classes', classes: [...] }");
+    return;
+  }
+  unknownFields(
+    requirement,
+    require === 'mfa'
+      ? ['require', 'sendRequestedAuthnContext']
+      : ['require', 'classes', 'sendRequestedAuthnContext'],
+    'authnContext.',
+    problem,
+  );
+  optionalBoolean(requirement, 'sendRequestedAuthnContext', problem, 'authnContext.');
+  if (require === 'classes') {
+    const classes = requirement.classes;
+    if (!Array.isArray(classes) || classes.length === 0 || classes.length > 20)
+      problem('authnContext.classes', 'must list from 1 to 20 AuthnContextClassRef URIs');
+    else
+      classes.forEach((classRef: unknown, index) => {
+        if (
+          typeof classRef !== 'string' ||
+          classRef.trim() === '' ||
+          classRef.trim() !== classRef ||
+          classRef.length > 1024
+        )
+          problem(
+            `authnContext.classes[${index}]`,
+            'must be a URI such as urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken',
+          );
+      });
+  }
 }

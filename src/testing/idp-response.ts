@@ -9,10 +9,83 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DOMImplementation, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
 import { signEnveloped, type SignerKey } from '../crypto/sign.js';
 import type { IdpPreset } from '../idp/products.js';
-import type { IdpPresetName } from '../types.js';
+import type { IdpPresetName, SpKeyPair } from '../types.js';
 import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import type { ReceivedAuthnRequest } from './idp-request.js';
-import type { RespondOverrides, TestIdpStatus, TestIdpUser } from './idp.js';
+
+/** The user a response asserts. */
+export interface TestIdpUser {
+  /** The email claim, and the NameID unless `nameId` is given. */
+  readonly email: string;
+  /** Sent under the preset's first-name claim. */
+  readonly firstName?: string;
+  /** Sent under the preset's last-name claim. */
+  readonly lastName?: string;
+  /** Sent as one multi-valued attribute under the preset's groups claim. */
+  readonly groups?: readonly string[];
+  /** The NameID value. Default: `email`. */
+  readonly nameId?: string;
+}
+
+/** A non-Success status (SAML core §3.2.2.2). Codes without `:` are short for `urn:oasis:names:tc:SAML:2.0:status:<code>`. */
+export interface TestIdpStatus {
+  /** The top-level code, e.g. `'Responder'` or `'Requester'`. */
+  readonly code: string;
+  /** The second-level code, e.g. `'AuthnFailed'`, `'RequestDenied'`, `'NoPassive'`. */
+  readonly subCode?: string;
+  /** The StatusMessage text. */
+  readonly message?: string;
+}
+
+/**
+ * Deviations from a correct response, for testing that an ACS refuses broken ones. Each field
+ * replaces one value the test IdP would otherwise derive from the AuthnRequest, `options.sp`, the
+ * preset or the clock.
+ */
+export interface RespondOverrides {
+  /** The ACS URL: the form `action` and the default Destination and Recipient. Default: the request's `AssertionConsumerServiceURL`, else `options.sp.acsUrl`. */
+  readonly acsUrl?: string;
+  /** The Audience of the AudienceRestriction. Default: the request's Issuer, else `options.sp.entityId`. */
+  readonly audience?: string;
+  /** The Recipient of the SubjectConfirmationData. Default: the ACS URL. */
+  readonly recipient?: string;
+  /** The Response's Destination; `null` leaves the attribute out. Default: the ACS URL. */
+  readonly destination?: string | null;
+  /** The Issuer of the Response and of the assertion. Default: the IdP's entity ID. */
+  readonly issuer?: string;
+  /** InResponseTo on the Response and the SubjectConfirmationData; `null` leaves both out. Default: the request's ID (none when unsolicited). */
+  readonly inResponseTo?: string | null;
+  /** Conditions NotBefore. Default: now − 30 s. */
+  readonly notBefore?: Date;
+  /** Conditions NotOnOrAfter, and the default of `subjectNotOnOrAfter`. Default: now + 5 min. */
+  readonly notOnOrAfter?: Date;
+  /** SubjectConfirmationData NotOnOrAfter. Default: `notOnOrAfter`, else now + 5 min. */
+  readonly subjectNotOnOrAfter?: Date;
+  /** AuthnStatement SessionNotOnOrAfter (the IdP session's end). Default: none. */
+  readonly sessionNotOnOrAfter?: Date;
+  /** AuthnStatement AuthnInstant (when the user authenticated). Default: now. */
+  readonly authnInstant?: Date;
+  /**
+   * The AuthnContextClassRef; `null` sends an AuthnContext without one. Default
+   * `urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport`. Send MFA claims
+   * (`http://schemas.microsoft.com/claims/authnmethodsreferences`, `amr`) with `attributes`.
+   */
+  readonly authnContextClassRef?: string | null;
+  /** A status other than Success. The response then carries no assertion, as real IdPs send it. */
+  readonly status?: TestIdpStatus;
+  /** What is signed: `'both'` signs the assertion, then the Response. Default: the preset's `signs`. */
+  readonly signs?: 'assertion' | 'response' | 'both' | 'none';
+  /** Sign with this key pair (PEM) instead of the IdP's, e.g. to test a key the tenant does not trust. */
+  readonly signingKey?: SpKeyPair;
+  /** Attributes by Name, merged over the preset-shaped ones: a Name given here replaces that attribute's values. */
+  readonly attributes?: Readonly<Record<string, readonly string[]>>;
+  /** The NameID Format. Default: the preset's `nameIdFormat`. */
+  readonly nameIdFormat?: string;
+  /** The assertion's ID, e.g. to replay one. Default: `_` and 40 random hex digits. */
+  readonly assertionId?: string;
+  /** The Response's ID. Default: `_` and 40 random hex digits. */
+  readonly responseId?: string;
+}
 
 const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
@@ -74,6 +147,8 @@ interface ResponseContent {
     readonly subjectNotOnOrAfter: Date;
     readonly sessionNotOnOrAfter?: Date;
     readonly sessionIndex: string;
+    readonly authnInstant: Date;
+    readonly authnContextClassRef?: string;
     readonly attributes: ReadonlyMap<string, readonly string[]>;
   };
 }
@@ -148,6 +223,10 @@ function responseContent(
       subjectNotOnOrAfter: date(input.subjectNotOnOrAfter, 'subjectNotOnOrAfter') ?? notOnOrAfter,
       ...(sessionNotOnOrAfter !== undefined && { sessionNotOnOrAfter }),
       sessionIndex: newId(),
+      authnInstant: date(input.authnInstant, 'authnInstant') ?? now,
+      ...(input.authnContextClassRef !== null && {
+        authnContextClassRef: classRef(input.authnContextClassRef) ?? PASSWORD_PROTECTED_TRANSPORT,
+      }),
       attributes: attributesOf(user, context, input.attributes),
     },
   };
@@ -226,6 +305,12 @@ function strings(values: unknown, path: string): readonly string[] {
     throw new TypeError(`${path} must be an array of strings`);
   }
   return [...values];
+}
+
+function classRef(value: unknown): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || value === ''))
+    throw new TypeError('authnContextClassRef must be a non-empty string or null');
+  return value;
 }
 
 function date(value: unknown, name: string): Date | undefined {
@@ -344,12 +429,13 @@ function addAssertion(response: Element, content: ResponseContent, shape: Respon
 
   const addAuthnStatement = (): void => {
     const statement = add(assertion, NS.assertion, 'AuthnStatement', {
-      AuthnInstant: content.now.toISOString(),
+      AuthnInstant: a.authnInstant.toISOString(),
       SessionIndex: a.sessionIndex,
       SessionNotOnOrAfter: a.sessionNotOnOrAfter?.toISOString(),
     });
     const context = add(statement, NS.assertion, 'AuthnContext');
-    add(context, NS.assertion, 'AuthnContextClassRef', {}, PASSWORD_PROTECTED_TRANSPORT);
+    if (a.authnContextClassRef !== undefined)
+      add(context, NS.assertion, 'AuthnContextClassRef', {}, a.authnContextClassRef);
   };
   const addAttributeStatement = (): void => {
     // The schema wants at least one Attribute in an AttributeStatement.

@@ -18,7 +18,7 @@ import { IDP_PRESETS, isPresetName } from '../idp/products.js';
 import type { IdpPresetName, SpKeyPair, Clock } from '../types.js';
 import { BINDINGS, NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import { readAuthnRequest, type ReceivedAuthnRequest } from './idp-request.js';
-import { mintResponse, xmlChars } from './idp-response.js';
+import { mintResponse, xmlChars, type RespondOverrides, type TestIdpUser } from './idp-response.js';
 
 export { MAX_AUTHN_REQUEST_BYTES } from './idp-request.js';
 
@@ -51,72 +51,6 @@ export interface TestIdpOptions {
   };
   /** The clock, read once per response (and for the start of a generated certificate). Default: the system clock. */
   readonly now?: Clock;
-}
-
-/** The user a response asserts. */
-export interface TestIdpUser {
-  /** The email claim, and the NameID unless `nameId` is given. */
-  readonly email: string;
-  /** Sent under the preset's first-name claim. */
-  readonly firstName?: string;
-  /** Sent under the preset's last-name claim. */
-  readonly lastName?: string;
-  /** Sent as one multi-valued attribute under the preset's groups claim. */
-  readonly groups?: readonly string[];
-  /** The NameID value. Default: `email`. */
-  readonly nameId?: string;
-}
-
-/** A non-Success status (SAML core §3.2.2.2). Codes without `:` are short for `urn:oasis:names:tc:SAML:2.0:status:<code>`. */
-export interface TestIdpStatus {
-  /** The top-level code, e.g. `'Responder'` or `'Requester'`. */
-  readonly code: string;
-  /** The second-level code, e.g. `'AuthnFailed'`, `'RequestDenied'`, `'NoPassive'`. */
-  readonly subCode?: string;
-  /** The StatusMessage text. */
-  readonly message?: string;
-}
-
-/**
- * Deviations from a correct response, for testing that an ACS refuses broken ones. Each field
- * replaces one value the test IdP would otherwise derive from the AuthnRequest, `options.sp`, the
- * preset or the clock.
- */
-export interface RespondOverrides {
-  /** The ACS URL: the form `action` and the default Destination and Recipient. Default: the request's `AssertionConsumerServiceURL`, else `options.sp.acsUrl`. */
-  readonly acsUrl?: string;
-  /** The Audience of the AudienceRestriction. Default: the request's Issuer, else `options.sp.entityId`. */
-  readonly audience?: string;
-  /** The Recipient of the SubjectConfirmationData. Default: the ACS URL. */
-  readonly recipient?: string;
-  /** The Response's Destination; `null` leaves the attribute out. Default: the ACS URL. */
-  readonly destination?: string | null;
-  /** The Issuer of the Response and of the assertion. Default: the IdP's entity ID. */
-  readonly issuer?: string;
-  /** InResponseTo on the Response and the SubjectConfirmationData; `null` leaves both out. Default: the request's ID (none when unsolicited). */
-  readonly inResponseTo?: string | null;
-  /** Conditions NotBefore. Default: now − 30 s. */
-  readonly notBefore?: Date;
-  /** Conditions NotOnOrAfter, and the default of `subjectNotOnOrAfter`. Default: now + 5 min. */
-  readonly notOnOrAfter?: Date;
-  /** SubjectConfirmationData NotOnOrAfter. Default: `notOnOrAfter`, else now + 5 min. */
-  readonly subjectNotOnOrAfter?: Date;
-  /** AuthnStatement SessionNotOnOrAfter (the IdP session's end). Default: none. */
-  readonly sessionNotOnOrAfter?: Date;
-  /** A status other than Success. The response then carries no assertion, as real IdPs send it. */
-  readonly status?: TestIdpStatus;
-  /** What is signed: `'both'` signs the assertion, then the Response. Default: the preset's `signs`. */
-  readonly signs?: 'assertion' | 'response' | 'both' | 'none';
-  /** Sign with this key pair (PEM) instead of the IdP's, e.g. to test a key the tenant does not trust. */
-  readonly signingKey?: SpKeyPair;
-  /** Attributes by Name, merged over the preset-shaped ones: a Name given here replaces that attribute's values. */
-  readonly attributes?: Readonly<Record<string, readonly string[]>>;
-  /** The NameID Format. Default: the preset's `nameIdFormat`. */
-  readonly nameIdFormat?: string;
-  /** The assertion's ID, e.g. to replay one. Default: `_` and 40 random hex digits. */
-  readonly assertionId?: string;
-  /** The Response's ID. Default: `_` and 40 random hex digits. */
-  readonly responseId?: string;
 }
 
 /** What {@link TestIdp.respond} answers: the request to read, the user, and any overrides. */

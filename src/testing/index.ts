@@ -17,13 +17,11 @@ export {
   createTestIdp,
   MAX_AUTHN_REQUEST_BYTES,
   type RespondInput,
-  type RespondOverrides,
   type TestIdp,
   type TestIdpLogoutAnswer,
   type TestIdpLogoutRequest,
   type TestIdpOptions,
   type TestIdpResponse,
-  type TestIdpStatus,
-  type TestIdpUser,
 } from './idp.js';
+export type { RespondOverrides, TestIdpStatus, TestIdpUser } from './idp-response.js';
 export { directoryStoreConformance } from './conformance/directory.js';

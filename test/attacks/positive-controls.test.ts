@@ -37,6 +37,7 @@ describe('positive controls', () => {
         sessionIndex: '_session1',
         inResponseTo: '_req123',
         authnInstant: new Date(NOW.getTime() - 10_000),
+        authnContextClassRef: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
         notOnOrAfter: new Date(NOW.getTime() + 300_000),
       },
     );

@@ -91,6 +91,13 @@ export interface RemoteSp {
   readonly sloUrl?: string;
   /** The one binding the IdP uses to send to `sloUrl`. Default `'redirect'`. */
   readonly sloBinding?: 'redirect' | 'post';
+  /**
+   * The AuthnContextClassRef the IdP asserts (the `saml:AuthnContextClassRef` authproc filter);
+   * `''` sends an AuthnContext without one. Default: SimpleSAMLphp's own (`Password` over http).
+   */
+  readonly authnContextClassRef?: string;
+  /** Attributes the IdP adds to every login of this SP (the `core:AttributeAdd` authproc filter). */
+  readonly addAttributes?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Options of {@link startSimpleSamlPhp}. */

@@ -89,6 +89,9 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   SCIM_NOT_FOUND: true,
   DIRECTORY_CONFLICT: true,
   USER_DEACTIVATED: true,
+  AUTHN_CONTEXT_NOT_MET: true,
+  AUTHN_TOO_OLD: true,
+  PROVISIONING_REFUSED: true,
 };
 
 interface ManifestEntry {

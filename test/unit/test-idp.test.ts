@@ -15,11 +15,11 @@ import {
   type TenantConfig,
 } from '../../src/index.js';
 import { IDP_PRESETS } from '../../src/idp/products.js';
+import type { RespondOverrides } from '../../src/testing/idp-response.js';
 import {
   MAX_AUTHN_REQUEST_BYTES,
   createTestIdp,
   type RespondInput,
-  type RespondOverrides,
   type TestIdp,
   type TestIdpOptions,
   type TestIdpResponse,

@@ -34,11 +34,14 @@ export function stateStoreConformance(factory: StoreFactory<StateStore>): Confor
       async (store) => {
         const plain = request('r-plain');
         const withReturn = { ...request('r-return'), returnTo: '/after/login?x=1' };
+        const stepUp = { ...request('r-step-up'), maxAuthnAgeSeconds: 300 };
         await store.saveRequest(plain, inMs(LATER));
         await store.saveRequest(withReturn, inMs(LATER));
+        await store.saveRequest(stepUp, inMs(LATER));
         assert.deepEqual(await store.findRequest('r-plain'), plain);
         assert.deepEqual(await store.findRequest('r-plain'), plain);
         assert.deepEqual(await store.findRequest('r-return'), withReturn);
+        assert.deepEqual(await store.consumeRequest('tenant-a', 'r-step-up'), stepUp);
       },
     ],
     [

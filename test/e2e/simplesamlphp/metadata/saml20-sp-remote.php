@@ -10,6 +10,9 @@
  *   requireSignedAuthnRequests        refuse AuthnRequests not signed with `certificate` (default no)
  *   encryptAssertion                  encrypt the assertion to `certificate` (SSP 1.19: aes128-cbc,
  *                                     rsa-oaep-mgf1p; default no)
+ *   authnContextClassRef              the AuthnContextClassRef to assert (saml:AuthnContextClassRef
+ *                                     filter); '' asserts an AuthnContext without one
+ *   addAttributes                     attributes added to every login (core:AttributeAdd filter)
  *   sloUrl, sloBinding                the SP's SingleLogoutService and its one binding ('redirect' or
  *                                     'post'): SimpleSAMLphp then signs its logout messages to the SP
  *                                     (sign.logout) and requires the SP's signed with `certificate`
@@ -38,6 +41,16 @@ foreach ($sps as $sp) {
     ];
     if (isset($sp['certificate'])) {
         $entry['certData'] = preg_replace('/-----[^-]+-----|\s+/', '', $sp['certificate']);
+    }
+    $authproc = [];
+    if (isset($sp['authnContextClassRef'])) {
+        $authproc[90] = ['class' => 'saml:AuthnContextClassRef', 'AuthnContextClassRef' => $sp['authnContextClassRef']];
+    }
+    if (isset($sp['addAttributes'])) {
+        $authproc[91] = array_merge(['class' => 'core:AttributeAdd'], $sp['addAttributes']);
+    }
+    if ($authproc !== []) {
+        $entry['authproc'] = $authproc;
     }
     if (isset($sp['sloUrl'])) {
         $binding = ($sp['sloBinding'] ?? 'redirect') === 'post'
