@@ -102,32 +102,21 @@ export function openResponse(
     if (encrypted) requireSignatures(tenant, verifiedResponse !== undefined, signature !== undefined);
     return signature && verifyEnvelopedSignature(element, signature, ids, policy);
   };
-  let assertion = found;
-  let ids = parsed.ids;
-  let verifiedAssertion: VerifiedSignature | undefined;
-  let signatureChecked = false;
+  let opened: OpenedAssertion | undefined;
   if (!encrypted) trace.detail({ skipped: true, note: 'the assertion is not encrypted' });
   else {
-    const parts = readEncrypted(found, tenant);
-    const safe = failuresAreSafe(parts, verifiedResponse !== undefined);
-    // Malleable ciphertext (AES-CBC that no verified signature covers): every failure stays one
-    // DECRYPTION_FAILED until the assertion's own signature holds.
-    const guarded = <T>(step: () => T): T => (safe ? step() : asDecryptionFailure(tenant, step));
-    const opened = guarded(() => openDecrypted(parts, parsed.ids, tenant));
-    assertion = opened.element;
-    ids = opened.ids;
-    if (!safe) {
-      verifiedAssertion = guarded(() => checkAssertionSignature(opened.element, opened.ids));
-      signatureChecked = true;
-    }
-    trace.detail({
-      expected: tenant.decryptionKeys.map((key) => key.fingerprint),
-      received: opened.key.fingerprint,
-      note: `${parts.summary}, decrypted with the key ${opened.key.fingerprint}${safe ? '' : '; AES-CBC without a verified Response signature, so the assertion signature was checked within this step'}`,
+    opened = decryptAssertion(found, parsed.ids, tenant, {
+      responseVerified: verifiedResponse !== undefined,
+      checkAssertionSignature,
+      trace,
     });
   }
+  const assertion = opened?.element ?? found;
   trace.check('assertion-signature');
-  if (!signatureChecked) verifiedAssertion = checkAssertionSignature(assertion, ids);
+  const verifiedAssertion =
+    opened?.signatureChecked === true
+      ? opened.signature
+      : checkAssertionSignature(assertion, opened?.ids ?? parsed.ids);
   trace.detail(describeSignature(verifiedAssertion, pinned));
 
   trace.check('destination');
@@ -143,6 +132,54 @@ export function openResponse(
     ...(verifiedAssertion && { assertionSignature: verifiedAssertion }),
     ...(inResponseTo !== undefined && { responseInResponseTo: inResponseTo }),
   } as VerifiedAssertion;
+}
+
+/** A decrypted assertion: a document of its own, with its IDs and, when checked within decryption, its signature. */
+interface OpenedAssertion {
+  readonly element: Element;
+  readonly ids: ReadonlyMap<string, Element>;
+  /** The signature was checked inside the decryption step (malleable ciphertext); `signature` is its result. */
+  readonly signatureChecked: boolean;
+  readonly signature?: VerifiedSignature;
+}
+
+/**
+ * Decrypts an EncryptedAssertion (SAML core §2.3.4, §6.1) with the tenant's keys and parses it as a
+ * document of its own. When no verified signature covers malleable ciphertext (AES-CBC without a
+ * verified Response signature), every failure stays one `DECRYPTION_FAILED` until the assertion's
+ * own signature holds, so that signature is checked here, inside the guard.
+ */
+function decryptAssertion(
+  encryptedAssertion: Element,
+  documentIds: ReadonlyMap<string, Element>,
+  tenant: ResolvedTenant,
+  context: {
+    readonly responseVerified: boolean;
+    readonly checkAssertionSignature: (
+      element: Element,
+      ids: ReadonlyMap<string, Element>,
+    ) => VerifiedSignature | undefined;
+    readonly trace: Trace;
+  },
+): OpenedAssertion {
+  const parts = readEncrypted(encryptedAssertion, tenant);
+  const safe = failuresAreSafe(parts, context.responseVerified);
+  const guarded = <T>(step: () => T): T => (safe ? step() : asDecryptionFailure(tenant, step));
+  const opened = guarded(() => openDecrypted(parts, documentIds, tenant));
+  const signature = safe
+    ? undefined
+    : guarded(() => context.checkAssertionSignature(opened.element, opened.ids));
+  context.trace.detail({
+    expected: tenant.decryptionKeys.map((key) => key.fingerprint),
+    received: opened.key.fingerprint,
+    note: `${parts.summary}, decrypted with the key ${opened.key.fingerprint}${safe ? '' : '; AES-CBC without a verified Response signature, so the assertion signature was checked within this step'}`,
+  });
+  return {
+    element: opened.element,
+    ids: opened.ids,
+    signatureChecked: !safe,
+    ...(signature !== undefined && { signature }),
+  };
 }
 
 export function requireVersion(element: Element, tenantId: string): void {

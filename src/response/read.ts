@@ -7,7 +7,7 @@
  */
 import type { Element } from '@xmldom/xmldom';
 import { parseEmail } from '../internal/email.js';
-import { attributeOf, childrenNamed, textOf } from '../xml/dom.js';
+import { attributeOf, childrenNamed, firstChildNamed, textOf } from '../xml/dom.js';
 import { NS } from '../xml/namespaces.js';
 import { parseXml, type ParsedXml } from '../xml/parse.js';
 import { decodePostedResponse, DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES } from './decode.js';
@@ -90,30 +90,66 @@ export function maxResponseBytes(value: number | undefined, parameter: string): 
 }
 
 function hintsOf(root: Element): UnverifiedResponseHints {
-  // Some IdPs name the request and themselves only inside the assertion.
-  const [assertion] = childrenNamed(root, NS.assertion, 'Assertion');
-  const [confirmationData] = [assertion]
-    .flatMap((a) => (a === undefined ? [] : childrenNamed(a, NS.assertion, 'Subject')))
-    .flatMap((subject) => childrenNamed(subject, NS.assertion, 'SubjectConfirmation'))
-    .flatMap((confirmation) => childrenNamed(confirmation, NS.assertion, 'SubjectConfirmationData'));
+  // Some IdPs name the request and themselves only inside the assertion. Plain loops over the first
+  // matches: this runs on every posted response, before anything is known about it.
+  const assertion = firstChildNamed(root, NS.assertion, 'Assertion');
   const inResponseTo =
-    attributeOf(root, 'InResponseTo') ?? (confirmationData && attributeOf(confirmationData, 'InResponseTo'));
-  const [issuer] = [root, assertion].flatMap((element) =>
-    element === undefined ? [] : childrenNamed(element, NS.assertion, 'Issuer'),
-  );
+    attributeOf(root, 'InResponseTo') ?? (assertion && confirmationInResponseTo(assertion));
+  const issuer =
+    firstChildNamed(root, NS.assertion, 'Issuer') ??
+    (assertion && firstChildNamed(assertion, NS.assertion, 'Issuer'));
   const hints = {
     ...(inResponseTo !== undefined && { inResponseTo }),
     ...(issuer !== undefined && { issuer: textOf(issuer).trim() }),
   };
   if (assertion === undefined) return hints;
   // Only an unsolicited response on a shared issuer needs these: read them when first asked for.
-  let read: ReturnType<typeof unsolicitedHints> | undefined;
-  const lazily = (): ReturnType<typeof unsolicitedHints> => (read ??= unsolicitedHints(assertion));
-  return Object.defineProperties(hints, {
-    audiences: { get: () => lazily().audiences, enumerable: true },
-    emailDomains: { get: () => lazily().emailDomains, enumerable: true },
-  });
+  Object.defineProperty(hints, UNSOLICITED, { value: { assertion } });
+  return Object.defineProperties(hints, UNSOLICITED_GETTERS);
 }
+
+/** The InResponseTo of the first SubjectConfirmationData (in Subject > SubjectConfirmation), as the IdP put it. */
+function confirmationInResponseTo(assertion: Element): string | undefined {
+  for (const subject of childrenNamed(assertion, NS.assertion, 'Subject')) {
+    for (const confirmation of childrenNamed(subject, NS.assertion, 'SubjectConfirmation')) {
+      const data = firstChildNamed(confirmation, NS.assertion, 'SubjectConfirmationData');
+      if (data !== undefined) return attributeOf(data, 'InResponseTo');
+    }
+  }
+  return undefined;
+}
+
+/** Where the getters of the lazy hints find their assertion, and what they read from it once. */
+const UNSOLICITED: unique symbol = Symbol('samlkit.unsolicitedHints');
+
+interface LazyHints {
+  readonly [UNSOLICITED]: { readonly assertion: Element; read?: ReturnType<typeof unsolicitedHints> };
+}
+
+function lazily(hints: LazyHints): ReturnType<typeof unsolicitedHints> {
+  const state = hints[UNSOLICITED];
+  return (state.read ??= unsolicitedHints(state.assertion));
+}
+
+// One pair of getter functions shared by every hints object, never closures made per response: V8
+// keeps an accessor in the object's hidden class (map), and a map made for a closure that holds the
+// assertion is referenced from the map tree until the next full collection. The whole document then
+// outlived every young-generation collection, was promoted, and cost a full collection every few
+// hundred logins: ~100 µs per login on the benchmark machine (docs/performance.md, issue #14).
+const UNSOLICITED_GETTERS: PropertyDescriptorMap = Object.freeze({
+  audiences: Object.freeze({
+    get(this: LazyHints): readonly string[] {
+      return lazily(this).audiences;
+    },
+    enumerable: true,
+  }),
+  emailDomains: Object.freeze({
+    get(this: LazyHints): readonly string[] {
+      return lazily(this).emailDomains;
+    },
+    enumerable: true,
+  }),
+});
 
 /**
  * Audiences and email domains of an assertion, for telling apart tenants that share an issuer

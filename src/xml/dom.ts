@@ -34,6 +34,14 @@ export function childrenNamed(parent: Element, ns: string, localName: string): E
   return out;
 }
 
+/** The first direct child of `parent` with this namespace URI and local name. */
+export function firstChildNamed(parent: Element, ns: string, localName: string): Element | undefined {
+  for (let child: Node | null = parent.firstChild; child !== null; child = child.nextSibling) {
+    if (isElement(child, ns, localName)) return child;
+  }
+  return undefined;
+}
+
 /** Every descendant element (not `root` itself) with this namespace URI and local name, in document order. */
 export function descendantsNamed(root: Element, ns: string, localName: string): Element[] {
   const out: Element[] = [];

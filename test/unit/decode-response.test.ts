@@ -20,6 +20,9 @@ import { expectCode } from '../helpers/expect.js';
 
 const checks = { inResponseTo: REQUEST_ID, now: () => NOW, replayCache: skipReplayCheck } as const;
 
+const getterOf = (object: object, name: string): unknown =>
+  (Object.getOwnPropertyDescriptor(object, name) as { readonly get?: unknown } | undefined)?.get;
+
 describe('decodeResponse', () => {
   it('reads the routing hints without verifying, and verifyResponse accepts its result', async () => {
     const form = toForm(signed(buildResponse()));
@@ -34,6 +37,22 @@ describe('decodeResponse', () => {
       await verifyResponse(tenant(), decoded, checks),
       await verifyResponse(tenant(), form, checks),
     );
+  });
+
+  it('the lazy hints of every response share one pair of getters (no closure holds a parsed document)', () => {
+    // A getter made per response lives in the object's hidden class and kept the whole parsed
+    // document alive until a full garbage collection (docs/performance.md, issue #14).
+    const [first, second] = [
+      decodeResponse(toForm(signed(buildResponse()))),
+      decodeResponse(toForm(buildResponse())),
+    ];
+    for (const name of ['audiences', 'emailDomains'] as const) {
+      const getter = getterOf(first.unverified, name);
+      assert.equal(typeof getter, 'function');
+      assert.equal(getterOf(second.unverified, name), getter);
+    }
+    assert.deepEqual(second.unverified.audiences, ['https://sp.example.com/saml/metadata']);
+    assert.ok(Object.isFrozen(first.unverified));
   });
 
   it('hints are read from an unsigned, forged response too: they route, they never authenticate', async () => {

@@ -104,6 +104,8 @@ describe('decodePostedResponse', () => {
       ['URL-encoded padding (%3D)', 'PHI+PC9yPg%3D%3D'],
       ['a form-feed inside', `${B64.slice(0, 4)}\f${B64.slice(4)}`],
       ['a non-breaking space inside', `${B64.slice(0, 4)}\u00a0${B64.slice(4)}`],
+      ['unused bits set in the last group (not canonical, RFC 4648 §3.5)', 'YR=='],
+      ['padding inside wrapped lines', 'YQ==\r\nYQ=='],
     ] as const) {
       it(name, () => {
         expectCodeSync(
