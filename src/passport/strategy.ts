@@ -178,7 +178,11 @@ export class SamlStrategy {
       throw new TypeError('SamlStrategy: options must be an object');
     }
     const { sp } = options;
-    if (typeof sp !== 'object' || typeof sp.startLogin !== 'function' || typeof sp.finishLogin !== 'function') {
+    if (
+      typeof sp !== 'object' ||
+      typeof sp.startLogin !== 'function' ||
+      typeof sp.finishLogin !== 'function'
+    ) {
       throw new TypeError('SamlStrategy: options.sp must be a service provider (createServiceProvider)');
     }
     this.name = nonEmpty(options.name, 'options.name') ?? 'saml';
@@ -210,7 +214,9 @@ export class SamlStrategy {
     const run = async (): Promise<void> => {
       const res = req.res;
       if (res === undefined) {
-        throw new TypeError('SamlStrategy: req.res is missing (Express sets it): the strategy writes cookies on it');
+        throw new TypeError(
+          'SamlStrategy: req.res is missing (Express sets it): the strategy writes cookies on it',
+        );
       }
       const form = req.body;
       if (req.method === 'POST' && field(form, 'SAMLResponse') !== undefined) {
@@ -240,9 +246,11 @@ export class SamlStrategy {
           : undefined;
     if (target === undefined) {
       actions.fail(
-        challengeOf(new SamlError('TENANT_NOT_FOUND', 'The login names no tenant and no email address.', {
-          hint: `Route the login as /login/:${this.tenantParam}, or post the user's email in the field "email".`,
-        })),
+        challengeOf(
+          new SamlError('TENANT_NOT_FOUND', 'The login names no tenant and no email address.', {
+            hint: `Route the login as /login/:${this.tenantParam}, or post the user's email in the field "email".`,
+          }),
+        ),
         400,
       );
       return;
@@ -331,7 +339,8 @@ export class SamlStrategy {
 
 function nonEmpty(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw new TypeError(`SamlStrategy: ${name} must be a non-empty string`);
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(`SamlStrategy: ${name} must be a non-empty string`);
   return value;
 }
 
