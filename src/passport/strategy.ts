@@ -72,6 +72,12 @@ export interface SamlStrategyOptions {
   readonly secureCookie?: boolean;
   /** The binding of the AuthnRequest unless `authenticate`'s options say otherwise. Default `'redirect'`. */
   readonly binding?: 'redirect' | 'post';
+  /**
+   * Adds the address the user typed as `login_hint` to the Redirect-binding URL, for the IdP's
+   * sign-in page (Entra ID and Google read it). It is outside the signed query parameters (bindings
+   * §3.4.4.1), so it changes nothing else. Default `false`.
+   */
+  readonly loginHint?: boolean;
 }
 
 /**
@@ -167,6 +173,7 @@ export class SamlStrategy {
   private readonly secureCookie: boolean | undefined;
   private readonly binding: 'redirect' | 'post';
   private readonly verify: SamlVerify | undefined;
+  private readonly loginHint: boolean;
 
   /**
    * @param options - The service and how to read the tenant from a request.
@@ -197,6 +204,10 @@ export class SamlStrategy {
     }
     this.secureCookie = options.secureCookie;
     this.binding = bindingOf(options.binding, 'options.binding') ?? 'redirect';
+    if (options.loginHint !== undefined && typeof options.loginHint !== 'boolean') {
+      throw new TypeError('SamlStrategy: options.loginHint must be a boolean');
+    }
+    this.loginHint = options.loginHint ?? false;
     if (verify !== undefined && typeof verify !== 'function') {
       throw new TypeError('SamlStrategy: verify must be a function');
     }
@@ -270,7 +281,14 @@ export class SamlStrategy {
     }
     appendCookie(res, this.cookie(req, login.browserSecret, LOGIN_COOKIE_MAX_AGE_SECONDS));
     if (login.binding === 'redirect') {
-      actions.redirect(login.url, 302);
+      // 303 after a form post (the browser follows with a GET), as for any redirect to the IdP.
+      // Appended, not set through URLSearchParams: re-encoding the query would change the bytes
+      // the Redirect-binding signature covers.
+      const url =
+        this.loginHint && 'email' in target
+          ? `${login.url}&login_hint=${encodeURIComponent(target.email)}`
+          : login.url;
+      actions.redirect(url, req.method === 'POST' ? 303 : 302);
       return;
     }
     // Passport's actions cannot send a page: the POST binding's form is written here, as
@@ -299,8 +317,9 @@ export class SamlStrategy {
         ...(tenantId !== undefined && { tenantId }),
       });
     } catch (error) {
+      // The cookie stays: a refused response (another tenant's, a forged one) leaves the pending
+      // login in place for the IdP's real answer.
       if (!refusable(error)) throw error;
-      appendCookie(res, this.cookie(req, '', 0));
       actions.fail(challengeOf(error), 401);
       return;
     }

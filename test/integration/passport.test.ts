@@ -111,6 +111,7 @@ describe('samlkit/passport: SamlStrategy in Passport and Express', () => {
     };
     passport.use(new SamlStrategy({ sp, name: 'saml-admins' }, verify));
     passport.use(new SamlStrategy({ sp, name: 'saml-post', binding: 'post' }));
+    passport.use(new SamlStrategy({ sp, name: 'saml-hint', loginHint: true }));
     const authenticate = (name: string, options: object): RequestHandler =>
       passport.authenticate(name, options) as RequestHandler;
 
@@ -121,6 +122,7 @@ describe('samlkit/passport: SamlStrategy in Passport and Express', () => {
     app.get('/post/login/:tenant', authenticate('saml-post', { session: false }));
     app.get('/login-to-settings/:tenant', authenticate('saml', { session: false, returnTo: '/settings' }));
     app.post('/login', authenticate('saml', { session: false }));
+    app.post('/hint/login', authenticate('saml-hint', { session: false }));
     const signedIn = (req: Request, res: Response): void => {
       const info = req.authInfo as SamlAuthInfo;
       res.json({ user: req.user, info });
@@ -164,7 +166,8 @@ describe('samlkit/passport: SamlStrategy in Passport and Express', () => {
   /** Starts a login at `path`; returns the IdP's answer form and the login cookie. */
   async function startAt(path: string, form?: Readonly<Record<string, string>>) {
     const started = await send(`${baseUrl}${path}`, form === undefined ? {} : { form });
-    assert.equal(started.status, 302, started.body);
+    // 303 after a form post: the browser follows with a GET.
+    assert.equal(started.status, form === undefined ? 302 : 303, started.body);
     const url = new URL(started.location ?? '');
     assert.equal(`${url.origin}${url.pathname}`, idp.ssoUrl);
     const answer = idp.respond({
@@ -209,6 +212,17 @@ describe('samlkit/passport: SamlStrategy in Passport and Express', () => {
     const { answer, cookie } = await startAt('/login', { email: ' alice@acme.com ' });
     const acs = await send(`${baseUrl}/saml/acme/acs`, { form: formOf(answer), cookie });
     assert.equal(acs.status, 200, acs.body);
+  });
+
+  it('adds login_hint when asked to, after the signed query (the signature still verifies)', async () => {
+    const plain = await startAt('/login', { email: 'alice@acme.com' });
+    assert.equal(new URL(plain.started.location ?? '').searchParams.get('login_hint'), null);
+    const { started, answer, cookie } = await startAt('/hint/login', { email: 'alice@acme.com' });
+    const location = started.location ?? '';
+    assert.ok(location.endsWith('&login_hint=alice%40acme.com'), location);
+    const acs = await send(`${baseUrl}/saml/acme/acs`, { form: formOf(answer), cookie });
+    assert.equal(acs.status, 200, acs.body);
+    assert.throws(() => new SamlStrategy({ sp, loginHint: 'yes' as never }), /options\.loginHint/);
   });
 
   it('takes returnTo from passport.authenticate options, and drops an off-site one', async () => {
