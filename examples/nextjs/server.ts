@@ -4,7 +4,7 @@
  * to the route handler (registry.ts). Needs a production build first: `npx next build examples/nextjs`
  * (`npm run example:nextjs` runs it).
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import nextModule from 'next';
 import { exampleScimHandler } from '../shared/directory.js';
@@ -23,7 +23,7 @@ const next = nextModule as unknown as typeof nextModule.default;
 export const NEXT_EXAMPLE_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 export interface NextExample {
-  /** Stops serving: the server stays yours to close. */
+  /** Stops serving this app on the server, which stays yours to close. */
   close(): Promise<void>;
 }
 
@@ -40,19 +40,34 @@ export async function createNextExample(options: ExampleAppOptions, server: Serv
     notFound: notFoundResponse,
     error: (error) => errorResponse(error),
   });
-  const { hostname, port } = new URL(options.baseUrl);
-  const app = next({ dev: false, dir: NEXT_EXAMPLE_DIR, hostname, port: Number(port), quiet: true });
-  await app.prepare();
-  const handle = app.getRequestHandler();
-  const listener = (req: Parameters<typeof handle>[0], res: Parameters<typeof handle>[1]): void => {
+  const handle = await nextHandler();
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(req, res);
   };
   server.on('request', listener);
   return {
-    close: async () => {
+    close: () => {
       server.off('request', listener);
-      await app.close();
       registerExampleApp(undefined);
+      return Promise.resolve();
     },
   };
+}
+
+type NextHandler = ReturnType<ReturnType<typeof next>['getRequestHandler']>;
+
+/**
+ * One Next.js server per process, made at first use and kept: Next.js keeps process-wide state that
+ * a closed server leaves unusable for the next one ("AwaiterOnce that was already awaited"), so the
+ * apps that follow one another in a test process share it; each brings its own routes.
+ */
+let shared: Promise<NextHandler> | undefined;
+
+function nextHandler(): Promise<NextHandler> {
+  shared ??= (async () => {
+    const app = next({ dev: false, dir: NEXT_EXAMPLE_DIR, quiet: true });
+    await app.prepare();
+    return app.getRequestHandler();
+  })();
+  return shared;
 }
