@@ -303,8 +303,10 @@ export class SamlStrategy {
     form: unknown,
   ): Promise<void> {
     const browserSecret = readCookie(req.headers.cookie, this.cookieName);
+    // The form goes back to the path it came to, on this origin: a request line such as
+    // `//evil.example/acs` must not make it a protocol-relative URL to another host.
     const path = (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
-    const step = sameSiteStep(form, browserSecret, { action: path === '' ? '/' : path });
+    const step = sameSiteStep(form, browserSecret, { action: `/${path.replace(/^[/\\]+/, '')}` });
     if (step !== undefined) {
       sendPage(res, step);
       return;

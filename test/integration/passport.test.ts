@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { Passport } from 'passport';
@@ -155,6 +155,8 @@ describe('samlkit/passport: SamlStrategy in Passport and Express', () => {
       ) as (req: Request, res: Response, next: NextFunction) => void;
       handler(req, res, next);
     });
+    // Any path: the same-site step must post back to this origin whatever the request line says.
+    app.post('/{*rest}', authenticate('saml', { session: false }));
     server.on('request', app);
   });
 
@@ -260,6 +262,34 @@ describe('samlkit/passport: SamlStrategy in Passport and Express', () => {
       cookie,
     });
     assert.equal(again.status, 200, again.body);
+  });
+
+  it('posts the same-site step back to this origin, even for a request path like //host', async () => {
+    const { answer } = await startAt('/login/acme');
+    for (const path of ['/anywhere//evil.example/acs', '/anywhere/%2F%2Fevil.example']) {
+      const bounced = await send(`${baseUrl}${path}`, { form: formOf(answer) });
+      assert.equal(bounced.status, 200);
+      const action = /<form method="post" action="([^"]*)">/.exec(bounced.body)?.[1] ?? '';
+      assert.ok(action.startsWith('/') && !action.startsWith('//'), action);
+      assert.equal(new URL(action, baseUrl).origin, baseUrl);
+    }
+    // The request line itself may start with //: the action still stays on this origin.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1', () => {
+        const body = new URLSearchParams(formOf(answer)).toString();
+        socket.end(
+          `POST //evil.example/anywhere/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('end', () => {
+        resolve(text);
+      });
+      socket.on('error', reject);
+    });
+    const action = /<form method="post" action="([^"]*)">/.exec(raw)?.[1];
+    assert.equal(action, '/evil.example/anywhere/x', raw.slice(0, 200));
   });
 
   it('refuses a login finished in another browser (login CSRF): fail with BROWSER_MISMATCH', async () => {
