@@ -26,17 +26,23 @@ const LOGIN_COOKIE_MAX_AGE_SECONDS = 600;
  * the same-site step's pages are written to it.
  */
 export interface SamlStrategyRequest {
+  /** The HTTP method: a `POST` with a `SAMLResponse` field finishes a login, anything else starts one. */
   readonly method?: string | undefined;
+  /** The request headers: the login cookie is read from `cookie`. */
   readonly headers: IncomingHttpHeaders;
   /** Route parameters (`/saml/:tenant/acs`). */
   readonly params?: unknown;
+  /** The parsed query: `email` and `returnTo` at a login route. */
   readonly query?: unknown;
+  /** The parsed urlencoded form: `SAMLResponse` and `RelayState` at the ACS, `email` at a login route. */
   readonly body?: unknown;
   /** The path the request came to, for the same-site step's form (Express: the full path). */
   readonly originalUrl?: string | undefined;
+  /** The path the request came to, when `originalUrl` is absent. */
   readonly url?: string | undefined;
   /** Express's `req.secure`: the request came over https (behind a proxy, with `trust proxy`). */
   readonly secure?: boolean | undefined;
+  /** The response: the login cookie is set on it, and the self-submitting pages are written to it. */
   readonly res?: ServerResponse | undefined;
 }
 
@@ -117,10 +123,15 @@ export interface SamlChallenge {
 
 /** The actions Passport adds to the strategy for each request (passport's `authenticate` middleware). */
 export interface PassportActions {
+  /** The login succeeded: `user` becomes `req.user`, `info` `req.authInfo`. */
   success(user: unknown, info?: unknown): void;
+  /** The login was refused: Passport answers with `status` (401) or its failure options. */
   fail(challenge?: unknown, status?: number): void;
+  /** Sends the browser to `url` (the IdP). */
   redirect(url: string, status?: number): void;
+  /** Lets the request through unauthenticated (not used by this strategy). */
   pass(): void;
+  /** Something failed that is not the user's doing: Passport calls `next(error)`. */
   error(error: unknown): void;
 }
 
