@@ -62,7 +62,13 @@ export async function ensureNextBuild(): Promise<void> {
     try {
       mkdirSync(LOCK);
     } catch {
-      // Another process builds: wait for it, then look again.
+      // Another process builds: wait for it, then look again. A lock older than any build is left
+      // from a process that was killed: take it over.
+      const lockedAt = statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs;
+      if (lockedAt !== undefined && Date.now() - lockedAt > LOCK_TIMEOUT_MS) {
+        rmSync(LOCK, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() - started > LOCK_TIMEOUT_MS)
         throw new Error(`waited too long for ${LOCK}; remove it if stale`);
       await sleep(250);
