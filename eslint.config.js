@@ -5,7 +5,18 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/', '.scratch/', 'docs/api/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'bench/',
+      '.scratch/',
+      'docs/api/',
+      'examples/nextjs/.next/',
+      'examples/nextjs/next-env.d.ts',
+    ],
+  },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   tseslint.configs.stylisticTypeChecked,
@@ -13,7 +24,7 @@ export default defineConfig(
     languageOptions: {
       globals: globals.node,
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'examples/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.js', 'examples/*.mjs', 'examples/nextjs/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the example app with a built-in test IdP, on http://127.0.0.1:3000.
  * `npm run demo -- --check`: the same on a free port, signed in through headlessly; exit 0 or 1.
- * Options: `--port N` (or PORT=N), `--framework express|fastify`.
+ * Options: `--port N` (or PORT=N), `--framework express|fastify|hono|nestjs`.
  */
 import { parseArgs } from 'node:util';
 import { runDemoCheck } from './shared/check.js';
@@ -29,7 +29,7 @@ function options(): { check: boolean; port: number; framework: Framework } {
     }));
   } catch (error) {
     fail(
-      `${(error as Error).message}\nUsage: npm run demo -- [--check] [--port N] [--framework express|fastify]`,
+      `${(error as Error).message}\nUsage: npm run demo -- [--check] [--port N] [--framework ${FRAMEWORKS.join('|')}]`,
     );
   }
   const framework = values.framework ?? 'express';

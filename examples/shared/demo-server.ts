@@ -15,9 +15,13 @@ import { createScimToken, createMemoryDirectoryStore } from 'samlkit/scim';
 import { createTestIdp, type TestIdp } from 'samlkit/testing';
 import { createExpressApp } from '../express/app.js';
 import { createFastifyApp } from '../fastify/app.js';
+import { createHonoApp, honoRequestListener } from '../hono/app.js';
+import { createNestApp } from '../nestjs/app.js';
+import { ensureNextBuild } from '../nextjs/build.js';
+import { createNextExample } from '../nextjs/server.js';
 import { tenantUrls, type ExampleAppOptions } from './options.js';
 
-export const FRAMEWORKS = ['express', 'fastify'] as const;
+export const FRAMEWORKS = ['express', 'fastify', 'hono', 'nestjs', 'nextjs'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 export const DEMO_TENANT = 'example';
@@ -85,6 +89,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   if (options.framework === 'fastify') {
     const fastify = await createFastifyApp(app, server);
     closeApp = () => fastify.close();
+  } else if (options.framework === 'nextjs') {
+    await ensureNextBuild(); // a production build, made once (it takes seconds)
+    const nextApp = await createNextExample(app, server);
+    closeApp = () => nextApp.close();
+  } else if (options.framework === 'nestjs') {
+    const nest = await createNestApp(app, server);
+    closeApp = () => nest.close();
+  } else if (options.framework === 'hono') {
+    const listener = honoRequestListener(createHonoApp(app));
+    server.on('request', (req, res) => {
+      void listener(req, res);
+    });
   } else {
     server.on('request', createExpressApp(app));
   }

@@ -27,13 +27,31 @@ import {
 import type { ExampleAppOptions } from './options.js';
 import { logoutRoutes, recordForLogout, signOut } from './logout.js';
 import { homePage, loginFailedPage, mePage } from './pages.js';
-import { createSessionStore, type Session } from './session.js';
+import { createSessionStore, type Session, type SessionStore } from './session.js';
 import { testIdpRoutes } from './test-idp.js';
 import { createUsersTable } from './users.js';
 
-export function createExampleRoutes(options: ExampleAppOptions): readonly ExampleRoute[] {
-  const { tenants, state, baseUrl } = options;
-  const { directory } = options;
+/**
+ * The service and the app's sessions behind the routes. Glue that finishes logins itself (the
+ * NestJS app, through `samlkit/passport`) makes them first and passes them to
+ * {@link createExampleRoutes}, so that its logins and the shared pages share one session store.
+ */
+export interface ExampleCore {
+  readonly sp: ServiceProvider;
+  readonly sessions: SessionStore;
+  /**
+   * After a finished login: a new session (any older one of this browser is ended), recorded for
+   * Single Logout, and the redirect to `returnTo` (or `/me`) that sets its cookie and `setCookies`.
+   */
+  signIn(
+    result: LoginResult,
+    cookies: Readonly<Record<string, string>>,
+    setCookies?: readonly string[],
+  ): Promise<ExampleResponse>;
+}
+
+export function createExampleCore(options: ExampleAppOptions): ExampleCore {
+  const { tenants, state, directory } = options;
   const gate = directory === undefined ? {} : { directory: createDirectoryLoginGate(directory) };
   const users = options.users ?? createUsersTable();
   const sp = createServiceProvider({
@@ -45,8 +63,28 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
     provision: (input) => users.provision(input),
   });
   const slo = options.sessions !== undefined;
+  const sessions = createSessionStore(options.baseUrl.startsWith('https:'));
+  return {
+    sp,
+    sessions,
+    signIn: async (result, cookies, setCookies = []) => {
+      sessions.destroy(cookies); // a session from before the login is never carried over
+      const { id, cookie } = sessions.start(sessionOf(result));
+      await recordForLogout(sp, slo, result, id);
+      return redirect(result.returnTo ?? '/me', { 'set-cookie': [cookie, ...setCookies] });
+    },
+  };
+}
+
+export function createExampleRoutes(
+  options: ExampleAppOptions,
+  core: ExampleCore = createExampleCore(options),
+): readonly ExampleRoute[] {
+  const { tenants, baseUrl } = options;
+  const { directory } = options;
+  const { sp, sessions } = core;
+  const slo = options.sessions !== undefined;
   const secure = baseUrl.startsWith('https:');
-  const sessions = createSessionStore(secure);
   const start = startLogin(sp, tenants, secure);
 
   async function finish(request: ExampleRequest, tenantId: string | undefined): Promise<ExampleResponse> {
@@ -65,10 +103,7 @@ export function createExampleRoutes(options: ExampleAppOptions): readonly Exampl
       if (error instanceof SamlError) return refused(error, 401);
       throw error;
     }
-    sessions.destroy(request.cookies); // a session from before the login is never carried over
-    const { id, cookie } = sessions.start(sessionOf(result));
-    await recordForLogout(sp, slo, result, id);
-    return redirect(result.returnTo ?? '/me', { 'set-cookie': [cookie, loginCookie('', 0, secure)] });
+    return core.signIn(result, request.cookies, [loginCookie('', 0, secure)]);
   }
 
   return [
@@ -195,7 +230,8 @@ function startLogin(sp: ServiceProvider, tenants: TenantStore, secure: boolean):
   };
 }
 
-function refused(error: SamlError, status: number): ExampleResponse {
+/** The page of a refused login, with its code and hint; logged without personal data. */
+export function refused(error: SamlError, status: number): ExampleResponse {
   // What to log: the code, the hint and the tenant. Not the message's personal data, not the stack.
   console.warn(
     `SAML login refused: ${error.code}${error.tenantId === undefined ? '' : ` (tenant ${error.tenantId})`}`,

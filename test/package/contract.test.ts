@@ -150,6 +150,22 @@ describe('public contract (built package)', () => {
     assert.ok(bare.has('xml-crypto'), 'the walk follows the imports');
   });
 
+  it('keeps the Passport strategy in samlkit/passport, which imports no passport (an optional peer)', async () => {
+    assert.deepEqual(Object.keys(await import('samlkit/passport')).sort(), [
+      'DEFAULT_LOGIN_COOKIE',
+      'SamlStrategy',
+    ]);
+    const code = readFileSync(new URL('../../dist/passport/strategy.js', import.meta.url), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
+    const specifiers = [...code.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((match) => match[1]);
+    assert.deepEqual(
+      specifiers.filter((specifier) => !specifier?.startsWith('.')),
+      [],
+      'only samlkit modules and nothing from node_modules',
+    );
+  });
+
   it('runs a whole login through the built package: service, memory store, test IdP', async () => {
     const { createTestIdp } = await import('samlkit/testing');
     const idp = await createTestIdp({ preset: 'okta' });

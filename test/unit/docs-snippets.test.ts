@@ -115,6 +115,7 @@ const ENTRIES: Readonly<Record<string, string>> = {
   'samlkit/redis': 'src/redis.ts',
   'samlkit/postgres': 'src/postgres.ts',
   'samlkit/scim': 'src/scim.ts',
+  'samlkit/passport': 'src/passport.ts',
 };
 
 /** Type-checks every snippet in one program; returns the diagnostics of each, by index. */
