@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { parseEmail } from '../internal/email.js';
 import type { UnverifiedResponseHints } from '../response/read.js';
 import type { TenantStore } from '../store/types.js';
 import type { TenantConfig } from '../types.js';
@@ -51,18 +50,4 @@ export async function narrowUnsolicited(
   return owners.length === 1
     ? { candidates: owners, pickedByEmailDomain: true }
     : { candidates: remaining, pickedByEmailDomain: false };
-}
-
-/**
- * Whether the email's domain is verified for the tenant, i.e. the tenant holds its claim on it
- * verified (`findByEmailDomain`). `false` without an email.
- */
-export async function emailDomainVerified(
-  tenants: TenantStore,
-  tenantId: string,
-  email: string | undefined,
-): Promise<boolean> {
-  const domain = email === undefined ? undefined : parseEmail(email)?.domain;
-  if (domain === undefined) return false;
-  return (await tenants.findByEmailDomain(domain))?.id === tenantId;
 }
