@@ -8,6 +8,7 @@
 import { deepFreeze } from '../internal/freeze.js';
 import type { AttributeNames, EmailSource, IdpPresetName, SigningPolicy } from '../types.js';
 import { resolvedDraft, type Tenant, type TenantDraft } from './define.js';
+import { SIGN_ON_URL_FIELDS } from '../idp/sign-on-url.js';
 import { IDP_PRESETS, isPresetName } from './presets.js';
 import {
   CLAIM_FIELDS,
@@ -129,7 +130,8 @@ export function setupInstructions(
     if (value !== undefined) toIdp.push(note === undefined ? { field, value } : { field, value, note });
   };
   for (const spec of guide.fields) add(spec.field, spec.value(context), spec.note);
-  if (guide.loginUrl !== undefined) add(guide.loginUrl.field, loginUrl(context), guide.loginUrl.note);
+  const login = guide.loginUrl ?? SIGN_ON_URL_FIELDS[name]; // every console gets the app's sign-in page
+  if (login !== undefined) add(login.field, loginUrl(context), login.note);
   if (guide.initiator !== undefined) {
     const { field, idp, sp, note } = guide.initiator;
     add(field, context.idpInitiated ? idp : sp, note);
