@@ -89,6 +89,12 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   SCIM_NOT_FOUND: true,
   DIRECTORY_CONFLICT: true,
   USER_DEACTIVATED: true,
+  SETUP_STEP_REFUSED: true,
+  SETUP_TEST_INVALID: true,
+  SETUP_LOCKOUT_GUARD: true,
+  SETUP_LINK_INVALID: true,
+  SETUP_LINK_EXPIRED: true,
+  SETUP_LINK_USED: true,
 };
 
 interface ManifestEntry {
