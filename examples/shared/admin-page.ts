@@ -86,12 +86,8 @@ export function adminPage(view: AdminView): Html {
         </p>
         <p id="copy-status" role="status" class="note"></p>
         ${view.notice} ${stepOne(view, path)} ${stepTwo(view, path)} ${draftSection(view, path)}
-        ${liveSection(view, path, configured)}
-        ${
-          view.visitor === 'admin' &&
-          html`${togglesSection(view, path, configured)} ${domainsSection(view, path)}
-          ${linkSection(view, path)}`
-        }
+        ${liveSection(view, path, configured)} ${togglesSection(view, path, configured)}
+        ${view.visitor === 'admin' && html`${domainsSection(view, path)} ${linkSection(view, path)}`}
         <p><a href="/me">Back</a></p>
       </main>
       ${copyScript}`,
@@ -372,6 +368,7 @@ function liveSection(view: AdminView, path: string, configured: boolean): Html {
     }
     ${
       previous !== undefined &&
+      previous.settings.idp.entityId !== NOT_CONFIGURED &&
       html`<form method="post" action="${path}/restore">
         <p>
           The settings replaced on ${previous.replacedAt.slice(0, 16).replace('T', ' ')} UTC
@@ -405,35 +402,38 @@ function togglesSection(view: AdminView, path: string, configured: boolean): Htm
       </p>
       ${enabled && configured && view.impact === undefined && html`<p class="note">Turning it off: users of verified domains need a password again.</p>`}
     </form>
-    <form method="post" action="${path}/require-sso">
-      <p>
-        <label for="requireSso">Users of verified domains sign in</label>
-        <select id="requireSso" name="requireSso" data-testid="require-sso">
-          <option value="off">with SSO or a password</option>
-          <option value="on" ${config.requireSso === true && 'selected'}>
-            with SSO only (password login off)
-          </option>
-        </select>
-      </p>
-      <label for="breakGlass"
-        >Break-glass addresses (keep password login; one or more, comma-separated)</label
-      >
-      <input
-        id="breakGlass"
-        name="breakGlass"
-        data-testid="break-glass"
-        value="${(config.breakGlassEmails ?? []).join(', ')}"
-      />
-      <button type="submit" data-testid="save-require-sso">Save</button>
-      <ul class="note" data-testid="guard-checklist">
-        <li>${view.claims.some((c) => c.status === 'verified') ? '✓' : '✗'} a verified email domain</li>
-        <li>${(config.breakGlassEmails ?? []).length > 0 ? '✓' : '✗'} a break-glass address</li>
-        <li>
-          ${view.status.adminSsoVerified ? '✓' : '✗'} an admin signed in with SSO through the live IdP
-          ${view.status.record.adminLogin !== undefined && html`(last: ${view.status.record.adminLogin.by})`}
-        </li>
-      </ul>
-    </form>
+    ${
+      view.visitor === 'admin' &&
+      html`<form method="post" action="${path}/require-sso">
+        <p>
+          <label for="requireSso">Users of verified domains sign in</label>
+          <select id="requireSso" name="requireSso" data-testid="require-sso">
+            <option value="off">with SSO or a password</option>
+            <option value="on" ${config.requireSso === true && 'selected'}>
+              with SSO only (password login off)
+            </option>
+          </select>
+        </p>
+        <label for="breakGlass"
+          >Break-glass addresses (keep password login; one or more, comma-separated)</label
+        >
+        <input
+          id="breakGlass"
+          name="breakGlass"
+          data-testid="break-glass"
+          value="${(config.breakGlassEmails ?? []).join(', ')}"
+        />
+        <button type="submit" data-testid="save-require-sso">Save</button>
+        <ul class="note" data-testid="guard-checklist">
+          <li>${view.claims.some((c) => c.status === 'verified') ? '✓' : '✗'} a verified email domain</li>
+          <li>${(config.breakGlassEmails ?? []).length > 0 ? '✓' : '✗'} a break-glass address</li>
+          <li>
+            ${view.status.adminSsoVerified ? '✓' : '✗'} an admin signed in with SSO through the live IdP
+            ${view.status.record.adminLogin !== undefined && html`(last: ${view.status.record.adminLogin.by})`}
+          </li>
+        </ul>
+      </form>`
+    }
   </section>`;
 }
 
@@ -521,15 +521,15 @@ export function testResultPage(tenantId: string, report: ResponseReport, passed:
                 (${report.error?.code ?? ''}). ${report.error?.hint ?? ''}`
         }
       </p>
-      <table data-testid="checklist">
+      <table data-testid="checklist" class="checklist">
         <caption class="note">
           Every check of the login, in order
         </caption>
         <tr>
-          <th scope="col">Check</th>
-          <th scope="col">Result</th>
-          <th scope="col">Expected</th>
-          <th scope="col">Received</th>
+          <th scope="col" class="w26">Check</th>
+          <th scope="col" class="w9">Result</th>
+          <th scope="col" class="w25">Expected</th>
+          <th scope="col" class="w40">Received</th>
         </tr>
         ${report.checks.map(
           (check) =>
@@ -539,14 +539,11 @@ export function testResultPage(tenantId: string, report: ResponseReport, passed:
                 ${check.status}
               </td>
               <td>
-                <code
-                  >${typeof check.expected === 'string' ? check.expected : (check.expected ?? []).join(', ')}</code
-                >
+                ${check.expected !== undefined && html`<code>${typeof check.expected === 'string' ? check.expected : check.expected.join(', ')}</code>`}
               </td>
               <td>
-                <code>${check.received ?? ''}</code>${
-                  check.hint !== undefined && html`<br /><span class="fail">${check.hint}</span>`
-                }
+                ${check.received !== undefined && html`<code>${check.received}</code>`}
+                ${check.hint !== undefined && html`<br /><span class="fail">${check.hint}</span>`}
               </td>
             </tr>`,
         )}

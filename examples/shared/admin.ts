@@ -7,7 +7,7 @@
  * (`createDomainOwnership`), and setup links (`createSetupLink`).
  *
  * Only a signed-in admin of that tenant may use it, or someone who opened a setup link of that
- * tenant (the draft, its test, make live and restore only): whoever changes the IdP decides which
+ * tenant (the draft, its test, make live, restore and the SAML switch): whoever changes the IdP decides which
  * key signs logins for everyone in the organisation. The cookies are `SameSite=Lax`, so another
  * site cannot post these forms with them; a production app adds its usual CSRF token too.
  */
@@ -262,7 +262,7 @@ export function createAdmin(context: AdminContext): Admin {
       const saved = await flow.saveDraft(config.id, input);
       if (saved.draft === undefined)
         return render(request, config, visitor, { form, problems: saved.problems, status: 400 });
-      return back(config, 'Draft saved. Test the connection next.', `&idp=${preset ?? ''}`);
+      return back(config, 'Draft saved. Test the connection next.', `&idp=${preset ?? ''}&input=${tab}`);
     }),
     step('/draft/discard', async (_request, config) => {
       await flow.discardDraft(config.id);
@@ -296,7 +296,8 @@ export function createAdmin(context: AdminContext): Admin {
         await guard.setEnabled(config.id, enabled);
         return back(config, enabled ? 'SAML login is on.' : 'SAML login is off.');
       },
-      false,
+      // A setup link may turn SAML on (there is no one else to do it in a new organisation).
+      true,
     ),
     step(
       '/require-sso',

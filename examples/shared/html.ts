@@ -69,7 +69,9 @@ body.wide{max-width:62rem}section{border:1px solid #ccc;border-radius:6px;paddin
 .copy{margin:0 0 0 .4rem;padding:.1rem .5rem;font-size:.85em}.inline{display:inline}
 label{font-weight:600}fieldset{border:1px solid #ddd;margin:.5rem 0}select{font:inherit;padding:.3rem}
 button.primary{background:#1a4e8a;color:#fff;border:1px solid #1a4e8a;border-radius:4px}
-button.danger{background:#fff;color:#a00;border:1px solid #a00;border-radius:4px}`;
+button.danger{background:#fff;color:#a00;border:1px solid #a00;border-radius:4px}
+.checklist{width:100%;table-layout:fixed}.checklist td{overflow-wrap:anywhere}
+.w26{width:26%}.w9{width:9%}.w25{width:25%}.w40{width:40%}`;
 
 /** The CSP source of the inline stylesheet. */
 export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;

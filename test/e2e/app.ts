@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryStore } from 'samlkit';
+import { MemoryStore, type MetadataFetcher } from 'samlkit';
 import type { TestIdp } from 'samlkit/testing';
 import { createExpressApp } from '../../examples/express/app.js';
 
@@ -22,6 +22,10 @@ export interface RunningApp {
 export interface StartExpressExampleOptions {
   /** Makes the test IdP the app serves, from the app's base URL (its SSO URL is on the app). */
   readonly testIdp?: (baseUrl: string) => Promise<TestIdp>;
+  /** Signs the app's setup links (default: random). */
+  readonly setupSecret?: Uint8Array;
+  /** Downloads metadata for the settings page's Metadata URL tab (default: public HTTPS only). */
+  readonly fetchMetadata?: MetadataFetcher;
 }
 
 export async function startExpressExample(options: StartExpressExampleOptions = {}): Promise<RunningApp> {
@@ -38,7 +42,15 @@ export async function startExpressExample(options: StartExpressExampleOptions = 
   const testIdp = await options.testIdp?.(baseUrl);
   server.on(
     'request',
-    createExpressApp({ baseUrl, tenants: store, state: store, sessions: store, ...(testIdp && { testIdp }) }),
+    createExpressApp({
+      baseUrl,
+      tenants: store,
+      state: store,
+      sessions: store,
+      ...(testIdp && { testIdp }),
+      ...(options.setupSecret !== undefined && { setupSecret: options.setupSecret }),
+      ...(options.fetchMetadata !== undefined && { fetchMetadata: options.fetchMetadata }),
+    }),
   );
   return {
     baseUrl,
