@@ -176,6 +176,7 @@ export {
   readCertificates,
   readIdpInput,
   type IdpInput,
+  type ReadCertificates,
   type MetadataFetcher,
   type ReadIdpInput,
   type SetupProblem,
@@ -193,6 +194,7 @@ export {
   type ConsumeSetupLinkOptions,
   type CreateSetupLinkOptions,
   type SetupLink,
+  type UsedSetupLink,
 } from './setup/links.js';
 export {
   certificateStatus,

@@ -39,7 +39,12 @@ export interface TenantCertificateReport {
    */
   readonly refresh?: 'draft-saved' | 'unchanged' | 'draft-exists' | 'failed';
   /** Why the refresh failed: the SamlError's code and hint. */
-  readonly problem?: { readonly code: string; readonly hint: string };
+  readonly problem?: {
+    /** The SamlError's code. */
+    readonly code: string;
+    /** The SamlError's hint. */
+    readonly hint: string;
+  };
 }
 
 /** Options of {@link checkIdpCertificates}. */

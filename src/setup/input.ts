@@ -71,6 +71,14 @@ export interface ReadIdpInput {
   readonly problems: readonly SetupProblem[];
 }
 
+/** What {@link readCertificates} made of the pasted text. */
+export interface ReadCertificates {
+  /** The certificates, as PEM. */
+  readonly certificates: readonly string[];
+  /** A problem for each pasted block that is not a usable certificate (or for nothing pasted). */
+  readonly problems: readonly SetupProblem[];
+}
+
 /** Largest pasted certificate field or metadata URL accepted, in characters. */
 const MAX_FIELD = 64 * 1024;
 
@@ -181,10 +189,7 @@ export async function readIdpInput(
  * const { certificates, problems } = readCertificates(form.certificates);
  * ```
  */
-export function readCertificates(
-  pasted: unknown,
-  now: Date = new Date(),
-): { readonly certificates: readonly string[]; readonly problems: readonly SetupProblem[] } {
+export function readCertificates(pasted: unknown, now: Date = new Date()): ReadCertificates {
   const problems: SetupProblem[] = [];
   const all = text(pasted).replace(/\r\n?/g, '\n');
   if (all === '') {

@@ -40,6 +40,14 @@ export interface ConsumeSetupLinkOptions {
   readonly now?: () => Date;
 }
 
+/** A setup link that {@link consumeSetupLink} accepted (and used up). */
+export interface UsedSetupLink {
+  /** The tenant whose draft the visitor may now set up. */
+  readonly tenantId: string;
+  /** When the link would have expired: a session it opens should not outlive it by much. */
+  readonly expiresAt: Date;
+}
+
 const VERSION = 'v1';
 const CONTEXT = 'samlkit-setup-link.v1.';
 const MAX_TOKEN_LENGTH = 1024;
@@ -88,7 +96,7 @@ export function createSetupLink(tenantId: string, options: CreateSetupLinkOption
 export async function consumeSetupLink(
   token: unknown,
   options: ConsumeSetupLinkOptions,
-): Promise<{ readonly tenantId: string; readonly expiresAt: Date }> {
+): Promise<UsedSetupLink> {
   const secret = checkSecret(options.secret);
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) invalid();
   const [version, payload, signature, ...rest] = token.split('.');

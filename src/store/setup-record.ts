@@ -62,7 +62,7 @@ export interface AdminSsoLogin {
   readonly by: string;
   /** When (ISO 8601). */
   readonly at: string;
-  /** {@link idpFingerprint} of the settings the login went through. */
+  /** The fingerprint (issuer and certificates) of the IdP settings the login went through. */
   readonly idp: string;
 }
 
