@@ -132,8 +132,10 @@ export interface TenantSetupFlow {
    * checklist comes back. A passed test is recorded with the draft (and as the admin's SSO login
    * through those settings); any change of the draft makes it untested again.
    *
-   * @throws SamlError `SETUP_TEST_INVALID` when the response belongs to no such test; the
-   *   response's own problems are in the report, not thrown.
+   * @throws SamlError `SETUP_TEST_INVALID` when the response belongs to no such test, and the
+   *   decoding errors of `decodeResponse` (`INVALID_ENCODING`, `MALFORMED_XML`, `SIZE_LIMIT`, …)
+   *   when the form holds no readable response at all; every other problem of the response is in
+   *   the report, not thrown.
    */
   finishTest(form: unknown, options: FinishTestOptions): Promise<TestResult>;
   /**
@@ -249,7 +251,9 @@ export function createTenantSetup(options: TenantSetupOptions): TenantSetupFlow 
         settings,
         ...(read.metadataUrl !== undefined && { metadataUrl: read.metadataUrl }),
       };
-      if (!(await setup.saveDraft(tenantId, draft))) await live(tenantId);
+      if (!(await setup.saveDraft(tenantId, draft))) {
+        fail('TENANT_NOT_FOUND', 'No tenant has this ID', { hint: 'Check the tenant ID of the setup page.' });
+      }
       return { draft, problems };
     },
 

@@ -6,8 +6,8 @@
  * set-up from scratch by metadata URL, a replacement and a restore. axe-core checks every page of
  * ours on the way: no serious or critical violation.
  *
- * Screenshots go to test-output/e2e/; with UPDATE_SCREENSHOTS=1 also to docs/images/ (the ones
- * docs/admin-setup.md shows). Skipped without /usr/bin/chromium (the SimpleSAMLphp part without
+ * Screenshots (the part of the page each step is about) go to test-output/e2e/; with
+ * UPDATE_SCREENSHOTS=1 also to docs/images/ (the ones docs/admin-setup.md shows). Skipped without /usr/bin/chromium (the SimpleSAMLphp part without
  * SimpleSAMLphp), except under CI=true, where that fails.
  */
 import assert from 'node:assert/strict';
@@ -57,10 +57,15 @@ async function accessible(page: Page, what: string): Promise<void> {
   assert.deepEqual(bad, [], `${what}: ${JSON.stringify(bad)}`);
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * A screenshot of what the step is about: the element `part` selects, or the top `height` pixels
+ * of the page (kept small: docs/images/ ships with the package).
+ */
+async function screenshot(page: Page, name: string, part: string | number): Promise<void> {
   mkdirSync(OUTPUT, { recursive: true });
   const path = join(OUTPUT, name);
-  await page.screenshot({ path, fullPage: true });
+  if (typeof part === 'string') await page.locator(part).screenshot({ path });
+  else await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width: 1100, height: part } });
   if (process.env.UPDATE_SCREENSHOTS === '1') {
     mkdirSync(DOCS_IMAGES, { recursive: true });
     copyFileSync(path, join(DOCS_IMAGES, name));
@@ -125,7 +130,7 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
         const link = await openSetupLink(page, app, 'example');
         assert.match((await page.getByTestId('live-settings').textContent()) ?? '', /No IdP yet/);
         await accessible(page, 'settings, empty');
-        await screenshot(page, 'admin-setup-1-start.png');
+        await screenshot(page, 'admin-setup-1-start.png', 'section[aria-labelledby="step-1"]');
 
         // The IdP product picks the wording; the XML tab takes the pasted metadata.
         await page.getByTestId('idp-tab-generic').click();
@@ -146,7 +151,7 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
         assert.match((await page.getByTestId('draft-test-status').textContent()) ?? '', /Not tested/);
         assert.ok(await page.getByTestId('promote').isDisabled());
         await accessible(page, 'settings, draft');
-        await screenshot(page, 'admin-setup-2-draft.png');
+        await screenshot(page, 'admin-setup-2-draft.png', '[data-testid="draft"]');
 
         await page.getByTestId('test-connection').click();
         await signInAtTestIdp(page, 'alice@example.com');
@@ -154,7 +159,7 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
         assert.match((await page.getByTestId('test-result').textContent()) ?? '', /Every check passed/);
         assert.equal(await page.locator('[data-testid^="check-"][data-status="fail"]').count(), 0);
         await accessible(page, 'test connection, passed');
-        await screenshot(page, 'admin-setup-3-test-passed.png');
+        await screenshot(page, 'admin-setup-3-test-passed.png', 760);
 
         await page.getByTestId('promote-now').click();
         await page.waitForURL((url) => url.pathname === '/admin/example');
@@ -164,7 +169,7 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
         await page.getByTestId('save-enabled').click();
         assert.match((await page.getByTestId('saml-status').textContent()) ?? '', /on/);
         await accessible(page, 'settings, live');
-        await screenshot(page, 'admin-setup-4-live.png');
+        await screenshot(page, 'admin-setup-4-live.png', 'section[aria-labelledby="live-heading"]');
 
         // The link worked once.
         await page.goto(link);
@@ -195,7 +200,7 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
         );
         assert.match((await page.getByTestId('require-sso-status').textContent()) ?? '', /off/);
         await accessible(page, 'settings, lock-out guard');
-        await screenshot(page, 'admin-setup-5-guard.png');
+        await screenshot(page, 'admin-setup-5-guard.png', 'section[aria-labelledby="toggles-heading"]');
 
         await page.getByTestId('require-sso').selectOption('on');
         await page.getByTestId('break-glass').fill('root@example.com');
@@ -236,7 +241,7 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
         assert.match((await page.getByTestId('test-result').textContent()) ?? '', /KEY_UNTRUSTED/);
         assert.equal(await page.locator('[data-testid^="check-"][data-status="fail"]').count(), 1);
         await accessible(page, 'test connection, failed');
-        await screenshot(page, 'admin-setup-6-test-failed.png');
+        await screenshot(page, 'admin-setup-6-test-failed.png', 1250);
         await page.getByTestId('back-to-settings').click();
         assert.match((await page.getByTestId('draft-test-status').textContent()) ?? '', /Test failed/);
         assert.ok(await page.getByTestId('promote').isDisabled());
@@ -309,7 +314,7 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
         await page.waitForURL((url) => url.pathname === '/admin/acme');
         assert.equal(await page.getByTestId('live-settings-entity-id').textContent(), app.testIdp.entityId);
         await accessible(page, 'settings, replaced');
-        await screenshot(page, 'admin-setup-7-restore.png');
+        await screenshot(page, 'admin-setup-7-restore.png', 'section[aria-labelledby="live-heading"]');
 
         // ...and SimpleSAMLphp back with one press.
         await page.getByTestId('restore').click();
