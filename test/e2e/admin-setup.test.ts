@@ -171,6 +171,12 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
         await accessible(page, 'settings, live');
         await screenshot(page, 'admin-setup-4-live.png', 'section[aria-labelledby="live-heading"]');
 
+        // The SP metadata link shows the XML in the browser (not a download).
+        const metadataLink = await page.getByTestId('sp-metadata-link').getAttribute('href');
+        const shown = await page.goto(metadataLink ?? '');
+        assert.match(shown?.headers()['content-type'] ?? '', /^text\/xml/);
+        assert.match(await page.content(), /EntityDescriptor/);
+
         // The link worked once.
         await page.goto(link);
         assert.match((await page.locator('main, body').first().textContent()) ?? '', /already used/);
