@@ -129,7 +129,19 @@ export type SamlErrorCode =
   /** The user authenticated at the IdP longer ago than allowed (`maxAuthnAgeSeconds`, step-up), or the IdP did not say when. */
   | 'AUTHN_TOO_OLD'
   /** The app's provisioning hook refused the user (no account may be created, updated or linked). */
-  | 'PROVISIONING_REFUSED';
+  | 'PROVISIONING_REFUSED'
+  /** A setup step refused: promote without a passed test of the current draft, restore with nothing to restore. */
+  | 'SETUP_STEP_REFUSED'
+  /** A test-connection response that belongs to no test this browser started for this tenant's current draft. */
+  | 'SETUP_TEST_INVALID'
+  /** Require SSO refused: no verified domain, no break-glass address, or no successful SSO login by an admin. */
+  | 'SETUP_LOCKOUT_GUARD'
+  /** A setup link that is not one of ours, or is for another tenant. */
+  | 'SETUP_LINK_INVALID'
+  /** A setup link past its expiry. */
+  | 'SETUP_LINK_EXPIRED'
+  /** A setup link that was already used (they are single-use). */
+  | 'SETUP_LINK_USED';
 
 /** Structured details of a {@link SamlError}. */
 export interface SamlErrorDetails {

@@ -174,3 +174,56 @@ export type {
   SamlEvent,
   SamlEventShape,
 } from './service/events.js';
+// The admin's setup flow (issue #17): staged IdP configuration, test connection, lock-out guard,
+// setup links, certificate check. See docs/admin-setup.md.
+export type { SetupStore } from './store/types.js';
+export type {
+  AdminSsoLogin,
+  DraftTest,
+  IdpSettings,
+  ReplacedSettings,
+  SetupDraft,
+  TenantSetup,
+} from './store/setup-record.js';
+export {
+  createTenantSetup,
+  type FinishTestOptions,
+  type SavedDraft,
+  type SetupStatus,
+  type StartedTest,
+  type StartTestOptions,
+  type TenantSetupFlow,
+  type TenantSetupOptions,
+  type TestResult,
+} from './setup/flow.js';
+export {
+  readCertificates,
+  readIdpInput,
+  type IdpInput,
+  type ReadCertificates,
+  type MetadataFetcher,
+  type ReadIdpInput,
+  type SetupProblem,
+} from './setup/input.js';
+export {
+  createLockoutGuard,
+  type LockoutGuard,
+  type LockoutGuardOptions,
+  type RequireSsoChange,
+  type SetupImpact,
+} from './setup/guard.js';
+export {
+  consumeSetupLink,
+  createSetupLink,
+  type ConsumeSetupLinkOptions,
+  type CreateSetupLinkOptions,
+  type SetupLink,
+  type UsedSetupLink,
+} from './setup/links.js';
+export {
+  certificateStatus,
+  checkIdpCertificates,
+  type CertificateStatus,
+  type CheckIdpCertificatesOptions,
+  type TenantCertificateReport,
+} from './setup/certificates.js';

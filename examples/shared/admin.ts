@@ -1,28 +1,47 @@
 /**
- * The tenant's SSO settings page: what to enter in the IdP's console (`setupInstructions`), a
- * form to paste the IdP's metadata (`parseIdpMetadata`) that replaces the tenant's IdP settings,
- * the email domains with the DNS record that proves each and a Verify button
- * (`createDomainOwnership`), and require-SSO, refused until a domain is verified and a break-glass
- * address exists (docs/domains.md).
+ * The tenant's SSO settings page (markup in admin-page.ts), over samlkit's setup flow: what to
+ * enter in the IdP's console (`setupInstructions`, a tab per product), the IdP's values as a
+ * draft (`createTenantSetup`: metadata URL, metadata XML or manual fields), the test connection
+ * (an SP-initiated login of the admin alone, checked with `explainResponse`), make live and restore,
+ * the toggles behind the lock-out guard (`createLockoutGuard`), domain verification
+ * (`createDomainOwnership`), and setup links (`createSetupLink`).
  *
- * Only a signed-in admin of that tenant may see or change it: whoever changes `idp` decides which
- * key signs logins for everyone in the organisation. The cookie is `SameSite=Lax`, so another site
- * cannot post this form with it; a production app adds its usual CSRF token too.
+ * Only a signed-in admin of that tenant may use it, or someone who opened a setup link of that
+ * tenant (the draft, its test, make live, restore and the SAML switch): whoever changes the IdP decides which
+ * key signs logins for everyone in the organisation. The cookies are `SameSite=Lax`, so another
+ * site cannot post these forms with them; a production app adds its usual CSRF token too.
  */
-import { X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
+  consumeSetupLink,
   createDomainOwnership,
-  parseIdpMetadata,
+  createLockoutGuard,
+  createSetupLink,
+  createTenantSetup,
+  generateSpKeyPair,
   SamlError,
-  type DomainClaimView,
-  type DomainOwnership,
   setupInstructions,
-  validateTenantConfig,
-  type SetupInstructions,
+  type DomainOwnership,
+  type IdpInput,
+  type IdpPresetName,
+  type LoginResult,
+  type MetadataFetcher,
+  type SetupImpact,
+  type SetupStore,
+  type StateStore,
   type TenantConfig,
   type TenantStore,
 } from 'samlkit';
-import { html, layout, type Html } from './html.js';
+import { fetchIdpMetadata } from 'samlkit/fetch';
+import {
+  adminPage,
+  IDP_TABS,
+  NOT_CONFIGURED,
+  testResultPage,
+  type InputTab,
+  type Visitor,
+} from './admin-page.js';
+import { html, type Html } from './html.js';
 import {
   messagePage,
   page,
@@ -36,23 +55,78 @@ import type { SessionStore } from './session.js';
 
 interface AdminContext {
   readonly tenants: TenantStore;
+  readonly setup: SetupStore;
+  readonly state: StateStore;
   readonly sessions: SessionStore;
   readonly baseUrl: string;
+  /** Signs setup links. */
+  readonly setupSecret?: Uint8Array;
+  /** Downloads metadata for the Metadata URL tab; default `fetchIdpMetadata` (public HTTPS only). */
+  readonly fetchMetadata?: MetadataFetcher;
   /** Verifies domains; default: by DNS through the system's resolvers. */
   readonly ownership?: DomainOwnership;
+  /** Sets the login cookie of a started test connection (the ACS reads it as for a login). */
+  readonly loginCookie: (secret: string) => string;
 }
 
-export function adminRoutes({
-  tenants,
-  sessions,
-  baseUrl,
-  ...context
-}: AdminContext): readonly ExampleRoute[] {
+/** What the app's ACS and login need of the settings page. */
+export interface Admin {
+  readonly routes: readonly ExampleRoute[];
+  /** At the ACS: the checklist page of a test connection, or `undefined` for an ordinary login. */
+  finishTest(
+    request: ExampleRequest,
+    tenantId: string | undefined,
+    browserSecret: string | undefined,
+  ): Promise<ExampleResponse | undefined>;
+  /** After an ordinary login: an admin's SSO login is recorded for the require-SSO guard. */
+  signedIn(result: LoginResult): Promise<void>;
+}
+
+/**
+ * A tenant as the app creates it for a new organisation: its SP side, SAML off, and a placeholder
+ * IdP until the organisation's admin makes a tested draft live.
+ */
+export async function newOrganisation(
+  baseUrl: string,
+  id: string,
+  emailDomains: readonly string[],
+  extra: Partial<TenantConfig> = {},
+): Promise<TenantConfig> {
+  const placeholder = await generateSpKeyPair({ commonName: 'not configured', validDays: 3650 });
+  const { entityId, acsUrl } = tenantUrls(baseUrl, id);
+  return {
+    id,
+    sp: { entityId, acsUrl },
+    idp: { entityId: NOT_CONFIGURED, certificates: [placeholder.certificate] },
+    emailDomains,
+    enabled: false,
+    roles: { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' },
+    ...extra,
+  };
+}
+
+export function createAdmin(context: AdminContext): Admin {
+  const { tenants, setup, state, sessions, baseUrl } = context;
   const ownership = context.ownership ?? createDomainOwnership({ tenants });
-  /** The tenant, when the request comes from one of its admins; else the response to send instead. */
+  const fetchMetadata: MetadataFetcher =
+    context.fetchMetadata ??
+    (async (url) => {
+      const fetched = await fetchIdpMetadata(url);
+      if (fetched.status !== 'updated') throw new TypeError('unexpected 304 without validators');
+      return fetched.metadata;
+    });
+  const flow = createTenantSetup({ tenants, setup, state, fetchMetadata });
+  const guard = createLockoutGuard({ tenants, setup });
+  const secret = context.setupSecret ?? randomBytes(32);
+
+  /** The tenant and who is on the page, when allowed; else the response to send instead. */
   async function authorised(
     request: ExampleRequest,
-  ): Promise<{ readonly config: TenantConfig } | { readonly refused: ExampleResponse }> {
+    allowLink = true,
+  ): Promise<
+    | { readonly config: TenantConfig; readonly visitor: Visitor; readonly by: string }
+    | { readonly refused: ExampleResponse }
+  > {
     const tenantId = request.params.tenant ?? '';
     const session = sessions.get(request.cookies);
     if (session === undefined && request.method === 'GET') {
@@ -62,264 +136,273 @@ export function adminRoutes({
       };
     }
     const config = await tenants.get(tenantId);
-    if (session?.tenantId !== tenantId || !session.roles.includes('admin') || config === undefined) {
+    const visitor: Visitor | undefined = session?.roles.includes('admin')
+      ? 'admin'
+      : session?.roles.includes('setup-link') && allowLink
+        ? 'setup-link'
+        : undefined;
+    if (session?.tenantId !== tenantId || visitor === undefined || config === undefined) {
       const text = 'Only an admin of this organisation can change its SSO settings.';
       return { refused: messagePage('Not allowed', text, 403) };
     }
-    return { config };
+    return { config, visitor, by: session.email };
   }
 
-  const render = async (config: TenantConfig, notice?: Html, status = 200): Promise<ExampleResponse> => {
-    const loginUrl = `${baseUrl}/login/${encodeURIComponent(config.id)}`;
-    const setup = setupInstructions(config, undefined, { loginUrl });
-    const claims = await ownership.claims(config.id);
-    const metadataUrl = tenantUrls(baseUrl, config.id).metadataUrl;
-    return page(adminPage(config, setup, metadataUrl, claims, notice), status);
-  };
-  const back = (config: TenantConfig, done: string): ExampleResponse =>
-    redirect(`/admin/${encodeURIComponent(config.id)}?done=${encodeURIComponent(done)}`); // post/redirect/get
+  interface RenderOptions {
+    readonly notice?: Html;
+    readonly status?: number;
+    readonly form?: Readonly<Record<string, string>>;
+    readonly problems?: Awaited<ReturnType<typeof flow.saveDraft>>['problems'];
+    readonly setupLink?: { readonly url: string; readonly expiresAt: Date };
+  }
 
-  return [
+  async function render(
+    request: ExampleRequest,
+    config: TenantConfig,
+    visitor: Visitor,
+    options: RenderOptions = {},
+  ): Promise<ExampleResponse> {
+    const status = await flow.status(config.id);
+    const live = status.live;
+    const query = { ...request.query, ...options.form };
+    const preset =
+      presetOf(query.idp ?? query.preset) ?? status.record.draft?.settings.preset ?? live.preset ?? 'generic';
+    const inputTab = inputTabOf(query.input);
+    const loginUrl = `${baseUrl}/login/${encodeURIComponent(config.id)}`;
+    const instructions = setupInstructions(live, preset, { loginUrl });
+    const impact: SetupImpact | undefined =
+      status.record.draft !== undefined && live.idp.entityId !== NOT_CONFIGURED
+        ? await guard.impact(config.id, 'replace-idp')
+        : undefined;
+    return page(
+      adminPage({
+        config: live,
+        status,
+        setup: instructions,
+        preset,
+        inputTab,
+        metadataUrl: tenantUrls(baseUrl, config.id).metadataUrl,
+        loginUrl,
+        claims: await ownership.claims(config.id),
+        impact,
+        visitor,
+        now: new Date(),
+        ...(options.notice !== undefined && { notice: options.notice }),
+        ...(options.form !== undefined && { form: options.form }),
+        ...(options.problems !== undefined && { problems: options.problems }),
+        ...(options.setupLink !== undefined && { setupLink: options.setupLink }),
+      }),
+      options.status ?? 200,
+    );
+  }
+
+  const back = (config: TenantConfig, done: string, extra = ''): ExampleResponse =>
+    redirect(`/admin/${encodeURIComponent(config.id)}?done=${encodeURIComponent(done)}${extra}`); // post/redirect/get
+
+  /** A POST route of the page: authorised, then the step; a SamlError becomes a notice on the page. */
+  const step = (
+    path: string,
+    run: (
+      request: ExampleRequest,
+      config: TenantConfig,
+      visitor: Visitor,
+      by: string,
+    ) => Promise<ExampleResponse>,
+    allowLink = true,
+  ): ExampleRoute => ({
+    method: 'POST',
+    path: `/admin/:tenant${path}`,
+    handler: async (request) => {
+      const access = await authorised(request, allowLink);
+      if ('refused' in access) return access.refused;
+      const { config, visitor, by } = access;
+      try {
+        return await run(request, config, visitor, by);
+      } catch (error) {
+        if (!(error instanceof SamlError)) throw error;
+        return render(request, config, visitor, {
+          notice: problem(error.message, `${error.code}: ${error.hint}`),
+          status: 400,
+        });
+      }
+    },
+  });
+
+  const routes: ExampleRoute[] = [
     {
       method: 'GET',
       path: '/admin/:tenant',
       handler: async (request) => {
         const access = await authorised(request);
         if ('refused' in access) return access.refused;
-        const done = request.query.saved === '1' ? 'Saved.' : request.query.done;
-        return render(access.config, done !== undefined ? html`<p role="status">${done}</p>` : undefined);
+        const done = request.query.done;
+        return render(request, access.config, access.visitor, {
+          ...(done !== undefined && {
+            notice: html`<p role="status" class="ok" data-testid="admin-notice">${done}</p>`,
+          }),
+        });
       },
     },
-    {
-      method: 'POST',
-      path: '/admin/:tenant',
-      handler: async (request) => {
-        const access = await authorised(request);
-        if ('refused' in access) return access.refused;
-        const { config } = access;
-        let next: TenantConfig;
-        try {
-          next = { ...config, idp: parseIdpMetadata(request.form.metadata ?? '').idp };
-        } catch (error) {
-          if (!(error instanceof SamlError)) throw error;
-          return render(config, problem('The metadata was not saved.', `${error.code}: ${error.hint}`), 400);
+    step('/draft', async (request, config, visitor) => {
+      const { form } = request;
+      const preset = presetOf(form.preset);
+      const tab = inputTabOf(form.input);
+      const input: IdpInput =
+        tab === 'manual'
+          ? {
+              kind: 'manual',
+              entityId: form.entityId,
+              ssoUrl: form.ssoUrl,
+              certificates: form.certificates,
+              preset,
+            }
+          : tab === 'metadataXml'
+            ? { kind: 'metadataXml', xml: form.xml, preset }
+            : { kind: 'metadataUrl', url: form.url, preset };
+      const saved = await flow.saveDraft(config.id, input);
+      if (saved.draft === undefined)
+        return render(request, config, visitor, { form, problems: saved.problems, status: 400 });
+      return back(config, 'Draft saved. Test the connection next.', `&idp=${preset ?? ''}&input=${tab}`);
+    }),
+    step('/draft/discard', async (_request, config) => {
+      await flow.discardDraft(config.id);
+      return back(config, 'Draft discarded.');
+    }),
+    step('/test', async (_request, config) => {
+      const { record } = await flow.status(config.id);
+      const urls = record.draft?.settings.idp.ssoUrls;
+      const postOnly = urls?.post !== undefined && urls.redirect === undefined;
+      const test = await flow.startTest(config.id, { binding: postOnly ? 'post' : 'redirect' });
+      const cookie = { 'set-cookie': context.loginCookie(test.browserSecret) };
+      return test.binding === 'post' ? page(test.html, 200, cookie) : redirect(test.url, cookie);
+    }),
+    step('/promote', async (_request, config) => {
+      await flow.promote(config.id);
+      return back(config, 'The draft is live. Restore the previous settings here if logins fail.');
+    }),
+    step('/restore', async (_request, config) => {
+      await flow.restore(config.id);
+      return back(config, 'The previous IdP settings are live again.');
+    }),
+    step(
+      '/enabled',
+      async (request, config, visitor) => {
+        const enabled = request.form.enabled !== 'off';
+        if (!enabled && config.enabled !== false && request.form.confirm !== 'yes') {
+          // Before SAML goes off: who it affects, and a second press to confirm.
+          const impact = await guard.impact(config.id, 'disable');
+          return render(request, config, visitor, { notice: confirmDisable(config.id, impact), status: 409 });
         }
-        const errors = validateTenantConfig(next).filter((p) => p.severity === 'error');
-        if (errors.length > 0)
-          return render(
-            config,
-            problem('The metadata was not saved.', errors.map((p) => `${p.path} ${p.message}`).join('; ')),
-            400,
-          );
-        await tenants.put(next);
-        return redirect(`/admin/${encodeURIComponent(config.id)}?saved=1`); // post/redirect/get
+        await guard.setEnabled(config.id, enabled);
+        return back(config, enabled ? 'SAML login is on.' : 'SAML login is off.');
       },
-    },
-    {
-      method: 'POST',
-      path: '/admin/:tenant/domains/verify',
-      handler: async (request) => {
-        const access = await authorised(request);
-        if ('refused' in access) return access.refused;
-        const { config } = access;
+      // A setup link may turn SAML on (there is no one else to do it in a new organisation).
+      true,
+    ),
+    step(
+      '/require-sso',
+      async (request, config) => {
+        const breakGlassEmails = (request.form.breakGlass ?? '').split(/[\s,]+/).filter((a) => a !== '');
+        const requireSso = request.form.requireSso === 'on';
+        await guard.setRequireSso(config.id, { requireSso, breakGlassEmails });
+        return back(config, requireSso ? 'Require SSO is on.' : 'Require SSO is off.');
+      },
+      false,
+    ),
+    step(
+      '/domains/verify',
+      async (request, config) => {
         const domain = request.form.domain ?? '';
-        try {
-          await ownership.verifyByDns(config.id, domain);
-        } catch (error) {
-          if (!(error instanceof SamlError)) throw error;
-          return render(config, problem(`${domain} is not verified.`, `${error.code}: ${error.hint}`), 400);
-        }
+        await ownership.verifyByDns(config.id, domain);
         return back(config, `${domain} is verified.`);
       },
-    },
+      false,
+    ),
+    step(
+      '/setup-link',
+      async (request, config, visitor) => {
+        const link = createSetupLink(config.id, { secret });
+        const url = `${baseUrl}/setup/${encodeURIComponent(config.id)}?token=${encodeURIComponent(link.token)}`;
+        return render(request, config, visitor, { setupLink: { url, expiresAt: link.expiresAt } });
+      },
+      false,
+    ),
     {
-      method: 'POST',
-      path: '/admin/:tenant/require-sso',
+      // A setup link: used up here, it opens a session for this tenant's draft only.
+      method: 'GET',
+      path: '/setup/:tenant',
       handler: async (request) => {
-        const access = await authorised(request);
-        if ('refused' in access) return access.refused;
-        const { config } = access;
-        const requireSso = request.form.requireSso === 'on';
-        const breakGlassEmails = (request.form.breakGlass ?? '')
-          .split(/[\s,]+/)
-          .filter((address) => address !== '');
-        if (requireSso) {
-          // Require SSO switches password login off for everyone in the verified domains: refuse it
-          // until a domain is verified (else it would enforce nothing) and someone can still get in
-          // with a password when the IdP fails.
-          const verified = (await ownership.claims(config.id)).filter((claim) => claim.status === 'verified');
-          const refusal =
-            verified.length === 0
-              ? 'Verify an email domain first: require SSO applies to the users of verified domains.'
-              : breakGlassEmails.length === 0
-                ? 'Add at least one break-glass address: it keeps password login when the IdP fails.'
-                : undefined;
-          if (refusal !== undefined)
-            return render(config, problem('Require SSO is still off.', refusal), 400);
+        const tenantId = request.params.tenant ?? '';
+        try {
+          await consumeSetupLink(request.query.token, { secret, tenantId, replayCache: state });
+        } catch (error) {
+          if (!(error instanceof SamlError)) throw error;
+          return messagePage('Setup link not valid', `${error.message}. ${error.hint}`, 403);
         }
-        const next: TenantConfig = { ...config, requireSso, breakGlassEmails };
-        const errors = validateTenantConfig(next).filter((p) => p.severity === 'error');
-        if (errors.length > 0)
-          return render(
-            config,
-            problem('Not saved.', errors.map((p) => `${p.path} ${p.message}`).join('; ')),
-            400,
-          );
-        await tenants.put(next);
-        return back(config, requireSso ? 'Require SSO is on.' : 'Require SSO is off.');
+        sessions.destroy(request.cookies);
+        const cookie = sessions.create({
+          tenantId,
+          email: 'setup link',
+          name: 'IT admin (setup link)',
+          roles: ['setup-link'],
+          groups: [],
+          nameId: '',
+        });
+        return redirect(`/admin/${encodeURIComponent(tenantId)}`, { 'set-cookie': cookie });
       },
     },
   ];
+
+  return {
+    routes,
+    async finishTest(request, tenantId, browserSecret) {
+      if (!flow.isTestResponse(request.form)) return undefined;
+      const session = sessions.get(request.cookies);
+      const allowed =
+        session?.roles.includes('admin') === true || session?.roles.includes('setup-link') === true;
+      if (session === undefined || !allowed || (tenantId !== undefined && session.tenantId !== tenantId))
+        return messagePage('Not allowed', 'Only the admin who started the test can finish it.', 403);
+      try {
+        const result = await flow.finishTest(request.form, {
+          browserSecret,
+          by: session.email,
+          tenantId: tenantId ?? session.tenantId,
+        });
+        return page(testResultPage(result.tenantId, result.report, result.passed));
+      } catch (error) {
+        if (!(error instanceof SamlError)) throw error;
+        return messagePage('Test connection', `${error.code}: ${error.hint}`, 400);
+      }
+    },
+    async signedIn(result) {
+      if (result.roles.includes('admin'))
+        await flow.recordAdminLogin(result.tenant.id, result.profile.email ?? result.profile.nameId);
+    },
+  };
+}
+
+function presetOf(value: string | undefined): IdpPresetName | undefined {
+  return IDP_TABS.find(([name]) => name === value)?.[0];
+}
+
+function inputTabOf(value: string | undefined): InputTab {
+  return value === 'manual' || value === 'metadataXml' ? value : 'metadataUrl';
 }
 
 function problem(what: string, text: string): Html {
-  return html`<p class="error" role="alert" data-testid="admin-error">${what} ${text}</p>`;
+  return html`<p class="error" role="alert" data-testid="admin-error">${what}. ${text}</p>`;
 }
 
-function domainsSection(config: TenantConfig, claims: readonly DomainClaimView[]): Html {
-  const action = `/admin/${encodeURIComponent(config.id)}`;
-  const verified = claims.some((claim) => claim.status === 'verified');
-  return html`<h2>Email domains</h2>
-    <p>
-      A domain signs its users in here, and can require SSO, only once you prove you own it: add the TXT
-      record to the domain's DNS, then press Verify.
-    </p>
-    <table data-testid="domains">
-      <tr>
-        <th>Domain</th>
-        <th>Status</th>
-        <th>TXT record</th>
-        <th></th>
-      </tr>
-      ${claims.map(
-        (claim) =>
-          html`<tr data-testid="domain-${claim.domain}">
-            <td><code>${claim.domain}</code></td>
-            <td data-testid="domain-status">
-              ${
-                claim.status === 'verified'
-                  ? html`verified <span class="note">(${claim.verification?.method ?? ''})</span>`
-                  : 'pending'
-              }
-            </td>
-            <td>
-              <span class="note">Name</span> <code data-testid="txt-name">${claim.record.name}</code><br />
-              <span class="note">Value</span> <code data-testid="txt-value">${claim.record.value}</code>
-            </td>
-            <td>
-              <form method="post" action="${action}/domains/verify">
-                <input type="hidden" name="domain" value="${claim.domain}" />
-                <button type="submit" data-testid="verify-domain">Verify</button>
-              </form>
-            </td>
-          </tr>`,
-      )}
-    </table>
-    <h2>Require SSO</h2>
-    <form method="post" action="${action}/require-sso">
-      <p>
-        <label for="requireSso">Users of verified domains sign in</label>
-        <select id="requireSso" name="requireSso" data-testid="require-sso">
-          <option value="off">with SSO or a password</option>
-          <option value="on" ${config.requireSso === true && 'selected'}>
-            with SSO only (password login off)
-          </option>
-        </select>
-      </p>
-      <label for="breakGlass">Break-glass addresses (keep password login; one or more)</label><br />
-      <input
-        id="breakGlass"
-        name="breakGlass"
-        data-testid="break-glass"
-        value="${(config.breakGlassEmails ?? []).join(', ')}"
-      />
-      <button type="submit" data-testid="save-require-sso">Save</button>
-      ${!verified && html`<p class="note">Needs a verified domain and a break-glass address.</p>`}
-    </form>`;
-}
-
-function adminPage(
-  config: TenantConfig,
-  setup: SetupInstructions,
-  metadataUrl: string,
-  claims: readonly DomainClaimView[],
-  notice: Html | undefined,
-): Html {
-  const { idp } = config;
-  return layout(
-    `SSO settings: ${config.id}`,
-    html`<h1>SSO settings for ${config.id}</h1>
-      ${notice}
-      <h2>1. In ${setup.idpLabel}</h2>
-      <ol>
-        ${setup.steps.map((step) => html`<li>${step}</li>`)}
-      </ol>
-      <table data-testid="to-idp">
-        ${setup.toIdp.map(
-          ({ field, value, note }) =>
-            html`<tr>
-              <th>${field}</th>
-              <td>
-                <code>${value}</code>${note !== undefined && html`<br /><span class="note">${note}</span>`}
-              </td>
-            </tr>`,
-        )}
-      </table>
-      <p>Our SP metadata, for an IdP that imports it: <a href="${metadataUrl}">${metadataUrl}</a></p>
-      <h3>Claims</h3>
-      <table>
-        ${setup.claims.map(
-          ({ claim, value }) =>
-            html`<tr>
-              <th>${claim}</th>
-              <td>${value}</td>
-            </tr>`,
-        )}
-      </table>
-      <h2>2. From ${setup.idpLabel}</h2>
-      <ul>
-        ${setup.fromIdp.map(({ field, note }) => html`<li>${field}${note !== undefined && html` <span class="note">${note}</span>`}</li>`)}
-      </ul>
-      <form method="post" action="/admin/${encodeURIComponent(config.id)}">
-        <label for="metadata">Paste the IdP metadata XML</label>
-        <textarea id="metadata" name="metadata" rows="8" required data-testid="idp-metadata"></textarea>
-        <button type="submit" data-testid="save-metadata">Save</button>
-      </form>
-      ${domainsSection(config, claims)}
-      <h2>Trusted now</h2>
-      <table data-testid="trusted-idp">
-        <tr>
-          <th>Entity ID</th>
-          <td><code>${idp.entityId}</code></td>
-        </tr>
-        <tr>
-          <th>SSO URL</th>
-          <td><code>${idp.ssoUrls?.redirect ?? idp.ssoUrl ?? idp.ssoUrls?.post ?? ''}</code></td>
-        </tr>
-        ${idp.certificates.map(
-          (pem) =>
-            html`<tr>
-              <th>Certificate</th>
-              <td>${certificateSummary(pem)}</td>
-            </tr>`,
-        )}
-      </table>
-      <p><a href="/me">Back</a></p>`,
-  );
-}
-
-/** A certificate as admins compare it with their console: SHA-256 fingerprint and expiry. */
-function certificateSummary(certificate: string): Html {
-  try {
-    const der = certificate.includes('-----BEGIN')
-      ? certificate
-      : Buffer.from(certificate.replace(/\s+/g, ''), 'base64');
-    const x509 = new X509Certificate(der);
-    return html`<code data-testid="certificate-fingerprint">${x509.fingerprint256}</code><br /><span
-        class="note"
-        >valid until ${x509.validTo}</span
-      >`;
-  } catch {
-    return html`<span class="error">unreadable</span>`;
-  }
+function confirmDisable(tenantId: string, impact: SetupImpact): Html {
+  return html`<div class="error" role="alert" data-testid="disable-impact">
+    <p>Turn SAML login off? This affects:</p>
+    <ul>
+      ${impact.summary.map((line) => html`<li>${line}</li>`)}
+    </ul>
+    <form method="post" action="/admin/${encodeURIComponent(tenantId)}/enabled">
+      <input type="hidden" name="enabled" value="off" />
+      <input type="hidden" name="confirm" value="yes" />
+      <button type="submit" class="danger" data-testid="confirm-disable">Turn SAML login off</button>
+    </form>
+  </div>`;
 }

@@ -5,7 +5,15 @@
  * writes the response back.
  */
 import { POST_FORM_SCRIPT_HASH } from 'samlkit';
-import { html, layout, STYLE_HASH, SUBMIT_SCRIPT_HASH, toString, type Html } from './html.js';
+import {
+  COPY_SCRIPT_HASH,
+  html,
+  layout,
+  STYLE_HASH,
+  SUBMIT_SCRIPT_HASH,
+  toString,
+  type Html,
+} from './html.js';
 
 export type Method = 'GET' | 'POST';
 
@@ -105,7 +113,7 @@ const PAGE_HEADERS = {
   'content-security-policy': [
     "default-src 'none'",
     `style-src ${STYLE_HASH}`,
-    `script-src ${[...new Set([POST_FORM_SCRIPT_HASH, SUBMIT_SCRIPT_HASH])].join(' ')}`,
+    `script-src ${[...new Set([POST_FORM_SCRIPT_HASH, SUBMIT_SCRIPT_HASH, COPY_SCRIPT_HASH])].join(' ')}`,
     "base-uri 'none'",
     "frame-ancestors 'none'",
   ].join('; '),

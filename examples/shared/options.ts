@@ -1,4 +1,4 @@
-import type { SessionStore, StateStore, TenantStore } from 'samlkit';
+import type { MetadataFetcher, SessionStore, SetupStore, StateStore, TenantStore } from 'samlkit';
 import type { DirectoryStore } from 'samlkit/scim';
 import type { TestIdp } from 'samlkit/testing';
 import type { UsersTable } from './users.js';
@@ -17,6 +17,12 @@ export interface ExampleAppOptions {
   readonly directory?: DirectoryStore;
   /** The users table logins are provisioned into. Default: a new, empty one. */
   readonly users?: UsersTable;
+  /** Staged IdP settings of the SSO settings page. Default: `tenants`, when it is a SetupStore (all three stores are). */
+  readonly setup?: SetupStore;
+  /** Signs setup links (at least 32 bytes). Default: random at start, so links die with the process. */
+  readonly setupSecret?: Uint8Array;
+  /** Downloads metadata for the "Metadata URL" tab. Default: `fetchIdpMetadata` of `samlkit/fetch`. */
+  readonly fetchMetadata?: MetadataFetcher;
 }
 
 /** Per-tenant SP URLs: the entity ID is the metadata URL, so an IdP can fetch what it names. */

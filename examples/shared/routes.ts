@@ -10,11 +10,12 @@ import {
   sameSiteStep,
   type LoginResult,
   type ServiceProvider,
+  type SetupStore,
   type StartedLogin,
   type TenantStore,
 } from 'samlkit';
 import { createDirectoryLoginGate } from 'samlkit/scim';
-import { adminRoutes } from './admin.js';
+import { createAdmin } from './admin.js';
 import { directoryRoutes } from './directory.js';
 import {
   messagePage,
@@ -80,12 +81,24 @@ export function createExampleRoutes(
   options: ExampleAppOptions,
   core: ExampleCore = createExampleCore(options),
 ): readonly ExampleRoute[] {
-  const { tenants, baseUrl } = options;
+  const { tenants, state, baseUrl } = options;
   const { directory } = options;
   const { sp, sessions } = core;
   const slo = options.sessions !== undefined;
   const secure = baseUrl.startsWith('https:');
   const start = startLogin(sp, tenants, secure);
+  const setup = options.setup ?? (isSetupStore(tenants) ? tenants : undefined);
+  if (setup === undefined) throw new TypeError('options.setup is required when tenants is not a SetupStore');
+  const admin = createAdmin({
+    tenants,
+    setup,
+    state,
+    sessions,
+    baseUrl,
+    loginCookie: (secret) => loginCookie(secret, 600, secure),
+    ...(options.setupSecret !== undefined && { setupSecret: options.setupSecret }),
+    ...(options.fetchMetadata !== undefined && { fetchMetadata: options.fetchMetadata }),
+  });
 
   async function finish(request: ExampleRequest, tenantId: string | undefined): Promise<ExampleResponse> {
     // The IdP's post is cross-site, so the SameSite=Lax login cookie is not sent with it: post the
@@ -93,6 +106,10 @@ export function createExampleRoutes(
     const browserSecret = request.cookies[LOGIN_COOKIE];
     const step = sameSiteStep(request.form, browserSecret, { action: request.path });
     if (step !== undefined) return page(step);
+    // A test connection of the SSO settings page: checked against the draft, never a login.
+    const tested = await admin.finishTest(request, tenantId, browserSecret);
+    if (tested !== undefined)
+      return { ...tested, headers: { ...tested.headers, 'set-cookie': loginCookie('', 0, secure) } };
     let result: LoginResult;
     try {
       result = await sp.finishLogin(request.form, {
@@ -103,6 +120,7 @@ export function createExampleRoutes(
       if (error instanceof SamlError) return refused(error, 401);
       throw error;
     }
+    await admin.signedIn(result);
     return core.signIn(result, request.cookies, [loginCookie('', 0, secure)]);
   }
 
@@ -171,17 +189,19 @@ export function createExampleRoutes(
     {
       method: 'GET',
       path: '/saml/:tenant/metadata',
-      handler: async ({ params }) => {
+      handler: async ({ params, query }) => {
         const config = await tenants.get(params.tenant ?? '');
         if (config === undefined) return messagePage('Not found', 'No such organisation.', 404);
+        // ?view=xml (the settings page's link): as XML a browser shows, instead of a download.
+        const type = query.view === 'xml' ? 'text/xml' : 'application/samlmetadata+xml';
         return {
           status: 200,
-          headers: { 'content-type': 'application/samlmetadata+xml; charset=utf-8' },
+          headers: { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff' },
           body: buildSpMetadata(config),
         };
       },
     },
-    ...adminRoutes({ tenants, sessions, baseUrl }),
+    ...admin.routes,
     ...(directory === undefined ? [] : directoryRoutes({ tenants, sessions, directory, baseUrl })),
     ...(options.testIdp === undefined ? [] : testIdpRoutes(options.testIdp)),
   ];
@@ -228,6 +248,10 @@ function startLogin(sp: ServiceProvider, tenants: TenantStore, secure: boolean):
     url.searchParams.set('login_hint', target.email);
     return redirect(url.href, cookie);
   };
+}
+
+function isSetupStore(store: TenantStore): store is TenantStore & SetupStore {
+  return typeof (store as Partial<SetupStore>).promoteDraft === 'function';
 }
 
 /** The page of a refused login, with its code and hint; logged without personal data. */

@@ -44,6 +44,11 @@ export const adfs: IdpProduct = {
       },
       { field: 'Relying party trust identifier', value: entityId, note: 'Configure Identifiers.' },
     ],
+    /** The app's own sign-in page, so that portals and bookmarks start the login at the app. */
+    loginUrl: {
+      field: 'Sign-on URL for your users',
+      note: 'AD FS has no field for it: publish it to users (intranet link, bookmark); it starts the login at your app.',
+    },
     signatures: [
       {
         field: 'SamlResponseSignature',

@@ -35,6 +35,11 @@ export const generic: IdpProduct = {
       { field: 'SP Entity ID (Audience)', value: entityId },
       { field: 'Assertion Consumer Service URL (HTTP-POST binding)', value: acsUrl },
     ],
+    /** The app's own sign-in page, so that portals and bookmarks start the login at the app. */
+    loginUrl: {
+      field: 'Sign-on URL (SP-initiated start URL)',
+      note: 'Where your IdP\u2019s portal or your users\u2019 bookmarks should start the login.',
+    },
     signatures: [
       {
         field: 'Signing',

@@ -28,6 +28,11 @@ export const google: IdpProduct = {
     ],
     idpInitiatedRefused:
       'This tenant refuses IdP-initiated logins, which Google’s app launcher starts: users must start at your app.',
+    /** The app's own sign-in page, so that portals and bookmarks start the login at the app. */
+    loginUrl: {
+      field: 'Start URL (optional)',
+      note: 'Service provider details: the app\u2019s tile in Google then starts the login at your app.',
+    },
     signatures: [
       {
         field: 'Signed response',

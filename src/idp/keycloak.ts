@@ -31,6 +31,11 @@ export const keycloak: IdpProduct = {
         note: 'Advanced tab > Fine Grain SAML Endpoint Configuration.',
       },
     ],
+    /** The app's own sign-in page, so that portals and bookmarks start the login at the app. */
+    loginUrl: {
+      field: 'Home URL',
+      note: 'Client settings, Access settings: the account console\u2019s link to the app then starts the login at your app.',
+    },
     signatures: [
       { field: 'Sign documents', values: { assertion: 'Off', response: 'On', both: 'On' } },
       { field: 'Sign assertions', values: { assertion: 'On', response: 'Off', both: 'On' } },

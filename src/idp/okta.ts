@@ -30,6 +30,11 @@ export const okta: IdpProduct = {
     ],
     idpInitiatedRefused:
       'This tenant refuses IdP-initiated logins, which the Okta dashboard tile starts: on the General tab, under Application visibility, tick Do not display application icon to users.',
+    /** The app's own sign-in page, so that portals and bookmarks start the login at the app. */
+    loginUrl: {
+      field: 'Sign-on URL for your users',
+      note: 'Okta\u2019s SAML app has no field for it: give it to users as their bookmark, or add an Okta Bookmark App with this URL as its tile.',
+    },
     signatures: [
       {
         field: 'Response',

@@ -29,6 +29,11 @@ export const ping: IdpProduct = {
       },
       { field: 'Entity ID', value: entityId, note: 'PingFederate: Partner’s Entity ID (Connection ID).' },
     ],
+    /** The app's own sign-in page, so that portals and bookmarks start the login at the app. */
+    loginUrl: {
+      field: 'Sign-on URL for your users',
+      note: 'Use it as the application\u2019s URL in the PingOne/PingFederate dock or portal, or as users\u2019 bookmark.',
+    },
     signatures: [
       {
         field: 'Signing',

@@ -8,7 +8,23 @@ import { currentTime } from '../internal/time.js';
 import { defineTenant, type Tenant } from '../tenant/define.js';
 import type { TenantConfig, Clock } from '../types.js';
 import { ExpiryHeap } from './expiry-heap.js';
-import type { PendingRequest, SamlSession, SessionStore, StateStore, TenantStore } from './types.js';
+import type {
+  PendingRequest,
+  SamlSession,
+  SessionStore,
+  SetupStore,
+  StateStore,
+  TenantStore,
+} from './types.js';
+import {
+  applySetupChange,
+  checkSetupChange,
+  type AdminSsoLogin,
+  type DraftTest,
+  type SetupChange,
+  type SetupDraft,
+  type TenantSetup,
+} from './setup-record.js';
 import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
 import {
   alreadyVerified,
@@ -80,7 +96,7 @@ type Entry = (
  * A {@link TenantStore}, {@link StateStore} and {@link SessionStore} in this process's memory; see
  * {@link createMemoryStore}.
  */
-export interface MemoryStore extends TenantStore, StateStore, SessionStore {
+export interface MemoryStore extends TenantStore, StateStore, SessionStore, SetupStore {
   /** Drops everything; later calls reject with `STORE_UNAVAILABLE`. Closing twice is harmless. */
   close(): Promise<void>;
 }
@@ -146,6 +162,8 @@ class InMemoryStore implements MemoryStore {
   readonly #claims = new Map<string, Map<string, StoredClaim>>();
   /** IdP entity ID → the IDs of the tenants that trust that IdP. */
   readonly #issuers = new Map<string, Set<string>>();
+  /** Tenant ID → its staged IdP configuration (setup flow). */
+  readonly #setups = new Map<string, TenantSetup>();
 
   constructor(options: MemoryStoreOptions = {}) {
     const budget = (name: 'maxPendingRequests' | 'maxReplayEntries', fallback: number): number => {
@@ -343,31 +361,88 @@ class InMemoryStore implements MemoryStore {
    */
   put(config: TenantConfig): Promise<void> {
     return this.#run(() => {
-      const tenant = defineTenant(config);
-      const domains = domainsOf(tenant);
-      const previous = this.#claims.get(tenant.id) ?? new Map<string, StoredClaim>();
-      const claims = new Map<string, StoredClaim>();
-      for (const domain of domains) claims.set(domain, previous.get(domain) ?? { token: newClaimToken() });
-      for (const domain of previous.keys()) {
-        if (!claims.has(domain) && this.#domains.get(domain) === tenant.id) this.#domains.delete(domain);
-      }
-      this.#unindex(tenant.id);
-      this.#tenants.set(tenant.id, tenant);
-      this.#claims.set(tenant.id, claims);
-      // #unindex freed the domains this tenant held verified; the claims kept keep them.
-      for (const [domain, claim] of claims) {
-        if (claim.verifiedAt !== undefined) this.#domains.set(domain, tenant.id);
-      }
-      const sharing = this.#issuers.get(tenant.idp.entityId) ?? new Set<string>();
-      sharing.add(tenant.id);
-      this.#issuers.set(tenant.idp.entityId, sharing);
+      this.#put(config);
     });
+  }
+
+  /** The tenant's setup record (`{}` when none yet); `undefined` for an unknown tenant. */
+  getSetup(tenantId: string): Promise<TenantSetup | undefined> {
+    return this.#run(() => {
+      requireString(tenantId, 'tenantId');
+      return this.#tenants.has(tenantId) ? (this.#setups.get(tenantId) ?? {}) : undefined;
+    });
+  }
+
+  /** Saves the draft, replacing any other; `false` for an unknown tenant. */
+  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'saveDraft', draft });
+  }
+
+  /** Records the test of draft revision `revision`; `false` when the draft changed since. */
+  recordDraftTest(tenantId: string, revision: string, test: DraftTest): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'recordTest', revision, test });
+  }
+
+  /** Drops the draft; `false` when there was none. */
+  discardDraft(tenantId: string): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'discardDraft' });
+  }
+
+  /** Makes the tested draft revision live, keeping the replaced settings; `false` when it does not apply. */
+  promoteDraft(tenantId: string, revision: string, at: Date): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'promote', revision, at: new Date(timeOf(at, 'at')).toISOString() });
+  }
+
+  /** Swaps the live IdP settings with the previous ones; `false` when there are none. */
+  restorePrevious(tenantId: string, at: Date): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'restore', at: new Date(timeOf(at, 'at')).toISOString() });
+  }
+
+  /** Records an admin's successful SSO login; `false` for an unknown tenant. */
+  recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'adminLogin', login });
+  }
+
+  /** One setup change, with the tenant's configuration when it changes the IdP side: one step. */
+  #setup(tenantId: string, change: SetupChange): Promise<boolean> {
+    return this.#run(() => {
+      checkSetupChange(tenantId, change);
+      const live = this.#tenants.get(tenantId);
+      if (live === undefined) return false;
+      const outcome = applySetupChange(this.#setups.get(tenantId) ?? {}, change, live);
+      if (outcome === undefined) return false;
+      if (outcome.live !== undefined) this.#put(outcome.live);
+      this.#setups.set(tenantId, outcome.record);
+      return true;
+    });
+  }
+
+  #put(config: TenantConfig): void {
+    const tenant = defineTenant(config);
+    const domains = domainsOf(tenant);
+    const previous = this.#claims.get(tenant.id) ?? new Map<string, StoredClaim>();
+    const claims = new Map<string, StoredClaim>();
+    for (const domain of domains) claims.set(domain, previous.get(domain) ?? { token: newClaimToken() });
+    for (const domain of previous.keys()) {
+      if (!claims.has(domain) && this.#domains.get(domain) === tenant.id) this.#domains.delete(domain);
+    }
+    this.#unindex(tenant.id);
+    this.#tenants.set(tenant.id, tenant);
+    this.#claims.set(tenant.id, claims);
+    // #unindex freed the domains this tenant held verified; the claims kept keep them.
+    for (const [domain, claim] of claims) {
+      if (claim.verifiedAt !== undefined) this.#domains.set(domain, tenant.id);
+    }
+    const sharing = this.#issuers.get(tenant.idp.entityId) ?? new Set<string>();
+    sharing.add(tenant.id);
+    this.#issuers.set(tenant.idp.entityId, sharing);
   }
 
   /** Deletes the tenant and frees its email domains; `false` when there was no such tenant. */
   delete(id: string): Promise<boolean> {
     return this.#run(() => {
       requireString(id, 'id');
+      this.#setups.delete(id);
       return this.#unindex(id);
     });
   }
@@ -454,6 +529,7 @@ class InMemoryStore implements MemoryStore {
     this.#domains.clear();
     this.#claims.clear();
     this.#issuers.clear();
+    this.#setups.clear();
     return Promise.resolve();
   }
 

@@ -39,7 +39,7 @@ export const DEFAULT_POSTGRES_SCHEMA = 'samlkit';
  * The version of the tables {@link postgresSchemaSql} creates, kept in `<schema>.schema_version`.
  * A later samlkit that changes the tables raises it and migrates from each earlier version.
  */
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
 
 /** Lower-case letters, digits and `_`, starting with a letter or `_`, at most 63 bytes; not `pg_…`. */
 const PLAIN_IDENTIFIER = /^(?!pg_)[a-z_][a-z0-9_]{0,62}$/;
@@ -91,6 +91,9 @@ export interface PostgresSchemaOptions {
  * - `sessions` (version 3): the SAML sessions behind the app's sessions, for Single Logout, keyed by
  *   `session_key` = SHA-256 of the length-prefixed tenant ID and app session ID, found by
  *   `name_key` = the same of the tenant ID and NameID; the session itself in `payload`.
+ * - `tenant_setup` (version 4): the setup flow's staged IdP configuration of a tenant (its draft,
+ *   the draft's test result, the settings a promotion replaced) as `jsonb`, with a `version` that
+ *   makes each change a compare and set; deleted with the tenant.
  * - `schema_version`: one row, the version of these tables.
  *
  * The expiring tables have an index on `expires_at` for `sweepExpired`. Needs PostgreSQL 13 or
@@ -185,7 +188,23 @@ DO $samlkit$ BEGIN
 END $samlkit$;
 CREATE UNIQUE INDEX IF NOT EXISTS tenant_domains_verified ON ${s}.tenant_domains (domain)
   WHERE verified_at IS NOT NULL;
-${sessionsSql(s)}`;
+${sessionsSql(s)}${setupSql(s)}`;
+}
+
+/**
+ * The setup flow's staged IdP configuration (version 4): one row per tenant that has one, deleted
+ * with the tenant. `version` makes every change a compare and set.
+ */
+function setupSql(s: string): string {
+  return `
+-- Version 4: the admin's setup flow (draft, test result, previous IdP settings).
+CREATE TABLE IF NOT EXISTS ${s}.tenant_setup (
+  tenant_key bytea PRIMARY KEY REFERENCES ${s}.tenants (tenant_key) ON DELETE CASCADE,
+  version bigint NOT NULL,
+  record jsonb NOT NULL
+);
+UPDATE ${s}.schema_version SET version = 4 WHERE version < 4;
+`;
 }
 
 /**

@@ -20,7 +20,24 @@ import {
   type PostgresQueryable,
   type PostgresQueryResult,
 } from './postgres-migrations.js';
-import type { PendingRequest, SamlSession, SessionStore, StateStore, TenantStore } from './types.js';
+import type {
+  PendingRequest,
+  SamlSession,
+  SessionStore,
+  SetupStore,
+  StateStore,
+  TenantStore,
+} from './types.js';
+import {
+  applySetupChange,
+  checkSetupChange,
+  setupFromJson,
+  type AdminSsoLogin,
+  type DraftTest,
+  type SetupChange,
+  type SetupDraft,
+  type TenantSetup,
+} from './setup-record.js';
 import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
 import {
   alreadyVerified,
@@ -67,7 +84,7 @@ export interface SweepResult {
 }
 
 /** A {@link TenantStore} and a {@link StateStore} in PostgreSQL; see {@link createPostgresStore}. */
-export interface PostgresStore extends TenantStore, StateStore, SessionStore {
+export interface PostgresStore extends TenantStore, StateStore, SessionStore, SetupStore {
   get(id: string): Promise<Tenant | undefined>;
   list(): Promise<Tenant[]>;
   findByEmailDomain(domain: string): Promise<Tenant | undefined>;
@@ -166,7 +183,9 @@ type Statement =
   | 'dropSession'
   | 'findSessions'
   | 'deleteSession'
-  | 'sweepSessions';
+  | 'sweepSessions'
+  | 'setupRead'
+  | 'setupWrite';
 
 /** The statements of one schema. */
 function statements(schema: string): Readonly<Record<Statement, string>> {
@@ -239,6 +258,27 @@ function statements(schema: string): Readonly<Record<Statement, string>> {
         SELECT session_key FROM ${s}.sessions WHERE expires_at <= now()
         ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
       ) AND expires_at <= now()`,
+    setupRead: `SELECT tenant.config::text AS config, coalesce(setup.version, 0)::text AS version,
+        setup.record::text AS record
+      FROM ${s}.tenants AS tenant LEFT JOIN ${s}.tenant_setup AS setup USING (tenant_key)
+      WHERE tenant.tenant_key = $1`,
+    // One statement: the tenant row is locked and must still hold what was read; the setup row is
+    // written only at the version read (compare and set); the tenant's configuration changes only
+    // when the setup row was written. Nothing at all is written otherwise, and the caller reads again.
+    setupWrite: `WITH locked AS (
+        SELECT tenant_key FROM ${s}.tenants WHERE tenant_key = $1 AND config = $2::jsonb FOR UPDATE
+      ), setup AS (
+        INSERT INTO ${s}.tenant_setup (tenant_key, version, record)
+        SELECT tenant_key, $3::bigint + 1, $4::jsonb FROM locked
+        ON CONFLICT (tenant_key) DO UPDATE SET version = EXCLUDED.version, record = EXCLUDED.record
+          WHERE ${s}.tenant_setup.version = $3::bigint
+        RETURNING tenant_key
+      ), live AS (
+        UPDATE ${s}.tenants SET config = $5::jsonb, issuer = $6
+        WHERE tenant_key = $1 AND $5::jsonb IS NOT NULL AND EXISTS (SELECT FROM setup)
+        RETURNING tenant_key
+      )
+      SELECT (SELECT count(*) FROM setup)::int AS written`,
     sweepReplays: `DELETE FROM ${s}.replay WHERE replay_key IN (
         SELECT replay_key FROM ${s}.replay WHERE expires_at <= now()
         ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
@@ -399,6 +439,84 @@ class PgStore implements PostgresStore {
         throw this.#unavailable('put', error);
       }
     }
+  }
+
+  async getSetup(tenantId: string): Promise<TenantSetup | undefined> {
+    return (await this.#readSetup(tenantId))?.record;
+  }
+
+  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'saveDraft', draft });
+  }
+
+  recordDraftTest(tenantId: string, revision: string, test: DraftTest): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'recordTest', revision, test });
+  }
+
+  discardDraft(tenantId: string): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'discardDraft' });
+  }
+
+  promoteDraft(tenantId: string, revision: string, at: Date): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'promote', revision, at: new Date(timeOf(at, 'at')).toISOString() });
+  }
+
+  restorePrevious(tenantId: string, at: Date): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'restore', at: new Date(timeOf(at, 'at')).toISOString() });
+  }
+
+  recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'adminLogin', login });
+  }
+
+  /** The tenant's stored configuration (as stored: sealed secrets stay sealed), setup record and version. */
+  async #readSetup(
+    tenantId: string,
+  ): Promise<
+    { readonly config: string; readonly version: string; readonly record: TenantSetup } | undefined
+  > {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    const { rows } = await this.#query('getSetup', this.#sql.setupRead, [digest(tenantId)]);
+    const [row] = rows;
+    if (row === undefined) return undefined;
+    const config = field(row, 'config');
+    const version = field(row, 'version');
+    const text = field(row, 'record');
+    if (typeof config !== 'string' || typeof version !== 'string') throw this.#corrupt('tenant_setup');
+    const record = text === null || text === undefined ? {} : setupFromJson(parseJson(text));
+    if (record === undefined) throw this.#corrupt('tenant_setup');
+    return { config, version, record };
+  }
+
+  /** One setup change: read, apply, compare-and-set write; read again when the tenant changed meanwhile. */
+  async #setup(tenantId: string, change: SetupChange): Promise<boolean> {
+    checkSetupChange(tenantId, change);
+    for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
+      const read = await this.#readSetup(tenantId);
+      if (read === undefined) return false;
+      const [live] = this.#tenants([{ config: read.config }]);
+      if (live?.id !== tenantId) return false;
+      const outcome = applySetupChange(read.record, change, live);
+      if (outcome === undefined) return false;
+      const record = JSON.stringify(outcome.record);
+      const next = outcome.live === undefined ? null : JSON.stringify(outcome.live);
+      if (!storableJson(outcome.record) || (outcome.live !== undefined && !storableJson(outcome.live)))
+        throw new TypeError('The setup change holds text PostgreSQL cannot store (NUL or lone surrogates)');
+      const { rows } = await this.#query('setup', this.#sql.setupWrite, [
+        digest(tenantId),
+        read.config,
+        read.version,
+        record,
+        next,
+        outcome.live?.idp.entityId ?? live.idp.entityId,
+      ]);
+      if (field(rows[0], 'written') === 1) return true;
+    }
+    fail('STORE_UNAVAILABLE', 'The setup record kept changing while it was written', {
+      hint: `The tenant's configuration or setup changed ${PUT_ATTEMPTS} times while this change was applied: another admin is editing it. Try again.`,
+      tenantId,
+    });
   }
 
   async domainClaims(tenantId: string): Promise<DomainClaim[]> {

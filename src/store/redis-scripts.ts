@@ -116,7 +116,7 @@ for _, domain in ipairs(redis.call('HKEYS', KEYS[3])) do
   local verified = ARGV[1] .. 'verified:' .. domain
   if redis.call('GET', verified) == ARGV[2] then redis.call('DEL', verified) end
 end
-redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[3], ARGV[1] .. 'setup:' .. ARGV[2])
 redis.call('SREM', KEYS[2], ARGV[2])
 return 1
 `);
@@ -197,4 +197,30 @@ if value then
   redis.call('SREM', ARGV[1] .. 'sessidx:' .. #ARGV[2] .. ':' .. ARGV[2] .. ':' .. name, ARGV[3])
 end
 return value
+`);
+
+/**
+ * The setup flow (staged IdP configuration). KEYS: tenant, setup hash. Returns false (no tenant) or
+ * `{ tenant JSON, version, record JSON or '' }`.
+ */
+export const SETUP_READ = script(`local tenant = redis.call('GET', KEYS[1])
+if not tenant then return false end
+local setup = redis.call('HMGET', KEYS[2], 'v', 'r')
+return { tenant, setup[1] or '0', setup[2] or '' }
+`);
+
+/**
+ * KEYS: tenant, setup hash, issuer set of the stored IdP, issuer set of the new one. ARGV: the
+ * tenant JSON and setup version read, the new record JSON, the new tenant JSON ('' to keep it),
+ * the tenant ID. Writes only when neither changed since they were read (compare and set): 1, else 0.
+ */
+export const SETUP_WRITE = script(`if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if (redis.call('HGET', KEYS[2], 'v') or '0') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[2], 'v', tostring(tonumber(ARGV[2]) + 1), 'r', ARGV[3])
+if ARGV[4] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[4])
+  redis.call('SREM', KEYS[3], ARGV[5])
+  redis.call('SADD', KEYS[4], ARGV[5])
+end
+return 1
 `);

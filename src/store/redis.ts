@@ -9,7 +9,14 @@ import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
 import { defineTenant, type Tenant } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
-import type { PendingRequest, SamlSession, SessionStore, StateStore, TenantStore } from './types.js';
+import type {
+  PendingRequest,
+  SamlSession,
+  SessionStore,
+  SetupStore,
+  StateStore,
+  TenantStore,
+} from './types.js';
 import {
   type Script,
   SAVE_REQUEST,
@@ -24,7 +31,19 @@ import {
   FIND_SESSIONS,
   DELETE_SESSION,
   SET_VERIFICATION,
+  SETUP_READ,
+  SETUP_WRITE,
 } from './redis-scripts.js';
+import {
+  applySetupChange,
+  checkSetupChange,
+  setupFromJson,
+  type AdminSsoLogin,
+  type DraftTest,
+  type SetupChange,
+  type SetupDraft,
+  type TenantSetup,
+} from './setup-record.js';
 import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
 import {
   alreadyVerified,
@@ -95,7 +114,7 @@ export interface RedisStoreOptions {
 }
 
 /** A {@link TenantStore} and a {@link StateStore} in Redis; made by {@link createRedisStore}. */
-export interface RedisStore extends TenantStore, StateStore, SessionStore {
+export interface RedisStore extends TenantStore, StateStore, SessionStore, SetupStore {
   /** The tenant with this ID, as `defineTenant` makes it of the stored JSON (frozen). */
   get(id: string): Promise<Tenant | undefined>;
   /** Every tenant, sorted by ID (code-unit order, as MemoryStore sorts). */
@@ -141,7 +160,7 @@ export interface RedisStore extends TenantStore, StateStore, SessionStore {
  * tenant that holds it verified) and `issuer:<IdP entity ID>` (indexes), `req:<n>:<tenant>:<request>`
  * and `reqid:<request>` (a pending login and its tenant), `seen:<n>:<tenant>:<assertion>` (a
  * replay entry), `sess:<n>:<tenant>:<app session>` (a Single Logout session, as JSON) and
- * `sessidx:<n>:<tenant>:<NameID>` (the set of its app session IDs), where `<n>` is the tenant ID's length in UTF-8 bytes, so no two pairs of IDs
+ * `sessidx:<n>:<tenant>:<NameID>` (the set of its app session IDs), `setup:<id>` (a hash: the setup flow's record of the tenant and its version, deleted with the tenant), where `<n>` is the tenant ID's length in UTF-8 bytes, so no two pairs of IDs
  * share a key. IDs are used as they are, in any characters; an ID that is not well-formed Unicode
  * (a lone surrogate) has no UTF-8 form: writing one throws a `TypeError`, and looking one up finds
  * nothing.
@@ -415,6 +434,98 @@ class RedisStoreImpl implements RedisStore {
     return Promise.resolve();
   }
 
+  async getSetup(tenantId: string): Promise<TenantSetup | undefined> {
+    return (await this.#readSetup(tenantId))?.record;
+  }
+
+  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'saveDraft', draft });
+  }
+
+  recordDraftTest(tenantId: string, revision: string, test: DraftTest): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'recordTest', revision, test });
+  }
+
+  discardDraft(tenantId: string): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'discardDraft' });
+  }
+
+  promoteDraft(tenantId: string, revision: string, at: Date): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'promote', revision, at: new Date(timeOf(at, 'at')).toISOString() });
+  }
+
+  restorePrevious(tenantId: string, at: Date): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'restore', at: new Date(timeOf(at, 'at')).toISOString() });
+  }
+
+  recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean> {
+    return this.#setup(tenantId, { kind: 'adminLogin', login });
+  }
+
+  /** The tenant's stored JSON, its setup record and the record's version (for compare and set). */
+  async #readSetup(
+    tenantId: string,
+  ): Promise<{ readonly json: string; readonly version: string; readonly record: TenantSetup } | undefined> {
+    this.#open();
+    requireString(tenantId, 'tenantId');
+    if (!wellFormed(tenantId)) return undefined;
+    const reply = await this.#eval(
+      SETUP_READ,
+      [this.#key('tenant:', tenantId), this.#key('setup:', tenantId)],
+      [],
+    );
+    if (reply === null || reply === undefined) return undefined;
+    if (
+      !isArray(reply) ||
+      typeof reply[0] !== 'string' ||
+      typeof reply[1] !== 'string' ||
+      typeof reply[2] !== 'string'
+    )
+      unexpectedReply(reply);
+    let record: TenantSetup | undefined = {};
+    try {
+      if (reply[2] !== '') record = setupFromJson(JSON.parse(reply[2]));
+    } catch (cause) {
+      corrupt('setup record', cause);
+    }
+    if (record === undefined) corrupt('setup record', undefined);
+    return { json: reply[0], version: reply[1], record };
+  }
+
+  /**
+   * One setup change: read, apply, then write only if neither the tenant nor its setup record
+   * changed meanwhile (a Lua compare and set), else read again. The tenant's JSON is changed as
+   * stored (sealed secrets stay sealed), its issuer index with it.
+   */
+  async #setup(tenantId: string, change: SetupChange): Promise<boolean> {
+    checkSetupChange(tenantId, change);
+    for (let attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
+      const read = await this.#readSetup(tenantId);
+      if (read === undefined) return false;
+      const live = tenantFrom(read.json);
+      const outcome = applySetupChange(read.record, change, live);
+      if (outcome === undefined) return false;
+      const next = outcome.live === undefined ? '' : JSON.stringify(outcome.live);
+      const issuer = outcome.live?.idp.entityId ?? live.idp.entityId;
+      requireWellFormed(issuer, 'idp.entityId');
+      const reply = await this.#eval(
+        SETUP_WRITE,
+        [
+          this.#key('tenant:', tenantId),
+          this.#key('setup:', tenantId),
+          this.#key('issuer:', live.idp.entityId),
+          this.#key('issuer:', issuer),
+        ],
+        [read.json, read.version, JSON.stringify(outcome.record), next, tenantId],
+      );
+      if (integerFrom(reply) === 1) return true;
+    }
+    fail('STORE_UNAVAILABLE', 'The setup record kept changing while it was written', {
+      hint: `The tenant's configuration or setup changed ${SETUP_ATTEMPTS} times while this change was applied: another admin is editing it. Try again.`,
+      tenantId,
+    });
+  }
+
   #open(): void {
     if (!this.#closed) return;
     fail('STORE_UNAVAILABLE', 'The Redis store is closed', {
@@ -469,6 +580,9 @@ class RedisStoreImpl implements RedisStore {
     }
   }
 }
+
+/** How often a setup change is tried when the tenant changed between its read and its write. */
+const SETUP_ATTEMPTS = 5;
 
 /** The driver's error as `STORE_UNAVAILABLE`, keeping it as `cause`; our own errors pass through. */
 function unavailable(cause: unknown): SamlError {

@@ -1,5 +1,6 @@
 import type { DomainClaim, DomainVerification } from '../tenant/domains.js';
 import type { ReplayCache, TenantConfig } from '../types.js';
+import type { AdminSsoLogin, DraftTest, SetupDraft, TenantSetup } from './setup-record.js';
 
 /** A login in progress: what `startLogin` saved and `finishLogin` consumes. */
 export interface PendingRequest {
@@ -144,4 +145,33 @@ export interface SessionStore {
    * `undefined` when there is none (or it expired).
    */
   deleteSession(tenantId: string, appSessionId: string): Promise<SamlSession | undefined>;
+}
+
+/**
+ * A tenant's staged IdP configuration (the admin's setup flow, docs/admin-setup.md): at most one
+ * draft with its test result, the settings the last promotion replaced, and the admin's last SSO
+ * login. Every method is one atomic step per tenant; each resolves `false` when the tenant does not
+ * exist or the step does not apply (another draft revision, an untested draft, nothing to restore),
+ * and then changes nothing.
+ */
+export interface SetupStore {
+  /** The tenant's setup record (`{}` when it has none yet), or `undefined` for an unknown tenant. */
+  getSetup(tenantId: string): Promise<TenantSetup | undefined>;
+  /** Saves the draft, replacing any other (and its test result). */
+  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean>;
+  /** Records the test connection of the draft revision `revision`; `false` when the draft changed since. */
+  recordDraftTest(tenantId: string, revision: string, test: DraftTest): Promise<boolean>;
+  /** Drops the draft. */
+  discardDraft(tenantId: string): Promise<boolean>;
+  /**
+   * Makes the draft's IdP settings live, in one step with the tenant's configuration (its issuer
+   * index too): only the revision `revision`, and only when its test passed. The settings it
+   * replaces become `previous`; the draft is gone. The rest of the live configuration (SP keys,
+   * domains, toggles) is kept as stored.
+   */
+  promoteDraft(tenantId: string, revision: string, at: Date): Promise<boolean>;
+  /** Swaps the live IdP settings with `previous`, in one step (so restoring twice undoes the restore). */
+  restorePrevious(tenantId: string, at: Date): Promise<boolean>;
+  /** Records an admin's successful SSO login (the require-SSO guard asks for one). */
+  recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean>;
 }

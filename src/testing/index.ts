@@ -13,6 +13,7 @@ export {
 export { sessionStoreConformance } from './conformance/sessions.js';
 export { stateStoreConformance } from './conformance/state.js';
 export { tenantStoreConformance } from './conformance/tenant.js';
+export { setupStoreConformance } from './conformance/setup.js';
 export {
   createTestIdp,
   MAX_AUTHN_REQUEST_BYTES,

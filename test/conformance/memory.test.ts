@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { createMemoryStore } from '../../src/store/memory.js';
 import {
   sessionStoreConformance,
+  setupStoreConformance,
   stateStoreConformance,
   tenantStoreConformance,
 } from '../../src/testing/index.js';
@@ -24,4 +25,8 @@ describe('MemoryStore: TenantStore conformance', () => {
 
 describe('MemoryStore: SessionStore conformance', () => {
   for (const c of sessionStoreConformance(factory)) it(c.name, () => c.run());
+});
+
+describe('MemoryStore: SetupStore conformance', () => {
+  for (const c of setupStoreConformance(factory, { certificate })) it(c.name, () => c.run());
 });

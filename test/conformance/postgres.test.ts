@@ -20,6 +20,7 @@ import {
 } from '../../src/postgres.js';
 import {
   sessionStoreConformance,
+  setupStoreConformance,
   stateStoreConformance,
   tenantStoreConformance,
 } from '../../src/testing/index.js';
@@ -80,6 +81,10 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
 
   describe('TenantStore', () => {
     for (const c of tenantStoreConformance(factory, { certificate })) it(c.name, () => c.run());
+  });
+
+  describe('SetupStore', () => {
+    for (const c of setupStoreConformance(factory, { certificate })) it(c.name, () => c.run());
   });
 
   describe('PostgreSQL specifics', () => {
@@ -302,6 +307,7 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
           'tenant_domains',
           'tenant_domains_tenant_key',
           'tenant_domains_verified',
+          'tenant_setup',
           'tenants',
           'tenants_issuer',
         ],
@@ -312,22 +318,46 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
       await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
 
-    it('migrates a version-1 schema to version 3 (Single Logout sessions), keeping its data', async () => {
+    it('migrates a version-1 schema to the current version (Single Logout sessions, setup), keeping its data', async () => {
       assert.ok(pool !== undefined);
       const schema = `v_${randomBytes(6).toString('hex')}`;
       await migrate(pool, { schema });
       // What samlkit 0.1 left: no sessions table, version 1.
       await pool.query(`DROP TABLE "${schema}".sessions`);
+      await pool.query(`DROP TABLE "${schema}".tenant_setup`);
       await pool.query(`UPDATE "${schema}".schema_version SET version = 1`);
       const store = createPostgresStore({ pool, schema });
       assert.equal(await store.remember('tenant-a', '_kept', new Date(Date.now() + 60_000)), true);
       await migrate(pool, { schema });
       const versions = await pool.query(`SELECT version FROM "${schema}".schema_version`);
-      assert.deepEqual(versions.rows, [{ version: 3 }]);
+      assert.deepEqual(versions.rows, [{ version: POSTGRES_SCHEMA_VERSION }]);
       assert.equal(await store.remember('tenant-a', '_kept', new Date(Date.now() + 60_000)), false);
       const session = { tenantId: 'tenant-a', appSessionId: 's1', nameId: 'n', nameIdFormat: 'f' };
       await store.saveSession(session, new Date(Date.now() + 60_000));
       assert.deepEqual(await store.findSessions('tenant-a', 'n'), [session]);
+      await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+
+    it('migrates a version-3 schema to version 4 (the setup flow), keeping tenants and sessions', async () => {
+      assert.ok(pool !== undefined);
+      const schema = `v_${randomBytes(6).toString('hex')}`;
+      await migrate(pool, { schema });
+      await pool.query(`DROP TABLE "${schema}".tenant_setup`);
+      await pool.query(`UPDATE "${schema}".schema_version SET version = 3`);
+      const store = createPostgresStore({ pool, schema });
+      await store.put({
+        id: 'acme',
+        sp: {
+          entityId: 'https://app.example.com/saml/acme',
+          acsUrl: 'https://app.example.com/saml/acme/acs',
+        },
+        idp: { entityId: 'https://idp.example.com/', certificates: [certificate] },
+      });
+      await migrate(pool, { schema });
+      const versions = await pool.query(`SELECT version FROM "${schema}".schema_version`);
+      assert.deepEqual(versions.rows, [{ version: 4 }]);
+      assert.equal((await store.get('acme'))?.id, 'acme');
+      assert.deepEqual(await store.getSetup('acme'), {});
       await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
     });
 
@@ -371,7 +401,7 @@ describe('PostgresStore conformance', { skip, timeout: 120_000 }, () => {
       await pool.query(`INSERT INTO ${s}.tenant_domains VALUES ('acme.com', $1)`, [tenantKey]);
       await migrate(pool, { schema });
       const versions = await pool.query(`SELECT version FROM ${s}.schema_version`);
-      assert.deepEqual(versions.rows, [{ version: 3 }]);
+      assert.deepEqual(versions.rows, [{ version: POSTGRES_SCHEMA_VERSION }]);
       const store = createPostgresStore({ pool, schema });
       assert.equal((await store.get('acme'))?.id, 'acme');
       const [claim] = await store.domainClaims('acme');

@@ -14,6 +14,7 @@ import { SamlError, type TenantConfig } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis.js';
 import {
   sessionStoreConformance,
+  setupStoreConformance,
   stateStoreConformance,
   tenantStoreConformance,
 } from '../../src/testing/index.js';
@@ -78,6 +79,10 @@ describe('RedisStore', { skip: redisSkip() }, () => {
 
   describe('TenantStore conformance', () => {
     for (const c of tenantStoreConformance(factory, { certificate })) it(c.name, () => c.run());
+  });
+
+  describe('SetupStore conformance', () => {
+    for (const c of setupStoreConformance(factory, { certificate })) it(c.name, () => c.run());
   });
 
   describe('Redis specifics', () => {

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMemoryStore, type MemoryStore } from 'samlkit';
+import { createMemoryStore, type MemoryStore, type MetadataFetcher } from 'samlkit';
 import type { TestIdp } from 'samlkit/testing';
 import { createExpressApp } from '../../examples/express/app.js';
 import { createHonoApp, honoRequestListener } from '../../examples/hono/app.js';
@@ -27,6 +27,10 @@ export interface RunningApp {
 export interface StartExpressExampleOptions {
   /** Makes the test IdP the app serves, from the app's base URL (its SSO URL is on the app). */
   readonly testIdp?: (baseUrl: string) => Promise<TestIdp>;
+  /** Signs the app's setup links (default: random). */
+  readonly setupSecret?: Uint8Array;
+  /** Downloads metadata for the settings page's Metadata URL tab (default: public HTTPS only). */
+  readonly fetchMetadata?: MetadataFetcher;
 }
 
 /** The example apps besides Express that the browser tests sign in to. */
@@ -82,7 +86,15 @@ export async function startExample(
   const testIdp = await options.testIdp?.(baseUrl);
   const stop = await attach(
     framework,
-    { baseUrl, tenants: store, state: store, sessions: store, ...(testIdp && { testIdp }) },
+    {
+      baseUrl,
+      tenants: store,
+      state: store,
+      sessions: store,
+      ...(testIdp && { testIdp }),
+      ...(options.setupSecret !== undefined && { setupSecret: options.setupSecret }),
+      ...(options.fetchMetadata !== undefined && { fetchMetadata: options.fetchMetadata }),
+    },
     server,
   );
   return {

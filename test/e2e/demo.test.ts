@@ -261,7 +261,10 @@ for (const framework of FRAMEWORKS) {
       const redirected = await anonymous.get(`/admin/${DEMO_TENANT}`);
       assert.equal(redirected.status, 303);
       assert.equal(new URL(redirected.location ?? '').pathname, `/login/${DEMO_TENANT}`);
-      assert.equal((await anonymous.post(`/admin/${DEMO_TENANT}`, { metadata: 'x' })).status, 403);
+      assert.equal(
+        (await anonymous.post(`/admin/${DEMO_TENANT}/draft`, { input: 'metadataXml', xml: 'x' })).status,
+        403,
+      );
       const bob = await signedIn(demo.baseUrl, 'bob@example.com');
       assert.equal((await bob.get(`/admin/${DEMO_TENANT}`)).status, 403);
     });
@@ -319,24 +322,40 @@ for (const framework of FRAMEWORKS) {
       await demo.tenants.put(config); // as before, for the cases after this one
     });
 
-    // Last: it replaces the IdP key the other cases sign with.
-    it('shows the ACS URL to the admin, and saves pasted IdP metadata to the tenant', async () => {
+    it('shows the ACS URL to the admin, and stages pasted IdP metadata as a draft; the live IdP stays', async () => {
       const alice = await signedIn(demo.baseUrl, 'alice@example.com');
       const admin = await alice.get(`/admin/${DEMO_TENANT}`);
       assert.equal(admin.status, 200);
       assert.ok(admin.body.includes(tenantUrls(demo.baseUrl, DEMO_TENANT).acsUrl));
+      const live = await demo.tenants.get(DEMO_TENANT);
 
-      const bad = await alice.post(`/admin/${DEMO_TENANT}`, { metadata: '<not-metadata/>' });
+      const bad = await alice.post(`/admin/${DEMO_TENANT}/draft`, {
+        input: 'metadataXml',
+        xml: '<not-metadata/>',
+      });
       assert.equal(bad.status, 400);
-      assert.match(textOf(bad.body, 'admin-error') ?? '', /METADATA_INVALID|MALFORMED_XML/);
+      assert.match(bad.body, /data-path="xml"/);
+      const url = await alice.post(`/admin/${DEMO_TENANT}/draft`, {
+        input: 'metadataXml',
+        xml: 'https://idp.example.com/metadata',
+      });
+      assert.equal(url.status, 400);
+      assert.match(url.body, /This is a URL, not a metadata document/);
+      assert.doesNotMatch(url.body, /MALFORMED_XML/);
 
       const next = await createTestIdp({ preset: 'generic', ssoUrl: `${demo.baseUrl}/test-idp/sso` });
-      const saved = await alice.post(`/admin/${DEMO_TENANT}`, { metadata: next.metadata() });
+      const saved = await alice.post(`/admin/${DEMO_TENANT}/draft`, {
+        input: 'metadataXml',
+        xml: next.metadata(),
+      });
       assert.equal(saved.status, 303);
       const tenant = await demo.tenants.get(DEMO_TENANT);
-      assert.deepEqual(tenant?.idp.certificates.map(fingerprint), [fingerprint(next.certificate)]);
+      assert.deepEqual(tenant?.idp.certificates, live?.idp.certificates, 'nothing is live before a test');
       const shown = await alice.get(saved.location ?? '');
-      assert.equal(textOf(shown.body, 'certificate-fingerprint'), fingerprint(next.certificate));
+      assert.ok(shown.body.includes(fingerprint(next.certificate)), 'the draft shows the new certificate');
+      const promote = await alice.post(`/admin/${DEMO_TENANT}/promote`, {});
+      assert.equal(promote.status, 400);
+      assert.match(textOf(promote.body, 'admin-error') ?? '', /SETUP_STEP_REFUSED/);
     });
   });
 }

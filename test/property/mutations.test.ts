@@ -92,6 +92,12 @@ const CODES: Readonly<Record<SamlErrorCode, true>> = {
   AUTHN_CONTEXT_NOT_MET: true,
   AUTHN_TOO_OLD: true,
   PROVISIONING_REFUSED: true,
+  SETUP_STEP_REFUSED: true,
+  SETUP_TEST_INVALID: true,
+  SETUP_LOCKOUT_GUARD: true,
+  SETUP_LINK_INVALID: true,
+  SETUP_LINK_EXPIRED: true,
+  SETUP_LINK_USED: true,
 };
 
 interface ManifestEntry {

@@ -1,0 +1,149 @@
+/**
+ * The certificate check an app schedules (daily, say): every tenant's IdP signing certificates with
+ * the days they have left, and, for a tenant whose settings came from a metadata URL, the IdP's
+ * current metadata, staged as a draft when its certificates differ. A draft, not the live settings:
+ * a key the IdP publishes is trusted only after the admin's test connection passes and they promote
+ * it, as with any other change of the IdP (docs/admin-setup.md).
+ *
+ * @module
+ */
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { SamlError } from '../errors.js';
+import { idpSettingsOf, type IdpSettings } from '../store/setup-record.js';
+import type { SetupStore, TenantStore } from '../store/types.js';
+import type { MetadataFetcher } from './input.js';
+
+/** One IdP signing certificate of a tenant, and how long it has left. */
+export interface CertificateStatus {
+  /** SHA-256 fingerprint, colon-separated upper-case hex (as IdP consoles show it). */
+  readonly fingerprint: string;
+  /** When it expires. */
+  readonly notAfter: Date;
+  /** Whole days left (negative once expired). */
+  readonly daysLeft: number;
+  /** `expiring`: within `warnDays`; `expired`: logins signed with it fail now. */
+  readonly status: 'ok' | 'expiring' | 'expired';
+}
+
+/** What {@link checkIdpCertificates} found for one tenant. */
+export interface TenantCertificateReport {
+  /** The tenant. */
+  readonly tenantId: string;
+  /** Its live IdP certificates. */
+  readonly certificates: readonly CertificateStatus[];
+  /**
+   * What the metadata refresh did: `draft-saved` (new certificates staged as a draft: ask the admin
+   * to test and promote it), `unchanged`, `draft-exists` (the admin is editing a draft: left alone),
+   * `failed` (see `problem`), or absent when there was nothing to refresh (no metadata URL, or no
+   * certificate expiring).
+   */
+  readonly refresh?: 'draft-saved' | 'unchanged' | 'draft-exists' | 'failed';
+  /** Why the refresh failed: the SamlError's code and hint. */
+  readonly problem?: {
+    /** The SamlError's code. */
+    readonly code: string;
+    /** The SamlError's hint. */
+    readonly hint: string;
+  };
+}
+
+/** Options of {@link checkIdpCertificates}. */
+export interface CheckIdpCertificatesOptions {
+  /** The tenants to check (every tenant, `list()`). */
+  readonly tenants: TenantStore;
+  /** Their setup records: the metadata URL of the live settings, and where a refresh is staged. */
+  readonly setup: SetupStore;
+  /** Downloads metadata (`fetchIdpMetadata` of `samlkit/fetch`); without it nothing is refreshed. */
+  readonly fetchMetadata?: MetadataFetcher;
+  /** Days before expiry a certificate counts as expiring (and a refresh is tried). Default 30. */
+  readonly warnDays?: number;
+  /** The clock. Default: the system clock. */
+  readonly now?: () => Date;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Reports every tenant's IdP signing certificates with the days they have left; for a tenant with
+ * an expiring certificate and a metadata URL, downloads the metadata and stages new certificates as
+ * a draft. Never throws for one tenant's failure: it is in that tenant's report.
+ *
+ * @example
+ * ```ts
+ * const reports = await checkIdpCertificates({ tenants: store, setup: store, fetchMetadata: (url) => fetchIdpMetadata(url).then(…) });
+ * for (const report of reports) if (report.refresh === 'draft-saved') notifyAdmins(report.tenantId);
+ * ```
+ * @see SAML 2.0 metadata §2.4.1.1 (KeyDescriptor) and metadata-iop (key rollover through metadata).
+ */
+export async function checkIdpCertificates(
+  options: CheckIdpCertificatesOptions,
+): Promise<TenantCertificateReport[]> {
+  const warnDays = options.warnDays ?? 30;
+  if (!Number.isInteger(warnDays) || warnDays < 0 || warnDays > 3650)
+    throw new TypeError('options.warnDays must be a whole number from 0 to 3650');
+  const now = (options.now ?? ((): Date => new Date()))();
+  const reports: TenantCertificateReport[] = [];
+  for (const tenant of await options.tenants.list()) {
+    const certificates = tenant.idp.certificates.map((pem) => statusOf(pem, now, warnDays));
+    const base = { tenantId: tenant.id, certificates };
+    const record = await options.setup.getSetup(tenant.id);
+    const url = record?.metadataUrl;
+    if (
+      url === undefined ||
+      options.fetchMetadata === undefined ||
+      certificates.every((c) => c.status === 'ok')
+    ) {
+      reports.push(base);
+      continue;
+    }
+    if (record?.draft !== undefined) {
+      reports.push({ ...base, refresh: 'draft-exists' });
+      continue;
+    }
+    try {
+      const metadata = await options.fetchMetadata(url);
+      const fresh = metadata.idp.certificates;
+      const same =
+        fresh.length === tenant.idp.certificates.length &&
+        fresh.every((pem) => tenant.idp.certificates.some((known) => samePem(known, pem)));
+      if (same || metadata.entityId !== tenant.idp.entityId) {
+        // Another entity ID at the same URL is not a key rollover: left to the admin.
+        reports.push({ ...base, refresh: 'unchanged' });
+        continue;
+      }
+      const live = idpSettingsOf(tenant);
+      const settings: IdpSettings = { ...live, idp: { ...live.idp, certificates: fresh } };
+      await options.setup.saveDraft(tenant.id, {
+        revision: randomBytes(12).toString('base64url'),
+        savedAt: now.toISOString(),
+        settings,
+        metadataUrl: url,
+      });
+      reports.push({ ...base, refresh: 'draft-saved' });
+    } catch (caught) {
+      if (!(caught instanceof SamlError)) throw caught;
+      reports.push({ ...base, refresh: 'failed', problem: { code: caught.code, hint: caught.hint } });
+    }
+  }
+  return reports;
+}
+
+/** A certificate's expiry, as the setup page shows it. */
+export function certificateStatus(pem: string, now: Date, warnDays = 30): CertificateStatus {
+  return statusOf(pem, now, warnDays);
+}
+
+function statusOf(pem: string, now: Date, warnDays: number): CertificateStatus {
+  const x509 = new X509Certificate(
+    pem.includes('-----BEGIN') ? pem : Buffer.from(pem.replace(/\s+/g, ''), 'base64'),
+  );
+  const notAfter = new Date(x509.validTo);
+  const daysLeft = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
+  const status = notAfter.getTime() <= now.getTime() ? 'expired' : daysLeft <= warnDays ? 'expiring' : 'ok';
+  return { fingerprint: x509.fingerprint256, notAfter, daysLeft, status };
+}
+
+function samePem(a: string, b: string): boolean {
+  const body = (pem: string): string => pem.replace(/-----[^-]+-----|\s+/g, '');
+  return body(a) === body(b);
+}

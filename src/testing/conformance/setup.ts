@@ -1,0 +1,243 @@
+/** The conformance suite for {@link SetupStore} adapters (the admin's staged IdP configuration). */
+import assert from 'node:assert/strict';
+import type { SetupDraft, TenantSetup } from '../../store/setup-record.js';
+import type { SetupStore, TenantStore } from '../../store/types.js';
+import type { TenantConfig } from '../../types.js';
+import {
+  type ConformanceCase,
+  type StoreFactory,
+  type TenantStoreConformanceOptions,
+  toCases,
+  json,
+} from './shared.js';
+
+const AT = new Date('2026-03-04T05:06:07.000Z');
+
+/**
+ * The conformance cases every {@link SetupStore} must pass (it must be the {@link TenantStore} of
+ * the same tenants): drafts and their test results per revision, promotion only of the tested
+ * revision (the live IdP settings and issuer index change, the SP side, domain claims and toggles
+ * stay), restore (twice undoes it), tenant isolation, the record gone with its tenant, and exactly
+ * one winner among 20 concurrent promotions. Run them against a real server, not a mock.
+ *
+ * @example
+ * ```ts
+ * for (const c of setupStoreConformance(factory, { certificate: idpCertificatePem })) it(c.name, () => c.run());
+ * ```
+ */
+export function setupStoreConformance(
+  factory: StoreFactory<SetupStore & TenantStore>,
+  options: TenantStoreConformanceOptions,
+): ConformanceCase[] {
+  const certificate: unknown = options.certificate;
+  if (typeof certificate !== 'string' || certificate === '')
+    throw new TypeError('options.certificate must be a PEM certificate');
+  const tenant = (id: string, more: Omit<Partial<TenantConfig>, 'id'> = {}): TenantConfig => ({
+    id,
+    sp: {
+      entityId: `https://app.example.com/saml/${encodeURIComponent(id)}`,
+      acsUrl: `https://app.example.com/saml/${encodeURIComponent(id)}/acs`,
+    },
+    idp: { entityId: 'https://old-idp.example.com/', certificates: [certificate] },
+    emailDomains: ['example.com'],
+    ...more,
+  });
+  const draft = (revision: string, entityId = 'https://new-idp.example.com/'): SetupDraft => ({
+    revision,
+    savedAt: AT.toISOString(),
+    settings: {
+      idp: { entityId, certificates: [certificate], ssoUrl: `${entityId}sso` },
+      preset: 'okta',
+      email: { from: 'nameId', format: 'any' },
+    },
+    metadataUrl: `${entityId}metadata`,
+  });
+  const passed = { passed: true, at: AT.toISOString(), by: 'admin@example.com' } as const;
+  const setupOf = async (store: SetupStore, id: string): Promise<TenantSetup> => {
+    const setup = await store.getSetup(id);
+    assert.ok(setup !== undefined, `no setup record for ${id}`);
+    return setup;
+  };
+
+  return toCases(factory, [
+    [
+      'getSetup: undefined for an unknown tenant, {} for a tenant without one; changes to an unknown tenant are false',
+      async (store) => {
+        assert.equal(await store.getSetup('nobody'), undefined);
+        await store.put(tenant('tenant-a'));
+        assert.deepEqual(await store.getSetup('tenant-a'), {});
+        assert.equal(await store.saveDraft('nobody', draft('r1')), false);
+        assert.equal(await store.promoteDraft('nobody', 'r1', AT), false);
+        assert.equal(await store.restorePrevious('nobody', AT), false);
+        assert.equal(await store.getSetup('nobody'), undefined);
+      },
+    ],
+    [
+      'saveDraft round-trips the draft; saving again replaces it and its test result; discardDraft drops it',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        assert.equal(await store.saveDraft('tenant-a', draft('r1')), true);
+        assert.deepEqual(json((await setupOf(store, 'tenant-a')).draft), json(draft('r1')));
+        assert.equal(await store.recordDraftTest('tenant-a', 'r1', passed), true);
+        assert.deepEqual((await setupOf(store, 'tenant-a')).draft?.test, passed);
+        assert.equal(await store.saveDraft('tenant-a', draft('r2')), true);
+        const { draft: saved } = await setupOf(store, 'tenant-a');
+        assert.equal(saved?.revision, 'r2');
+        assert.equal(saved.test, undefined, 'a new revision is untested');
+        assert.equal(await store.discardDraft('tenant-a'), true);
+        assert.equal((await setupOf(store, 'tenant-a')).draft, undefined);
+        assert.equal(await store.discardDraft('tenant-a'), false);
+      },
+    ],
+    [
+      'a test result is recorded only for the revision it tested',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        await store.saveDraft('tenant-a', draft('r2'));
+        assert.equal(await store.recordDraftTest('tenant-a', 'r1', passed), false);
+        assert.equal((await setupOf(store, 'tenant-a')).draft?.test, undefined);
+      },
+    ],
+    [
+      'promoteDraft refuses an untested, a failed and another revision, and changes nothing then',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        await store.saveDraft('tenant-a', draft('r1'));
+        assert.equal(await store.promoteDraft('tenant-a', 'r1', AT), false);
+        await store.recordDraftTest('tenant-a', 'r1', { ...passed, passed: false, code: 'KEY_UNTRUSTED' });
+        assert.equal(await store.promoteDraft('tenant-a', 'r1', AT), false);
+        await store.recordDraftTest('tenant-a', 'r1', passed);
+        assert.equal(await store.promoteDraft('tenant-a', 'other', AT), false);
+        assert.equal((await store.get('tenant-a'))?.idp.entityId, 'https://old-idp.example.com/');
+        assert.equal((await setupOf(store, 'tenant-a')).previous, undefined);
+      },
+    ],
+    [
+      'promoteDraft makes the tested draft live with its issuer index, keeps the SP side, claims and toggles, and keeps the replaced settings',
+      async (store) => {
+        await store.put(tenant('tenant-a', { requireSso: true, breakGlassEmails: ['root@example.com'] }));
+        await store.setDomainVerification('tenant-a', 'example.com', {
+          verifiedAt: AT,
+          method: 'operator',
+          by: 'conformance',
+        });
+        await store.saveDraft('tenant-a', draft('r1'));
+        await store.recordDraftTest('tenant-a', 'r1', passed);
+        await store.recordAdminLogin('tenant-a', { by: 'admin@example.com', at: AT.toISOString(), idp: 'x' });
+        assert.equal(await store.promoteDraft('tenant-a', 'r1', AT), true);
+        const live = await store.get('tenant-a');
+        assert.equal(live?.idp.entityId, 'https://new-idp.example.com/');
+        assert.equal(live.idp.ssoUrl, 'https://new-idp.example.com/sso');
+        assert.equal(live.preset, 'okta');
+        assert.deepEqual(json(live.email), { from: 'nameId', format: 'any' });
+        assert.equal(live.sp.entityId, 'https://app.example.com/saml/tenant-a');
+        assert.equal(live.requireSso, true);
+        assert.deepEqual(live.breakGlassEmails, ['root@example.com']);
+        assert.deepEqual(
+          (await store.findByIssuer('https://new-idp.example.com/')).map((t) => t.id),
+          ['tenant-a'],
+        );
+        assert.deepEqual(await store.findByIssuer('https://old-idp.example.com/'), []);
+        assert.equal((await store.findByEmailDomain('example.com'))?.id, 'tenant-a');
+        const setup = await setupOf(store, 'tenant-a');
+        assert.equal(setup.draft, undefined);
+        assert.equal(setup.metadataUrl, 'https://new-idp.example.com/metadata');
+        assert.equal(setup.previous?.settings.idp.entityId, 'https://old-idp.example.com/');
+        assert.equal(setup.previous.replacedAt, AT.toISOString());
+        assert.equal(setup.adminLogin?.by, 'admin@example.com');
+        assert.equal(await store.promoteDraft('tenant-a', 'r1', AT), false, 'a draft is promoted once');
+      },
+    ],
+    [
+      'restorePrevious swaps the live IdP settings with the previous ones; twice undoes it',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        assert.equal(await store.restorePrevious('tenant-a', AT), false);
+        await store.saveDraft('tenant-a', draft('r1'));
+        await store.recordDraftTest('tenant-a', 'r1', passed);
+        await store.promoteDraft('tenant-a', 'r1', AT);
+        assert.equal(await store.restorePrevious('tenant-a', AT), true);
+        const restored = await store.get('tenant-a');
+        assert.equal(restored?.idp.entityId, 'https://old-idp.example.com/');
+        assert.equal(restored.preset, undefined, 'fields the old settings lacked are gone again');
+        assert.equal(restored.email, undefined);
+        assert.deepEqual(
+          (await store.findByIssuer('https://old-idp.example.com/')).map((t) => t.id),
+          ['tenant-a'],
+        );
+        assert.deepEqual(await store.findByIssuer('https://new-idp.example.com/'), []);
+        const setup = await setupOf(store, 'tenant-a');
+        assert.equal(setup.metadataUrl, undefined);
+        assert.equal(setup.previous?.settings.idp.entityId, 'https://new-idp.example.com/');
+        assert.equal(await store.restorePrevious('tenant-a', AT), true);
+        assert.equal((await store.get('tenant-a'))?.idp.entityId, 'https://new-idp.example.com/');
+      },
+    ],
+    [
+      'tenants are isolated: a draft, a test and a promotion of one tenant never touch another',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        await store.put(tenant('tenant-b'));
+        await store.saveDraft('tenant-a', draft('r1'));
+        assert.deepEqual(await store.getSetup('tenant-b'), {});
+        assert.equal(await store.recordDraftTest('tenant-b', 'r1', passed), false);
+        assert.equal(await store.promoteDraft('tenant-b', 'r1', AT), false);
+        await store.recordDraftTest('tenant-a', 'r1', passed);
+        await store.promoteDraft('tenant-a', 'r1', AT);
+        assert.equal((await store.get('tenant-b'))?.idp.entityId, 'https://old-idp.example.com/');
+        assert.deepEqual(
+          (await store.findByIssuer('https://old-idp.example.com/')).map((t) => t.id),
+          ['tenant-b'],
+        );
+      },
+    ],
+    [
+      'the setup record goes with its tenant: a tenant created again with the ID starts with {}',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        await store.saveDraft('tenant-a', draft('r1'));
+        await store.recordDraftTest('tenant-a', 'r1', passed);
+        await store.promoteDraft('tenant-a', 'r1', AT);
+        assert.equal(await store.delete('tenant-a'), true);
+        assert.equal(await store.getSetup('tenant-a'), undefined);
+        await store.put(tenant('tenant-a'));
+        assert.deepEqual(await store.getSetup('tenant-a'), {});
+        assert.equal(await store.restorePrevious('tenant-a', AT), false);
+      },
+    ],
+    [
+      '20 concurrent promotions of one tested draft: exactly one succeeds',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        await store.saveDraft('tenant-a', draft('r1'));
+        await store.recordDraftTest('tenant-a', 'r1', passed);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => store.promoteDraft('tenant-a', 'r1', AT).catch(() => false)),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+        const setup = await setupOf(store, 'tenant-a');
+        assert.equal(setup.previous?.settings.idp.entityId, 'https://old-idp.example.com/');
+      },
+    ],
+    [
+      'a draft saved while a promotion runs is never lost nor promoted untested',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        await store.saveDraft('tenant-a', draft('r1'));
+        await store.recordDraftTest('tenant-a', 'r1', passed);
+        const [promoted] = await Promise.all([
+          store.promoteDraft('tenant-a', 'r1', AT),
+          store.saveDraft('tenant-a', draft('r2', 'https://third-idp.example.com/')),
+        ]);
+        const live = await store.get('tenant-a');
+        const setup = await setupOf(store, 'tenant-a');
+        assert.notEqual(live?.idp.entityId, 'https://third-idp.example.com/');
+        if (promoted) assert.equal(live?.idp.entityId, 'https://new-idp.example.com/');
+        // Either order: r2 saved after the promotion stays as the draft; saved before, it replaced r1
+        // and the promotion of r1 was refused.
+        assert.equal(setup.draft?.revision, 'r2');
+        assert.equal(setup.draft.test, undefined);
+      },
+    ],
+  ]);
+}

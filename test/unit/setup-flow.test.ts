@@ -1,0 +1,499 @@
+/**
+ * The admin's setup flow in memory, with the test IdP: a draft is saved from what the admin pasted,
+ * tested by the admin alone, promoted, restored; the lock-out guard; setup links; the certificate
+ * check. Real components throughout (MemoryStore, createTestIdp, parseIdpMetadata).
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import {
+  checkIdpCertificates,
+  consumeSetupLink,
+  createLockoutGuard,
+  createServiceProvider,
+  createSetupLink,
+  createTenantSetup,
+  createMemoryStore,
+  parseIdpMetadata,
+  readIdpInput,
+  SamlError,
+  setupInstructions,
+  type SamlErrorCode,
+  type StartedTest,
+  type TenantConfig,
+} from '../../src/index.js';
+import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { KEYS } from '../helpers/constants.js';
+
+const NOW = new Date('2027-03-01T09:00:00Z');
+const clock = (): Date => NOW;
+const ADMIN = 'admin@acme.com';
+const SECRET = Buffer.alloc(32, 7);
+
+let oldIdp: TestIdp;
+let newIdp: TestIdp;
+
+function acme(changes: Partial<TenantConfig> = {}): TenantConfig {
+  return {
+    id: 'acme',
+    preset: 'azure',
+    sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acme/acs' },
+    idp: { entityId: oldIdp.entityId, certificates: [oldIdp.certificate], ssoUrl: oldIdp.ssoUrl },
+    emailDomains: ['acme.com'],
+    ...changes,
+  };
+}
+
+async function world(...configs: TenantConfig[]) {
+  const store = createMemoryStore({ now: clock });
+  for (const config of configs.length > 0 ? configs : [acme()]) await store.put(config);
+  const flow = createTenantSetup({ tenants: store, setup: store, state: store, now: clock });
+  return { store, flow };
+}
+
+/** The IdP's answer to a started test, as the admin's browser posts it back. */
+function answer(idp: TestIdp, test: StartedTest, email = ADMIN) {
+  assert.equal(test.binding, 'redirect');
+  const query = new URL(test.url).searchParams;
+  return idp.respond({
+    SAMLRequest: query.get('SAMLRequest') ?? '',
+    RelayState: query.get('RelayState') ?? '',
+    user: { email },
+  });
+}
+
+/** The first element; fails the test when there is none. */
+function first<T>(list: readonly T[]): T {
+  const [head] = list;
+  assert.ok(head !== undefined, 'the list is empty');
+  return head;
+}
+
+async function rejects(promise: Promise<unknown>, code: SamlErrorCode): Promise<SamlError> {
+  let caught: unknown;
+  await assert.rejects(promise, (error: unknown) => {
+    caught = error;
+    return true;
+  });
+  assert.ok(caught instanceof SamlError, String(caught));
+  assert.equal(caught.code, code, caught.message);
+  return caught;
+}
+
+before(async () => {
+  oldIdp = await createTestIdp({
+    entityId: 'https://old-idp.example.com/',
+    key: { privateKey: KEYS.idp.key, certificate: KEYS.idp.cert },
+    now: clock,
+  });
+  newIdp = await createTestIdp({
+    entityId: 'https://new-idp.example.com/',
+    preset: 'okta',
+    key: { privateKey: KEYS.rollover.key, certificate: KEYS.rollover.cert },
+    now: clock,
+  });
+});
+
+describe('createTenantSetup: draft, test connection, promote, restore', () => {
+  it('stages pasted metadata as a draft; the live IdP stays until the tested draft is promoted; restore puts it back', async () => {
+    const { store, flow } = await world();
+    const saved = await flow.saveDraft('acme', {
+      kind: 'metadataXml',
+      xml: newIdp.metadata(),
+      preset: 'okta',
+    });
+    assert.deepEqual(
+      saved.problems.filter((p) => p.severity === 'error'),
+      [],
+    );
+    assert.equal(saved.draft?.settings.idp.entityId, newIdp.entityId);
+    assert.equal((await store.get('acme'))?.idp.entityId, oldIdp.entityId, 'saving changes nothing live');
+    let status = await flow.status('acme');
+    assert.equal(status.canPromote, false);
+    await rejects(flow.promote('acme'), 'SETUP_STEP_REFUSED');
+
+    const test = await flow.startTest('acme');
+    assert.ok(
+      test.binding === 'redirect' && test.url.startsWith(newIdp.ssoUrl),
+      'the test goes to the draft IdP',
+    );
+    const form = answer(newIdp, test);
+    assert.equal(flow.isTestResponse(form), true);
+    const result = await flow.finishTest(form, {
+      browserSecret: test.browserSecret,
+      by: ADMIN,
+      tenantId: 'acme',
+    });
+    assert.equal(result.passed, true, JSON.stringify(result.report.error));
+    assert.ok(result.report.checks.some((check) => check.status === 'pass'));
+    status = await flow.status('acme');
+    assert.equal(status.canPromote, true);
+    assert.equal(status.record.draft?.test?.by, ADMIN);
+
+    await flow.promote('acme');
+    assert.equal((await store.get('acme'))?.idp.entityId, newIdp.entityId);
+    assert.equal((await store.get('acme'))?.preset, 'okta');
+    status = await flow.status('acme');
+    assert.equal(status.record.draft, undefined);
+    assert.equal(status.record.previous?.settings.idp.entityId, oldIdp.entityId);
+    assert.equal(status.adminSsoVerified, true, 'the passed test counts as the admin\u2019s SSO login');
+
+    await flow.restore('acme');
+    assert.equal((await store.get('acme'))?.idp.entityId, oldIdp.entityId);
+    assert.equal((await flow.status('acme')).adminSsoVerified, false);
+  });
+
+  it('a failing test connection reports the failed check with its hint, and the draft cannot be promoted', async () => {
+    const { flow } = await world();
+    // The right entity ID and URL, but the old IdP's certificate: the new IdP's signature is untrusted.
+    await flow.saveDraft('acme', {
+      kind: 'manual',
+      entityId: newIdp.entityId,
+      ssoUrl: newIdp.ssoUrl,
+      certificates: oldIdp.certificate,
+    });
+    const test = await flow.startTest('acme');
+    const result = await flow.finishTest(answer(newIdp, test), {
+      browserSecret: test.browserSecret,
+      by: ADMIN,
+    });
+    assert.equal(result.passed, false);
+    assert.equal(result.report.error?.code, 'KEY_UNTRUSTED');
+    const failed = result.report.checks.find((check) => check.status === 'fail');
+    assert.ok(failed?.hint !== undefined && failed.hint.length > 0);
+    assert.equal((await flow.status('acme')).record.draft?.test?.passed, false);
+    await rejects(flow.promote('acme'), 'SETUP_STEP_REFUSED');
+  });
+
+  it('a changed draft is untested again; a test of the old revision is refused', async () => {
+    const { flow } = await world();
+    await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
+    const test = await flow.startTest('acme');
+    await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
+    await rejects(
+      flow.finishTest(answer(newIdp, test), { browserSecret: test.browserSecret, by: ADMIN }),
+      'SETUP_TEST_INVALID',
+    );
+    await rejects(flow.promote('acme'), 'SETUP_STEP_REFUSED');
+  });
+
+  it('the draft signs in nobody else: finishLogin refuses a test response, and logins use the live IdP', async () => {
+    const { store, flow } = await world();
+    await store.setDomainVerification('acme', 'acme.com', {
+      verifiedAt: NOW,
+      method: 'operator',
+      by: 'test',
+    });
+    const sp = createServiceProvider({ tenants: store, state: store, now: clock });
+    await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
+    const test = await flow.startTest('acme');
+    const form = answer(newIdp, test);
+    await rejects(
+      sp.finishLogin(form, { browserSecret: test.browserSecret, tenantId: 'acme' }),
+      'IN_RESPONSE_TO_MISMATCH',
+    );
+    const login = await sp.startLogin({ email: 'bob@acme.com' });
+    assert.ok(login.url.startsWith(oldIdp.ssoUrl), 'everyone else still goes to the live IdP');
+  });
+
+  it('finishTest refuses another browser, another tenant, and a second use', async () => {
+    const other = acme({
+      id: 'globex',
+      emailDomains: ['globex.com'],
+      sp: {
+        entityId: 'https://app.example.com/saml/globex',
+        acsUrl: 'https://app.example.com/saml/globex/acs',
+      },
+    });
+    const { flow } = await world(acme(), other);
+    await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
+    const test = await flow.startTest('acme');
+    const form = answer(newIdp, test);
+    await rejects(
+      flow.finishTest(form, { browserSecret: 'another-browser', by: ADMIN }),
+      'SETUP_TEST_INVALID',
+    );
+    await rejects(
+      flow.finishTest(form, { browserSecret: test.browserSecret, by: ADMIN, tenantId: 'globex' }),
+      'SETUP_TEST_INVALID',
+    );
+    const finished = await flow.finishTest(form, { browserSecret: test.browserSecret, by: ADMIN });
+    assert.equal(finished.passed, true, JSON.stringify(finished.report.error));
+    await rejects(
+      flow.finishTest(form, { browserSecret: test.browserSecret, by: ADMIN }),
+      'SETUP_TEST_INVALID',
+    );
+  });
+
+  it('startTest without a draft, promote and restore with nothing to do: SETUP_STEP_REFUSED', async () => {
+    const { flow } = await world();
+    await rejects(flow.startTest('acme'), 'SETUP_STEP_REFUSED');
+    await rejects(flow.promote('acme'), 'SETUP_STEP_REFUSED');
+    await rejects(flow.restore('acme'), 'SETUP_STEP_REFUSED');
+    await rejects(flow.status('nobody'), 'TENANT_NOT_FOUND');
+  });
+});
+
+describe('readIdpInput: every problem says what to paste instead', () => {
+  it('a URL in the XML box is not "malformed XML"', async () => {
+    const { problems } = await readIdpInput({
+      kind: 'metadataXml',
+      xml: 'https://login.microsoftonline.com/x/federationmetadata/2007-06/federationmetadata.xml',
+    });
+    assert.equal(problems.length, 1);
+    assert.equal(first(problems).path, 'xml');
+    assert.match(first(problems).message, /URL/);
+    assert.match(first(problems).hint, /Metadata URL/);
+    assert.equal(first(problems).code, undefined);
+    assert.doesNotMatch(first(problems).hint, /ACS/);
+  });
+
+  it('XML in the URL box, a certificate in the XML box, a private key or XML in the certificate box', async () => {
+    const xmlInUrl = await readIdpInput({ kind: 'metadataUrl', url: newIdp.metadata() });
+    assert.match(first(xmlInUrl.problems).hint, /Metadata XML/);
+    const certInXml = await readIdpInput({ kind: 'metadataXml', xml: newIdp.certificate });
+    assert.match(first(certInXml.problems).message, /certificate/);
+    const key = await readIdpInput({
+      kind: 'manual',
+      entityId: 'x',
+      ssoUrl: 'https://idp/sso',
+      certificates: KEYS.idp.key,
+    });
+    assert.match(key.problems.map((p) => p.message).join(' '), /private key/);
+    const xmlInCert = await readIdpInput({
+      kind: 'manual',
+      entityId: 'x',
+      ssoUrl: 'https://idp/sso',
+      certificates: newIdp.metadata(),
+    });
+    assert.match(xmlInCert.problems.map((p) => p.hint).join(' '), /Metadata XML/);
+  });
+
+  it('reads certificates as PEM, bare base64, with CRLF, and several at once', async () => {
+    const pem = oldIdp.certificate;
+    const bare = pem.replace(/-----[^-]+-----|\s+/g, '');
+    const crlf = pem.replace(/\n/g, '\r\n');
+    for (const certificates of [pem, bare, crlf, `  ${bare.slice(0, 64)}\n${bare.slice(64)}  `]) {
+      const read = await readIdpInput({
+        kind: 'manual',
+        entityId: 'https://idp/',
+        ssoUrl: 'https://idp/sso',
+        certificates,
+      });
+      assert.deepEqual(read.problems, []);
+      const [only, ...more] = read.settings?.idp.certificates ?? [];
+      assert.equal(more.length, 0);
+      assert.equal(only?.replace(/\s+/g, ''), pem.replace(/\s+/g, ''));
+    }
+    const two = await readIdpInput({
+      kind: 'manual',
+      entityId: 'https://idp/',
+      ssoUrl: 'https://idp/sso',
+      certificates: `${oldIdp.certificate}\r\n${newIdp.certificate}`,
+    });
+    assert.equal(two.settings?.idp.certificates.length, 2);
+    const bareTwo = [oldIdp.certificate, newIdp.certificate]
+      .map((c) => c.replace(/-----[^-]+-----|\s+/g, ''))
+      .join('\n\n');
+    const read = await readIdpInput({
+      kind: 'manual',
+      entityId: 'https://idp/',
+      ssoUrl: 'https://idp/sso',
+      certificates: bareTwo,
+    });
+    assert.equal(read.settings?.idp.certificates.length, 2);
+    const broken = await readIdpInput({
+      kind: 'manual',
+      entityId: 'https://idp/',
+      ssoUrl: 'https://idp/sso',
+      certificates: 'MIIB-not-a-cert',
+    });
+    assert.equal(first(broken.problems).path, 'certificates');
+    assert.match(first(broken.problems).hint, /BEGIN CERTIFICATE/);
+  });
+
+  it('a metadata URL goes through the app\u2019s fetcher; without one it says to paste the XML', async () => {
+    const none = await readIdpInput({ kind: 'metadataUrl', url: 'https://idp.example.com/metadata' });
+    assert.match(first(none.problems).hint, /Metadata XML/);
+    const fetched = await readIdpInput(
+      { kind: 'metadataUrl', url: 'https://idp.example.com/metadata' },
+      { fetchMetadata: () => Promise.resolve(parseIdpMetadata(newIdp.metadata())) },
+    );
+    assert.equal(fetched.settings?.idp.entityId, newIdp.entityId);
+    assert.equal(fetched.metadataUrl, 'https://idp.example.com/metadata');
+    const refused = await readIdpInput(
+      { kind: 'metadataUrl', url: 'https://10.0.0.1/metadata' },
+      {
+        fetchMetadata: () =>
+          Promise.reject(
+            new SamlError('METADATA_FETCH_FAILED', 'private address', {
+              hint: 'Use a public URL.',
+            }),
+          ),
+      },
+    );
+    assert.equal(first(refused.problems).path, 'url');
+    assert.equal(first(refused.problems).hint, 'Use a public URL.');
+  });
+
+  it('gives every preset a sign-on URL for the app\u2019s sign-in page', () => {
+    for (const preset of [
+      'azure',
+      'okta',
+      'google',
+      'onelogin',
+      'ping',
+      'adfs',
+      'keycloak',
+      'generic',
+    ] as const) {
+      const setup = setupInstructions(acme(), preset, { loginUrl: 'https://app.example.com/login/acme' });
+      assert.ok(
+        setup.toIdp.some((field) => field.value === 'https://app.example.com/login/acme'),
+        `${preset} has no sign-on URL`,
+      );
+    }
+  });
+});
+
+describe('createLockoutGuard', () => {
+  it('refuses require-SSO without a verified domain, a break-glass address and an admin SSO login; then allows it', async () => {
+    const { store, flow } = await world();
+    const guard = createLockoutGuard({ tenants: store, setup: store });
+    const on = { requireSso: true, breakGlassEmails: ['root@acme.com'] };
+    const noDomain = await rejects(guard.setRequireSso('acme', on), 'SETUP_LOCKOUT_GUARD');
+    assert.match(noDomain.hint, /Verify an email domain/);
+    await store.setDomainVerification('acme', 'acme.com', {
+      verifiedAt: NOW,
+      method: 'operator',
+      by: 'test',
+    });
+    const noBreakGlass = await rejects(
+      guard.setRequireSso('acme', { requireSso: true, breakGlassEmails: [' '] }),
+      'SETUP_LOCKOUT_GUARD',
+    );
+    assert.match(noBreakGlass.hint, /break-glass/);
+    const noLogin = await rejects(guard.setRequireSso('acme', on), 'SETUP_LOCKOUT_GUARD');
+    assert.match(noLogin.hint, /Sign in once with SSO/);
+    await flow.recordAdminLogin('acme', ADMIN);
+    await guard.setRequireSso('acme', on);
+    assert.equal((await store.get('acme'))?.requireSso, true);
+    assert.deepEqual((await store.get('acme'))?.breakGlassEmails, ['root@acme.com']);
+    await guard.setRequireSso('acme', { requireSso: false, breakGlassEmails: [] });
+    assert.equal((await store.get('acme'))?.requireSso, false);
+  });
+
+  it('reports who turning SAML off or replacing the IdP affects, honestly', async () => {
+    const { store, flow } = await world(acme({ requireSso: true, breakGlassEmails: ['root@acme.com'] }));
+    await store.setDomainVerification('acme', 'acme.com', {
+      verifiedAt: NOW,
+      method: 'operator',
+      by: 'test',
+    });
+    await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
+    const unknown = await createLockoutGuard({ tenants: store, setup: store }).impact('acme', 'disable');
+    assert.deepEqual(unknown.verifiedDomains, ['acme.com']);
+    assert.equal(unknown.activeUsers, undefined);
+    assert.match(unknown.summary.join(' '), /not known/);
+    const counted = createLockoutGuard({
+      tenants: store,
+      setup: store,
+      countActiveUsers: () => Promise.resolve(42),
+    });
+    const replace = await counted.impact('acme', 'replace-idp');
+    assert.equal(replace.issuerChanges, true);
+    assert.equal(replace.activeUsers, 42);
+    assert.equal(replace.breakGlassCount, 1);
+  });
+});
+
+describe('setup links', () => {
+  it('work once, for their tenant, until they expire', async () => {
+    const store = createMemoryStore({ now: clock });
+    const { token } = createSetupLink('acme', { secret: SECRET, now: clock, ttlSeconds: 3600 });
+    const used = await consumeSetupLink(token, {
+      secret: SECRET,
+      tenantId: 'acme',
+      replayCache: store,
+      now: clock,
+    });
+    assert.equal(used.tenantId, 'acme');
+    await rejects(
+      consumeSetupLink(token, { secret: SECRET, tenantId: 'acme', replayCache: store, now: clock }),
+      'SETUP_LINK_USED',
+    );
+    const later = (): Date => new Date(NOW.getTime() + 3600_000);
+    const fresh = createSetupLink('acme', { secret: SECRET, now: clock, ttlSeconds: 3600 }).token;
+    await rejects(
+      consumeSetupLink(fresh, { secret: SECRET, tenantId: 'acme', replayCache: store, now: later }),
+      'SETUP_LINK_EXPIRED',
+    );
+  });
+
+  it('a link is refused on another tenant, with another secret, and when anything in it was changed', async () => {
+    const store = createMemoryStore({ now: clock });
+    const { token } = createSetupLink('globex', { secret: SECRET, now: clock });
+    const options = { secret: SECRET, tenantId: 'acme', replayCache: store, now: clock };
+    await rejects(consumeSetupLink(token, options), 'SETUP_LINK_INVALID');
+    const [version, payload, mac] = token.split('.');
+    const edited = Buffer.from(
+      Buffer.from(payload ?? '', 'base64url')
+        .toString('utf8')
+        .replace('"globex"', '"acme"'),
+    ).toString('base64url');
+    await rejects(consumeSetupLink(`${version}.${edited}.${mac}`, options), 'SETUP_LINK_INVALID');
+    await rejects(
+      consumeSetupLink(token, { ...options, tenantId: 'globex', secret: Buffer.alloc(32, 8) }),
+      'SETUP_LINK_INVALID',
+    );
+    for (const junk of [undefined, 42, '', 'v1..', 'x'.repeat(5000), {}])
+      await rejects(consumeSetupLink(junk, options), 'SETUP_LINK_INVALID');
+    // The refusals did not use the link up.
+    assert.equal((await consumeSetupLink(token, { ...options, tenantId: 'globex' })).tenantId, 'globex');
+  });
+});
+
+describe('checkIdpCertificates', () => {
+  it('reports days left, and stages an expiring certificate\u2019s replacement from the metadata URL as a draft', async () => {
+    const { store, flow } = await world();
+    const metadataUrl = 'https://old-idp.example.com/metadata';
+    const fetchMetadata = (): Promise<ReturnType<typeof parseIdpMetadata>> =>
+      Promise.resolve(parseIdpMetadata(oldIdp.metadata()));
+    const live = createTenantSetup({ tenants: store, setup: store, state: store, now: clock, fetchMetadata });
+    await live.saveDraft('acme', { kind: 'metadataUrl', url: metadataUrl });
+    const test = await live.startTest('acme');
+    await live.finishTest(answer(oldIdp, test), { browserSecret: test.browserSecret, by: ADMIN });
+    await live.promote('acme');
+    assert.equal((await flow.status('acme')).record.metadataUrl, metadataUrl);
+
+    const fine = await checkIdpCertificates({ tenants: store, setup: store, fetchMetadata, now: clock });
+    assert.equal(first(first(fine).certificates).status, 'ok');
+    assert.equal(first(fine).refresh, undefined);
+
+    // 2126-10-20: the certificate expires on 2126-11-06, and the IdP now publishes a second one.
+    const late = (): Date => new Date('2126-10-20T00:00:00Z');
+    const rolled = await createTestIdp({
+      entityId: oldIdp.entityId,
+      key: { privateKey: KEYS.rollover.key, certificate: KEYS.rollover.cert },
+      now: clock,
+    });
+    const reports = await checkIdpCertificates({
+      tenants: store,
+      setup: store,
+      now: late,
+      fetchMetadata: () => Promise.resolve(parseIdpMetadata(rolled.metadata(), { now: late })),
+    });
+    assert.equal(first(first(reports).certificates).status, 'expiring');
+    assert.equal(first(first(reports).certificates).daysLeft, 17);
+    assert.equal(first(reports).refresh, 'draft-saved');
+    const { record } = await flow.status('acme');
+    assert.equal(
+      record.draft?.settings.idp.certificates[0]?.replace(/\s+/g, ''),
+      KEYS.rollover.cert.replace(/\s+/g, ''),
+    );
+    assert.equal(
+      (await store.get('acme'))?.idp.certificates[0],
+      oldIdp.certificate,
+      'never straight into the live settings',
+    );
+  });
+});
