@@ -52,8 +52,9 @@ export type LoginFailedEvent = SamlEventShape<
 >;
 
 /**
- * A tenant's configuration changed. Not emitted by the service itself (it never writes
- * configurations): the app's setup flow emits it through its own handler, with this shape.
+ * A tenant's live configuration changed: emitted by the setup flow (`createTenantSetup`: a draft
+ * promoted or the previous settings restored) and by `createLockoutGuard` (SAML or require-SSO
+ * turned on or off), to their `onEvent`.
  */
 export type ConfigurationChangedEvent = SamlEventShape<
   'saml.tenant.configuration_changed',
@@ -68,8 +69,8 @@ export type ConfigurationChangedEvent = SamlEventShape<
 >;
 
 /**
- * A certificate is about to expire (or has). Not emitted by the service: a scheduled job that runs
- * `validateTenantConfig` emits it from the warnings, with this shape.
+ * An IdP certificate is about to expire (or has): emitted by `checkIdpCertificates` (run it on a
+ * schedule) to its `onEvent`.
  */
 export type CertificateExpiringEvent = SamlEventShape<
   'saml.certificate.expiring',

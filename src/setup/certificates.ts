@@ -7,11 +7,14 @@
  *
  * @module
  */
+import type { Clock } from '../types.js';
+import { currentTime } from '../internal/time.js';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { SamlError } from '../errors.js';
 import { idpSettingsOf, type IdpSettings } from '../store/setup-record.js';
 import type { SetupStore, TenantStore } from '../store/types.js';
 import type { MetadataFetcher } from './input.js';
+import { emitter, type EventHandler } from '../service/events.js';
 
 /** One IdP signing certificate of a tenant, and how long it has left. */
 export interface CertificateStatus {
@@ -58,7 +61,9 @@ export interface CheckIdpCertificatesOptions {
   /** Days before expiry a certificate counts as expiring (and a refresh is tried). Default 30. */
   readonly warnDays?: number;
   /** The clock. Default: the system clock. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
+  /** Receives `saml.certificate.expiring` for each certificate that is expiring or expired. */
+  readonly onEvent?: EventHandler;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -81,10 +86,24 @@ export async function checkIdpCertificates(
   const warnDays = options.warnDays ?? 30;
   if (!Number.isInteger(warnDays) || warnDays < 0 || warnDays > 3650)
     throw new TypeError('options.warnDays must be a whole number from 0 to 3650');
-  const now = (options.now ?? ((): Date => new Date()))();
+  const now = currentTime(options.now, 'options.now');
+  const emit = emitter(options.onEvent, 'options.onEvent');
   const reports: TenantCertificateReport[] = [];
   for (const tenant of await options.tenants.list()) {
     const certificates = tenant.idp.certificates.map((pem) => statusOf(pem, now, warnDays));
+    for (const certificate of certificates.filter((c) => c.status !== 'ok')) {
+      emit({
+        name: 'saml.certificate.expiring',
+        time: now,
+        attributes: {
+          'saml.tenant.id': tenant.id,
+          'saml.certificate.owner': 'idp',
+          'saml.certificate.fingerprint': certificate.fingerprint,
+          'saml.certificate.expires_at': certificate.notAfter.toISOString(),
+          'saml.certificate.days_left': certificate.daysLeft,
+        },
+      });
+    }
     const base = { tenantId: tenant.id, certificates };
     const record = await options.setup.getSetup(tenant.id);
     const url = record?.metadataUrl;

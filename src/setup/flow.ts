@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { Clock } from '../types.js';
+import { currentTime } from '../internal/time.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { fail } from '../internal/fail.js';
 import {
@@ -27,6 +29,7 @@ import type { SetupStore, StateStore, TenantStore } from '../store/types.js';
 import { defineTenant, validateTenantConfig } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
 import { readIdpInput, type IdpInput, type MetadataFetcher, type SetupProblem } from './input.js';
+import { emitter, type EventHandler } from '../service/events.js';
 
 /** Options of {@link createTenantSetup}. */
 export interface TenantSetupOptions {
@@ -37,7 +40,7 @@ export interface TenantSetupOptions {
   /** Pending test logins and the replay cache: the service provider's state store. */
   readonly state: StateStore;
   /** The clock. Default: the system clock. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /**
    * Downloads metadata for the "metadata URL" input: `fetchIdpMetadata` of `samlkit/fetch`
    * (HTTPS only, public addresses only: the URL comes from a tenant's admin, so SSRF matters).
@@ -46,6 +49,11 @@ export interface TenantSetupOptions {
   readonly fetchMetadata?: MetadataFetcher;
   /** How long a started test connection may take at the IdP, in seconds. Default 600. */
   readonly testTtlSeconds?: number;
+  /**
+   * Receives `saml.tenant.configuration_changed` when the live configuration changes (the same
+   * handler as the service provider's `onEvent`). A handler that throws changes nothing here.
+   */
+  readonly onEvent?: EventHandler;
 }
 
 /** What {@link TenantSetupFlow.status} reports. */
@@ -184,7 +192,13 @@ export function createTenantSetup(options: TenantSetupOptions): TenantSetupFlow 
     throw new TypeError(
       'options.setup must be a SetupStore (MemoryStore, createRedisStore, createPostgresStore)',
     );
-  const now = options.now ?? ((): Date => new Date());
+  const now = (): Date => currentTime(options.now, 'options.now');
+  const emit = emitter(options.onEvent, 'options.onEvent');
+  const changed = (tenantId: string): void => { emit({
+      name: 'saml.tenant.configuration_changed',
+      time: now(),
+      attributes: { 'saml.tenant.id': tenantId, 'saml.configuration.fields': ['idp'] },
+    }); };
   const ttl = options.testTtlSeconds ?? 600;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 3600)
     throw new TypeError('options.testTtlSeconds must be a whole number from 1 to 3600');
@@ -348,6 +362,7 @@ export function createTenantSetup(options: TenantSetupOptions): TenantSetupFlow 
           'Run Test connection on this draft until every check passes; a changed draft must be tested again.',
           tenantId,
         );
+      changed(tenantId);
     },
 
     async restore(tenantId) {
@@ -358,6 +373,7 @@ export function createTenantSetup(options: TenantSetupOptions): TenantSetupFlow 
           'Restore is possible after a draft was promoted.',
           tenantId,
         );
+      changed(tenantId);
     },
 
     async recordAdminLogin(tenantId, by) {

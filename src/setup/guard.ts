@@ -10,6 +10,9 @@ import { normalizeTypedEmail } from '../internal/email.js';
 import { idpFingerprint, idpSettingsOf, type TenantSetup } from '../store/setup-record.js';
 import type { SetupStore, TenantStore } from '../store/types.js';
 import type { TenantConfig } from '../types.js';
+import { emitter, type EventHandler } from '../service/events.js';
+import { currentTime } from '../internal/time.js';
+import type { Clock } from '../types.js';
 
 /** What turning SAML off or replacing the IdP would touch, as far as samlkit can know it. */
 export interface SetupImpact {
@@ -44,6 +47,13 @@ export interface LockoutGuardOptions {
   readonly setup: SetupStore;
   /** Counts the tenant's active users (e.g. app sessions or SCIM users), for {@link SetupImpact.activeUsers}. */
   readonly countActiveUsers?: (tenantId: string) => Promise<number>;
+  /**
+   * Receives `saml.tenant.configuration_changed` when a toggle changes the configuration (the same
+   * handler as the service provider's `onEvent`). A handler that throws changes nothing here.
+   */
+  readonly onEvent?: EventHandler;
+  /** The clock of the events. Default: the system clock. */
+  readonly now?: Clock;
 }
 
 /** Options of {@link LockoutGuard.setRequireSso}. */
@@ -91,6 +101,15 @@ export function createLockoutGuard(options: LockoutGuardOptions): LockoutGuard {
     return { config, record };
   }
 
+  const emit = emitter(options.onEvent, 'options.onEvent');
+  function changed(tenantId: string, fields: readonly string[]): void {
+    emit({
+      name: 'saml.tenant.configuration_changed',
+      time: currentTime(options.now, 'options.now'),
+      attributes: { 'saml.tenant.id': tenantId, 'saml.configuration.fields': fields },
+    });
+  }
+
   async function verifiedDomains(tenantId: string): Promise<string[]> {
     return (await tenants.domainClaims(tenantId))
       .filter((claim) => claim.status === 'verified')
@@ -134,12 +153,14 @@ export function createLockoutGuard(options: LockoutGuardOptions): LockoutGuard {
           );
       }
       await tenants.put({ ...config, requireSso: change.requireSso, breakGlassEmails });
+      changed(tenantId, ['requireSso', 'breakGlassEmails']);
     },
 
     async setEnabled(tenantId, enabled) {
       if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean');
       const { config } = await load(tenantId);
       await tenants.put({ ...config, enabled });
+      changed(tenantId, ['enabled']);
     },
 
     async impact(tenantId, change) {

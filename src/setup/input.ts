@@ -6,12 +6,13 @@
  *
  * @module
  */
+import { currentTime } from '../internal/time.js';
 import { X509Certificate } from 'node:crypto';
 import { SamlError, type SamlErrorCode } from '../errors.js';
 import { parseIdpMetadata, type IdpMetadata } from '../metadata/idp.js';
 import type { IdpSettings } from '../store/setup-record.js';
 import { isPresetName } from '../idp/products.js';
-import type { IdpPresetName } from '../types.js';
+import type { Clock, IdpPresetName } from '../types.js';
 
 /** How the admin gives the IdP's values: one tab of the setup page each. */
 export type IdpInput =
@@ -99,13 +100,13 @@ const MAX_FIELD = 64 * 1024;
  */
 export async function readIdpInput(
   input: IdpInput,
-  options: { readonly fetchMetadata?: MetadataFetcher; readonly now?: () => Date } = {},
+  options: { readonly fetchMetadata?: MetadataFetcher; readonly now?: Clock } = {},
 ): Promise<ReadIdpInput> {
   const problems: SetupProblem[] = [];
   const preset = presetOf(input.preset, problems);
   const withPreset = (settings: IdpSettings): IdpSettings =>
     preset === undefined ? settings : { ...settings, preset };
-  const now = (options.now ?? ((): Date => new Date()))();
+  const now = currentTime(options.now, 'options.now');
   switch (input.kind) {
     case 'manual': {
       const settings = manual(input, problems, now);
@@ -189,7 +190,8 @@ export async function readIdpInput(
  * const { certificates, problems } = readCertificates(form.certificates);
  * ```
  */
-export function readCertificates(pasted: unknown, now: Date = new Date()): ReadCertificates {
+export function readCertificates(pasted: unknown, options: { readonly now?: Clock } = {}): ReadCertificates {
+  const now = currentTime(options.now, 'options.now');
   const problems: SetupProblem[] = [];
   const all = text(pasted).replace(/\r\n?/g, '\n');
   if (all === '') {
@@ -281,7 +283,9 @@ function manual(
         'Copy the IdP\u2019s SAML sign-on URL (Entra ID: "Login URL"; Okta: "Identity Provider Single Sign-On URL"): an https:// address.',
       ),
     );
-  const { certificates, problems: certificateProblems } = readCertificates(input.certificates, now);
+  const { certificates, problems: certificateProblems } = readCertificates(input.certificates, {
+    now: () => now,
+  });
   problems.push(...certificateProblems);
   if (problems.some((p) => p.severity === 'error')) return undefined;
   return { idp: { entityId, ssoUrl, certificates } };

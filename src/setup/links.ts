@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { Clock } from '../types.js';
+import { currentTime } from '../internal/time.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { fail } from '../internal/fail.js';
 import type { StateStore } from '../store/types.js';
@@ -17,7 +19,7 @@ export interface CreateSetupLinkOptions {
   /** How long the link may be opened, in seconds. Default 86400 (a day), at most 604800 (a week). */
   readonly ttlSeconds?: number;
   /** The clock. Default: the system clock. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
 }
 
 /** A setup link's token and expiry. */
@@ -37,7 +39,7 @@ export interface ConsumeSetupLinkOptions {
   /** Remembers used links until they expire (`remember`): the service provider's state store. */
   readonly replayCache: Pick<StateStore, 'remember'>;
   /** The clock. Default: the system clock. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
 }
 
 /** A setup link that {@link consumeSetupLink} accepted (and used up). */
@@ -71,7 +73,7 @@ export function createSetupLink(tenantId: string, options: CreateSetupLinkOption
   const ttl = options.ttlSeconds ?? 86_400;
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > MAX_TTL_SECONDS)
     throw new TypeError(`options.ttlSeconds must be a whole number from 60 to ${MAX_TTL_SECONDS}`);
-  const expiresAt = new Date((options.now ?? (() => new Date()))().getTime() + ttl * 1000);
+  const expiresAt = new Date(currentTime(options.now, 'options.now').getTime() + ttl * 1000);
   const payload = Buffer.from(
     JSON.stringify({ t: tenantId, e: expiresAt.getTime(), n: randomBytes(16).toString('base64url') }),
   ).toString('base64url');
@@ -117,7 +119,7 @@ export async function consumeSetupLink(
   >;
   if (typeof t !== 'string' || typeof e !== 'number' || typeof n !== 'string') invalid();
   if (options.tenantId !== t) invalid(true);
-  const now = (options.now ?? (() => new Date()))();
+  const now = currentTime(options.now, 'options.now');
   if (now.getTime() >= e) {
     fail('SETUP_LINK_EXPIRED', 'The setup link has expired', {
       hint: 'Ask the organisation\u2019s admin for a new setup link.',

@@ -11,13 +11,12 @@ import {
   createSetupLink,
   createTenantSetup,
   createMemoryStore,
-  SamlError,
-  type SamlErrorCode,
   type StartedTest,
   type TenantConfig,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
 import { KEYS } from '../helpers/constants.js';
+import { expectCode } from '../helpers/expect.js';
 
 const NOW = new Date('2027-03-01T09:00:00Z');
 const clock = (): Date => NOW;
@@ -55,14 +54,6 @@ function answer(idp: TestIdp, test: StartedTest, email: string) {
   });
 }
 
-async function rejects(promise: Promise<unknown>, code: SamlErrorCode): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof SamlError, String(error));
-    assert.equal(error.code, code, error.message);
-    return true;
-  });
-}
-
 before(async () => {
   idpA = await createTestIdp({
     entityId: 'https://idp-a.example.com/',
@@ -83,7 +74,7 @@ describe('setup: another tenant\u2019s admin', () => {
     const store = createMemoryStore({ now: clock });
     const { token } = createSetupLink('b', { secret: SECRET, now: clock });
     const onA = { secret: SECRET, tenantId: 'a', replayCache: store, now: clock };
-    await rejects(consumeSetupLink(token, onA), 'SETUP_LINK_INVALID');
+    await expectCode(consumeSetupLink(token, onA), 'SETUP_LINK_INVALID');
     const [version, payload, mac] = token.split('.');
     const forged = Buffer.from(
       Buffer.from(payload ?? '', 'base64url')
@@ -91,7 +82,7 @@ describe('setup: another tenant\u2019s admin', () => {
         .replace('"t":"b"', '"t":"a"'),
     ).toString('base64url');
     assert.notEqual(forged, payload);
-    await rejects(consumeSetupLink(`${version}.${forged}.${mac}`, onA), 'SETUP_LINK_INVALID');
+    await expectCode(consumeSetupLink(`${version}.${forged}.${mac}`, onA), 'SETUP_LINK_INVALID');
   });
 
   it('cannot finish a test of their own draft at A\u2019s ACS, nor make it count for A', async () => {
@@ -100,12 +91,12 @@ describe('setup: another tenant\u2019s admin', () => {
     await flow.saveDraft('b', { kind: 'metadataXml', xml: idpB.metadata() });
     const testB = await flow.startTest('b');
     const formB = answer(idpB, testB, 'mallory@b.com');
-    await rejects(
+    await expectCode(
       flow.finishTest(formB, { browserSecret: testB.browserSecret, by: 'mallory@b.com', tenantId: 'a' }),
       'SETUP_TEST_INVALID',
     );
     assert.equal((await store.getSetup('a'))?.draft?.test, undefined, 'A\u2019s draft stays untested');
-    await rejects(flow.promote('a'), 'SETUP_STEP_REFUSED');
+    await expectCode(flow.promote('a'), 'SETUP_STEP_REFUSED');
   });
 
   it('cannot get a draft naming A\u2019s IdP routed any login: drafts are in no issuer index', async () => {
@@ -129,11 +120,11 @@ describe('setup: another tenant\u2019s admin', () => {
       (await flow.finishTest(form, { browserSecret: test.browserSecret, by: 'mallory@b.com' })).passed,
       true,
     );
-    await rejects(
+    await expectCode(
       flow.finishTest(form, { browserSecret: test.browserSecret, by: 'mallory@b.com' }),
       'SETUP_TEST_INVALID',
     );
-    await rejects(
+    await expectCode(
       sp.finishLogin(form, { browserSecret: test.browserSecret, tenantId: 'b' }),
       'IN_RESPONSE_TO_MISMATCH',
     );

@@ -17,12 +17,13 @@ import {
   readIdpInput,
   SamlError,
   setupInstructions,
-  type SamlErrorCode,
   type StartedTest,
   type TenantConfig,
+  type SamlEvent,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
 import { KEYS } from '../helpers/constants.js';
+import { expectCode } from '../helpers/expect.js';
 
 const NOW = new Date('2027-03-01T09:00:00Z');
 const clock = (): Date => NOW;
@@ -68,17 +69,6 @@ function first<T>(list: readonly T[]): T {
   return head;
 }
 
-async function rejects(promise: Promise<unknown>, code: SamlErrorCode): Promise<SamlError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error: unknown) => {
-    caught = error;
-    return true;
-  });
-  assert.ok(caught instanceof SamlError, String(caught));
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
-
 before(async () => {
   oldIdp = await createTestIdp({
     entityId: 'https://old-idp.example.com/',
@@ -95,7 +85,15 @@ before(async () => {
 
 describe('createTenantSetup: draft, test connection, promote, restore', () => {
   it('stages pasted metadata as a draft; the live IdP stays until the tested draft is promoted; restore puts it back', async () => {
-    const { store, flow } = await world();
+    const { store } = await world();
+    const events: SamlEvent[] = [];
+    const flow = createTenantSetup({
+      tenants: store,
+      setup: store,
+      state: store,
+      now: clock,
+      onEvent: (event) => void events.push(event),
+    });
     const saved = await flow.saveDraft('acme', {
       kind: 'metadataXml',
       xml: newIdp.metadata(),
@@ -109,7 +107,7 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
     assert.equal((await store.get('acme'))?.idp.entityId, oldIdp.entityId, 'saving changes nothing live');
     let status = await flow.status('acme');
     assert.equal(status.canPromote, false);
-    await rejects(flow.promote('acme'), 'SETUP_STEP_REFUSED');
+    await expectCode(flow.promote('acme'), 'SETUP_STEP_REFUSED');
 
     const test = await flow.startTest('acme');
     assert.ok(
@@ -140,6 +138,20 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
     await flow.restore('acme');
     assert.equal((await store.get('acme'))?.idp.entityId, oldIdp.entityId);
     assert.equal((await flow.status('acme')).adminSsoVerified, false);
+    // Saving and testing a draft change nothing live; promoting and restoring do, once each.
+    assert.deepEqual(
+      events.map(({ name, attributes }) => [name, attributes]),
+      [
+        [
+          'saml.tenant.configuration_changed',
+          { 'saml.tenant.id': 'acme', 'saml.configuration.fields': ['idp'] },
+        ],
+        [
+          'saml.tenant.configuration_changed',
+          { 'saml.tenant.id': 'acme', 'saml.configuration.fields': ['idp'] },
+        ],
+      ],
+    );
   });
 
   it('a failing test connection reports the failed check with its hint, and the draft cannot be promoted', async () => {
@@ -161,7 +173,7 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
     const failed = result.report.checks.find((check) => check.status === 'fail');
     assert.ok(failed?.hint !== undefined && failed.hint.length > 0);
     assert.equal((await flow.status('acme')).record.draft?.test?.passed, false);
-    await rejects(flow.promote('acme'), 'SETUP_STEP_REFUSED');
+    await expectCode(flow.promote('acme'), 'SETUP_STEP_REFUSED');
   });
 
   it('a changed draft is untested again; a test of the old revision is refused', async () => {
@@ -169,11 +181,11 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
     await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
     const test = await flow.startTest('acme');
     await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
-    await rejects(
+    await expectCode(
       flow.finishTest(answer(newIdp, test), { browserSecret: test.browserSecret, by: ADMIN }),
       'SETUP_TEST_INVALID',
     );
-    await rejects(flow.promote('acme'), 'SETUP_STEP_REFUSED');
+    await expectCode(flow.promote('acme'), 'SETUP_STEP_REFUSED');
   });
 
   it('the draft signs in nobody else: finishLogin refuses a test response, and logins use the live IdP', async () => {
@@ -187,7 +199,7 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
     await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
     const test = await flow.startTest('acme');
     const form = answer(newIdp, test);
-    await rejects(
+    await expectCode(
       sp.finishLogin(form, { browserSecret: test.browserSecret, tenantId: 'acme' }),
       'IN_RESPONSE_TO_MISMATCH',
     );
@@ -208,17 +220,17 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
     await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
     const test = await flow.startTest('acme');
     const form = answer(newIdp, test);
-    await rejects(
+    await expectCode(
       flow.finishTest(form, { browserSecret: 'another-browser', by: ADMIN }),
       'SETUP_TEST_INVALID',
     );
-    await rejects(
+    await expectCode(
       flow.finishTest(form, { browserSecret: test.browserSecret, by: ADMIN, tenantId: 'globex' }),
       'SETUP_TEST_INVALID',
     );
     const finished = await flow.finishTest(form, { browserSecret: test.browserSecret, by: ADMIN });
     assert.equal(finished.passed, true, JSON.stringify(finished.report.error));
-    await rejects(
+    await expectCode(
       flow.finishTest(form, { browserSecret: test.browserSecret, by: ADMIN }),
       'SETUP_TEST_INVALID',
     );
@@ -226,10 +238,10 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
 
   it('startTest without a draft, promote and restore with nothing to do: SETUP_STEP_REFUSED', async () => {
     const { flow } = await world();
-    await rejects(flow.startTest('acme'), 'SETUP_STEP_REFUSED');
-    await rejects(flow.promote('acme'), 'SETUP_STEP_REFUSED');
-    await rejects(flow.restore('acme'), 'SETUP_STEP_REFUSED');
-    await rejects(flow.status('nobody'), 'TENANT_NOT_FOUND');
+    await expectCode(flow.startTest('acme'), 'SETUP_STEP_REFUSED');
+    await expectCode(flow.promote('acme'), 'SETUP_STEP_REFUSED');
+    await expectCode(flow.restore('acme'), 'SETUP_STEP_REFUSED');
+    await expectCode(flow.status('nobody'), 'TENANT_NOT_FOUND');
   });
 });
 
@@ -360,19 +372,19 @@ describe('createLockoutGuard', () => {
     const { store, flow } = await world();
     const guard = createLockoutGuard({ tenants: store, setup: store });
     const on = { requireSso: true, breakGlassEmails: ['root@acme.com'] };
-    const noDomain = await rejects(guard.setRequireSso('acme', on), 'SETUP_LOCKOUT_GUARD');
+    const noDomain = await expectCode(guard.setRequireSso('acme', on), 'SETUP_LOCKOUT_GUARD');
     assert.match(noDomain.hint, /Verify an email domain/);
     await store.setDomainVerification('acme', 'acme.com', {
       verifiedAt: NOW,
       method: 'operator',
       by: 'test',
     });
-    const noBreakGlass = await rejects(
+    const noBreakGlass = await expectCode(
       guard.setRequireSso('acme', { requireSso: true, breakGlassEmails: [' '] }),
       'SETUP_LOCKOUT_GUARD',
     );
     assert.match(noBreakGlass.hint, /break-glass/);
-    const noLogin = await rejects(guard.setRequireSso('acme', on), 'SETUP_LOCKOUT_GUARD');
+    const noLogin = await expectCode(guard.setRequireSso('acme', on), 'SETUP_LOCKOUT_GUARD');
     assert.match(noLogin.hint, /Sign in once with SSO/);
     await flow.recordAdminLogin('acme', ADMIN);
     await guard.setRequireSso('acme', on);
@@ -417,13 +429,13 @@ describe('setup links', () => {
       now: clock,
     });
     assert.equal(used.tenantId, 'acme');
-    await rejects(
+    await expectCode(
       consumeSetupLink(token, { secret: SECRET, tenantId: 'acme', replayCache: store, now: clock }),
       'SETUP_LINK_USED',
     );
     const later = (): Date => new Date(NOW.getTime() + 3600_000);
     const fresh = createSetupLink('acme', { secret: SECRET, now: clock, ttlSeconds: 3600 }).token;
-    await rejects(
+    await expectCode(
       consumeSetupLink(fresh, { secret: SECRET, tenantId: 'acme', replayCache: store, now: later }),
       'SETUP_LINK_EXPIRED',
     );
@@ -433,20 +445,20 @@ describe('setup links', () => {
     const store = createMemoryStore({ now: clock });
     const { token } = createSetupLink('globex', { secret: SECRET, now: clock });
     const options = { secret: SECRET, tenantId: 'acme', replayCache: store, now: clock };
-    await rejects(consumeSetupLink(token, options), 'SETUP_LINK_INVALID');
+    await expectCode(consumeSetupLink(token, options), 'SETUP_LINK_INVALID');
     const [version, payload, mac] = token.split('.');
     const edited = Buffer.from(
       Buffer.from(payload ?? '', 'base64url')
         .toString('utf8')
         .replace('"globex"', '"acme"'),
     ).toString('base64url');
-    await rejects(consumeSetupLink(`${version}.${edited}.${mac}`, options), 'SETUP_LINK_INVALID');
-    await rejects(
+    await expectCode(consumeSetupLink(`${version}.${edited}.${mac}`, options), 'SETUP_LINK_INVALID');
+    await expectCode(
       consumeSetupLink(token, { ...options, tenantId: 'globex', secret: Buffer.alloc(32, 8) }),
       'SETUP_LINK_INVALID',
     );
     for (const junk of [undefined, 42, '', 'v1..', 'x'.repeat(5000), {}])
-      await rejects(consumeSetupLink(junk, options), 'SETUP_LINK_INVALID');
+      await expectCode(consumeSetupLink(junk, options), 'SETUP_LINK_INVALID');
     // The refusals did not use the link up.
     assert.equal((await consumeSetupLink(token, { ...options, tenantId: 'globex' })).tenantId, 'globex');
   });
@@ -476,15 +488,33 @@ describe('checkIdpCertificates', () => {
       key: { privateKey: KEYS.rollover.key, certificate: KEYS.rollover.cert },
       now: clock,
     });
+    const events: SamlEvent[] = [];
     const reports = await checkIdpCertificates({
       tenants: store,
       setup: store,
       now: late,
+      onEvent: (event) => void events.push(event),
       fetchMetadata: () => Promise.resolve(parseIdpMetadata(rolled.metadata(), { now: late })),
     });
     assert.equal(first(first(reports).certificates).status, 'expiring');
     assert.equal(first(first(reports).certificates).daysLeft, 17);
     assert.equal(first(reports).refresh, 'draft-saved');
+    assert.deepEqual(
+      events.map(({ name, attributes }) => [name, attributes['saml.tenant.id'], attributes]),
+      [
+        [
+          'saml.certificate.expiring',
+          'acme',
+          {
+            'saml.tenant.id': 'acme',
+            'saml.certificate.owner': 'idp',
+            'saml.certificate.fingerprint': first(first(reports).certificates).fingerprint,
+            'saml.certificate.expires_at': first(first(reports).certificates).notAfter.toISOString(),
+            'saml.certificate.days_left': 17,
+          },
+        ],
+      ],
+    );
     const { record } = await flow.status('acme');
     assert.equal(
       record.draft?.settings.idp.certificates[0]?.replace(/\s+/g, ''),
