@@ -194,11 +194,13 @@ export function createTenantSetup(options: TenantSetupOptions): TenantSetupFlow 
     );
   const now = (): Date => currentTime(options.now, 'options.now');
   const emit = emitter(options.onEvent, 'options.onEvent');
-  const changed = (tenantId: string): void => { emit({
+  const changed = (tenantId: string): void => {
+    emit({
       name: 'saml.tenant.configuration_changed',
       time: now(),
       attributes: { 'saml.tenant.id': tenantId, 'saml.configuration.fields': ['idp'] },
-    }); };
+    });
+  };
   const ttl = options.testTtlSeconds ?? 600;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 3600)
     throw new TypeError('options.testTtlSeconds must be a whole number from 1 to 3600');
