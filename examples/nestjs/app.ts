@@ -144,6 +144,41 @@ class EmailLoginGuard extends SamlGuard {
   }
 }
 
+/** A test connection's page, found by {@link AcsGuard} before Passport sees the response. */
+const TESTED = Symbol('test connection page');
+type AcsRequest = Request & { [TESTED]?: ExampleResponse };
+
+/**
+ * The ACS: a test connection of the SSO settings page (after the strategy's same-site step, when
+ * the login cookie is there) is answered by the shared settings pages; any other response goes to
+ * Passport.
+ */
+@Injectable()
+class AcsGuard extends SamlGuard {
+  constructor(
+    @Inject(CORE) private readonly core: ExampleCore,
+    @Inject(AuthModuleOptions) options: AuthModuleOptions,
+  ) {
+    super(options);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AcsRequest>();
+    const request = exampleRequest(req);
+    if (request.cookies.samlkit_login !== undefined) {
+      const tested = await this.core.finishTest(
+        request,
+        typeof req.params.tenant === 'string' ? req.params.tenant : undefined,
+      );
+      if (tested !== undefined) {
+        req[TESTED] = tested;
+        return true;
+      }
+    }
+    return (await super.canActivate(context)) as boolean;
+  }
+}
+
 /** Writes a shared response on Express's; `Set-Cookie` lines are added to any already set. */
 function send(res: Response, response: ExampleResponse): void {
   for (const [name, value] of Object.entries(response.headers)) {
@@ -211,8 +246,10 @@ class SamlController {
    * login; the verified login starts the app's session.
    */
   @Post(['saml/:tenant/acs', 'saml/acs'])
-  @UseGuards(SamlGuard)
-  async acs(@Req() req: Request, @Res() res: Response): Promise<void> {
+  @UseGuards(AcsGuard)
+  async acs(@Req() req: AcsRequest, @Res() res: Response): Promise<void> {
+    const tested = req[TESTED];
+    if (tested !== undefined) { send(res, tested); return; }
     const result = req.user as LoginResult;
     send(res, await this.core.signIn(result, exampleRequest(req).cookies));
   }
@@ -279,6 +316,7 @@ function exampleModule(options: ExampleAppOptions, core: ExampleCore, strategyNa
       SamlAuthStrategy,
       SamlGuard,
       EmailLoginGuard,
+      AcsGuard,
     ],
   };
 }

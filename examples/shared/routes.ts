@@ -15,7 +15,7 @@ import {
   type TenantStore,
 } from 'samlkit';
 import { createDirectoryLoginGate } from 'samlkit/scim';
-import { createAdmin } from './admin.js';
+import { createAdmin, type Admin } from './admin.js';
 import { directoryRoutes } from './directory.js';
 import {
   messagePage,
@@ -40,6 +40,13 @@ import { createUsersTable } from './users.js';
 export interface ExampleCore {
   readonly sp: ServiceProvider;
   readonly sessions: SessionStore;
+  /** The SSO settings pages; every finished login is reported to it (the lock-out guard's admin login). */
+  readonly admin: Admin;
+  /**
+   * At the ACS, after the same-site step: the page of a test connection of the SSO settings page
+   * (checked against the draft, never a login), or `undefined` for any other response.
+   */
+  finishTest(request: ExampleRequest, tenantId: string | undefined): Promise<ExampleResponse | undefined>;
   /**
    * After a finished login: a new session (any older one of this browser is ended), recorded for
    * Single Logout, and the redirect to `returnTo` (or `/me`) that sets its cookie and `setCookies`.
@@ -64,11 +71,31 @@ export function createExampleCore(options: ExampleAppOptions): ExampleCore {
     provision: (input) => users.provision(input),
   });
   const slo = options.sessions !== undefined;
-  const sessions = createSessionStore(options.baseUrl.startsWith('https:'));
+  const secure = options.baseUrl.startsWith('https:');
+  const sessions = createSessionStore(secure);
+  const setup = options.setup ?? (isSetupStore(tenants) ? tenants : undefined);
+  if (setup === undefined) throw new TypeError('options.setup is required when tenants is not a SetupStore');
+  const admin = createAdmin({
+    tenants,
+    setup,
+    state,
+    sessions,
+    baseUrl: options.baseUrl,
+    loginCookie: (secret) => loginCookie(secret, 600, secure),
+    ...(options.setupSecret !== undefined && { setupSecret: options.setupSecret }),
+    ...(options.fetchMetadata !== undefined && { fetchMetadata: options.fetchMetadata }),
+  });
   return {
     sp,
     sessions,
+    admin,
+    finishTest: async (request, tenantId) => {
+      const tested = await admin.finishTest(request, tenantId, request.cookies[LOGIN_COOKIE]);
+      if (tested === undefined) return undefined;
+      return { ...tested, headers: { ...tested.headers, 'set-cookie': loginCookie('', 0, secure) } };
+    },
     signIn: async (result, cookies, setCookies = []) => {
+      await admin.signedIn(result);
       sessions.destroy(cookies); // a session from before the login is never carried over
       const { id, cookie } = sessions.start(sessionOf(result));
       await recordForLogout(sp, slo, result, id);
@@ -81,24 +108,12 @@ export function createExampleRoutes(
   options: ExampleAppOptions,
   core: ExampleCore = createExampleCore(options),
 ): readonly ExampleRoute[] {
-  const { tenants, state, baseUrl } = options;
+  const { tenants, baseUrl } = options;
   const { directory } = options;
-  const { sp, sessions } = core;
+  const { sp, sessions, admin } = core;
   const slo = options.sessions !== undefined;
   const secure = baseUrl.startsWith('https:');
   const start = startLogin(sp, tenants, secure);
-  const setup = options.setup ?? (isSetupStore(tenants) ? tenants : undefined);
-  if (setup === undefined) throw new TypeError('options.setup is required when tenants is not a SetupStore');
-  const admin = createAdmin({
-    tenants,
-    setup,
-    state,
-    sessions,
-    baseUrl,
-    loginCookie: (secret) => loginCookie(secret, 600, secure),
-    ...(options.setupSecret !== undefined && { setupSecret: options.setupSecret }),
-    ...(options.fetchMetadata !== undefined && { fetchMetadata: options.fetchMetadata }),
-  });
 
   async function finish(request: ExampleRequest, tenantId: string | undefined): Promise<ExampleResponse> {
     // The IdP's post is cross-site, so the SameSite=Lax login cookie is not sent with it: post the
@@ -107,9 +122,8 @@ export function createExampleRoutes(
     const step = sameSiteStep(request.form, browserSecret, { action: request.path });
     if (step !== undefined) return page(step);
     // A test connection of the SSO settings page: checked against the draft, never a login.
-    const tested = await admin.finishTest(request, tenantId, browserSecret);
-    if (tested !== undefined)
-      return { ...tested, headers: { ...tested.headers, 'set-cookie': loginCookie('', 0, secure) } };
+    const tested = await core.finishTest(request, tenantId);
+    if (tested !== undefined) return tested;
     let result: LoginResult;
     try {
       result = await sp.finishLogin(request.form, {
@@ -120,7 +134,6 @@ export function createExampleRoutes(
       if (error instanceof SamlError) return refused(error, 401);
       throw error;
     }
-    await admin.signedIn(result);
     return core.signIn(result, request.cookies, [loginCookie('', 0, secure)]);
   }
 

@@ -21,7 +21,7 @@ import { createSetupLink, generateSpKeyPair } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { createTestIdp } from 'samlkit/testing';
 import { newOrganisation } from '../../examples/shared/admin.js';
-import { startExpressExample, type RunningApp } from './app.js';
+import { startExample, startExpressExample, type RunningApp } from './app.js';
 import { chromiumSkip, launchChromium } from './chromium.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
 import { tenantUrls } from '../../examples/express/app.js';
@@ -107,6 +107,33 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
     await page.getByTestId('idp-email').fill(email);
     await page.getByTestId('sign-in').click();
   }
+
+  it('runs the test connection on NestJS too, where Passport guards the ACS', async () => {
+    const app = await startExample('nestjs', {
+      setupSecret: SECRET,
+      testIdp: (baseUrl) => createTestIdp({ preset: 'generic', ssoUrl: `${baseUrl}/test-idp/sso` }),
+    });
+    const page = await newPage();
+    try {
+      await app.store.put(await newOrganisation(app.baseUrl, 'example', ['example.com']));
+      await openSetupLink(page, app, 'example');
+      assert.ok(app.testIdp);
+      await page.getByTestId('idp-tab-generic').click();
+      await page.getByTestId('input-tab-metadataXml').click();
+      await page.getByTestId('metadata-xml').fill(app.testIdp.metadata());
+      await page.getByTestId('save-draft').click();
+      await page.getByTestId('test-connection').click();
+      await signInAtTestIdp(page, 'alice@example.com');
+      await page.waitForSelector('[data-testid="checklist"]');
+      assert.match((await page.getByTestId('test-result').textContent()) ?? '', /Every check passed/);
+      await page.getByTestId('promote-now').click();
+      await page.waitForURL((url) => url.pathname === '/admin/example');
+      assert.equal(await page.getByTestId('live-settings-entity-id').textContent(), app.testIdp.entityId);
+    } finally {
+      await page.context().close();
+      await app.close();
+    }
+  });
 
   describe('with the demo’s test IdP', () => {
     let app: RunningApp;
