@@ -249,7 +249,10 @@ class SamlController {
   @UseGuards(AcsGuard)
   async acs(@Req() req: AcsRequest, @Res() res: Response): Promise<void> {
     const tested = req[TESTED];
-    if (tested !== undefined) { send(res, tested); return; }
+    if (tested !== undefined) {
+      send(res, tested);
+      return;
+    }
     const result = req.user as LoginResult;
     send(res, await this.core.signIn(result, exampleRequest(req).cookies));
   }
