@@ -14,6 +14,7 @@ import {
   requireQueryable,
   sqlState,
   unavailable,
+  versionedSchemaSql,
   type PostgresQueryable,
 } from '../store/postgres-migrations.js';
 import {
@@ -52,18 +53,7 @@ export function directorySchemaSql(options: PostgresDirectoryOptions = {}): stri
   const name = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
   const s = quotedSchema(name, 'options.schema');
   return `-- samlkit directory (SCIM) tables, version ${DIRECTORY_SCHEMA_VERSION}. Idempotent.
-SELECT pg_advisory_xact_lock(${MIGRATION_LOCK});
-DO $samlkit$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = '${name}') THEN
-    CREATE SCHEMA ${s};
-  END IF;
-END $samlkit$;
-CREATE TABLE IF NOT EXISTS ${s}.directory_schema_version (
-  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-  version integer NOT NULL
-);
-INSERT INTO ${s}.directory_schema_version (version) VALUES (${DIRECTORY_SCHEMA_VERSION})
-  ON CONFLICT (singleton) DO NOTHING;
+${versionedSchemaSql(name, MIGRATION_LOCK, 'directory_schema_version', DIRECTORY_SCHEMA_VERSION)}
 CREATE TABLE IF NOT EXISTS ${s}.directory_records (
   record_key bytea PRIMARY KEY,
   scope_key bytea NOT NULL,

@@ -19,11 +19,9 @@ import type {
 import {
   applySetupChange,
   checkSetupChange,
-  type AdminSsoLogin,
-  type DraftTest,
   type SetupChange,
-  type SetupDraft,
   type TenantSetup,
+  SetupChanges,
 } from './setup-record.js';
 import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
 import {
@@ -138,7 +136,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   return new InMemoryStore(options);
 }
 
-class InMemoryStore implements MemoryStore {
+class InMemoryStore extends SetupChanges implements MemoryStore {
   readonly #maxPendingRequests: number;
   readonly #maxReplayEntries: number;
   readonly #maxSessions: number;
@@ -166,6 +164,7 @@ class InMemoryStore implements MemoryStore {
   readonly #setups = new Map<string, TenantSetup>();
 
   constructor(options: MemoryStoreOptions = {}) {
+    super();
     const budget = (name: 'maxPendingRequests' | 'maxReplayEntries', fallback: number): number => {
       const value = options[name] ?? fallback;
       if (!Number.isSafeInteger(value) || value < 1)
@@ -373,38 +372,8 @@ class InMemoryStore implements MemoryStore {
     });
   }
 
-  /** Saves the draft, replacing any other; `false` for an unknown tenant. */
-  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'saveDraft', draft });
-  }
-
-  /** Records the test of draft revision `revision`; `false` when the draft changed since. */
-  recordDraftTest(tenantId: string, revision: string, test: DraftTest): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'recordTest', revision, test });
-  }
-
-  /** Drops the draft; `false` when there was none. */
-  discardDraft(tenantId: string): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'discardDraft' });
-  }
-
-  /** Makes the tested draft revision live, keeping the replaced settings; `false` when it does not apply. */
-  promoteDraft(tenantId: string, revision: string, at: Date): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'promote', revision, at: new Date(timeOf(at, 'at')).toISOString() });
-  }
-
-  /** Swaps the live IdP settings with the previous ones; `false` when there are none. */
-  restorePrevious(tenantId: string, at: Date): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'restore', at: new Date(timeOf(at, 'at')).toISOString() });
-  }
-
-  /** Records an admin's successful SSO login; `false` for an unknown tenant. */
-  recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'adminLogin', login });
-  }
-
   /** One setup change, with the tenant's configuration when it changes the IdP side: one step. */
-  #setup(tenantId: string, change: SetupChange): Promise<boolean> {
+  protected override applySetupChange(tenantId: string, change: SetupChange): Promise<boolean> {
     return this.#run(() => {
       checkSetupChange(tenantId, change);
       const live = this.#tenants.get(tenantId);

@@ -69,6 +69,32 @@ export interface PostgresSchemaOptions {
 }
 
 /**
+ * The start of every samlkit schema script: the migration lock `lock` (one per script), the schema (created only when
+ * missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists),
+ * and its one-row version table `versionTable` at `version` when new.
+ */
+export function versionedSchemaSql(
+  name: string,
+  lock: string,
+  versionTable: string,
+  version: number,
+): string {
+  const s = quotedSchema(name, 'options.schema');
+  return `SELECT pg_advisory_xact_lock(${lock});
+DO $samlkit$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = '${name}') THEN
+    CREATE SCHEMA ${s};
+  END IF;
+END $samlkit$;
+CREATE TABLE IF NOT EXISTS ${s}.${versionTable} (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  version integer NOT NULL
+);
+INSERT INTO ${s}.${versionTable} (version) VALUES (${version})
+  ON CONFLICT (singleton) DO NOTHING;`;
+}
+
+/**
  * The SQL that creates (or checks) the PostgreSQL store's schema, version
  * {@link POSTGRES_SCHEMA_VERSION}: idempotent, so running it again changes nothing. `migrate` runs
  * exactly this; call it yourself to hand the text to your own migration tool (Flyway, Sqitch,
@@ -112,21 +138,7 @@ export function postgresSchemaSql(options: PostgresSchemaOptions = {}): string {
   const name = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
   const s = quotedSchema(name, 'options.schema');
   return `-- samlkit PostgreSQL store, schema version ${POSTGRES_SCHEMA_VERSION}. Idempotent.
-SELECT pg_advisory_xact_lock(${MIGRATION_LOCK});
-
--- CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists.
-DO $samlkit$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = '${name}') THEN
-    CREATE SCHEMA ${s};
-  END IF;
-END $samlkit$;
-
-CREATE TABLE IF NOT EXISTS ${s}.schema_version (
-  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-  version integer NOT NULL
-);
-INSERT INTO ${s}.schema_version (version) VALUES (${POSTGRES_SCHEMA_VERSION})
-  ON CONFLICT (singleton) DO NOTHING;
+${versionedSchemaSql(name, MIGRATION_LOCK, 'schema_version', POSTGRES_SCHEMA_VERSION)}
 
 CREATE TABLE IF NOT EXISTS ${s}.pending_requests (
   request_key bytea PRIMARY KEY,

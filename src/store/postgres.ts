@@ -32,11 +32,9 @@ import {
   applySetupChange,
   checkSetupChange,
   setupFromJson,
-  type AdminSsoLogin,
-  type DraftTest,
   type SetupChange,
-  type SetupDraft,
   type TenantSetup,
+  SetupChanges,
 } from './setup-record.js';
 import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
 import {
@@ -287,13 +285,14 @@ function statements(schema: string): Readonly<Record<Statement, string>> {
 }
 
 /** The store itself; only {@link createPostgresStore} makes one. */
-class PgStore implements PostgresStore {
+class PgStore extends SetupChanges implements PostgresStore {
   readonly #pool: PostgresQueryable;
   readonly #schema: string;
   readonly #sql: Readonly<Record<Statement, string>>;
   #closed = false;
 
   constructor(pool: PostgresQueryable, schema: string) {
+    super();
     this.#pool = pool;
     this.#schema = schema;
     this.#sql = statements(schema);
@@ -445,30 +444,6 @@ class PgStore implements PostgresStore {
     return (await this.#readSetup(tenantId))?.record;
   }
 
-  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'saveDraft', draft });
-  }
-
-  recordDraftTest(tenantId: string, revision: string, test: DraftTest): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'recordTest', revision, test });
-  }
-
-  discardDraft(tenantId: string): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'discardDraft' });
-  }
-
-  promoteDraft(tenantId: string, revision: string, at: Date): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'promote', revision, at: new Date(timeOf(at, 'at')).toISOString() });
-  }
-
-  restorePrevious(tenantId: string, at: Date): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'restore', at: new Date(timeOf(at, 'at')).toISOString() });
-  }
-
-  recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'adminLogin', login });
-  }
-
   /** The tenant's stored configuration (as stored: sealed secrets stay sealed), setup record and version. */
   async #readSetup(
     tenantId: string,
@@ -490,7 +465,7 @@ class PgStore implements PostgresStore {
   }
 
   /** One setup change: read, apply, compare-and-set write; read again when the tenant changed meanwhile. */
-  async #setup(tenantId: string, change: SetupChange): Promise<boolean> {
+  protected override async applySetupChange(tenantId: string, change: SetupChange): Promise<boolean> {
     checkSetupChange(tenantId, change);
     for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
       const read = await this.#readSetup(tenantId);

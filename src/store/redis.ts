@@ -38,11 +38,9 @@ import {
   applySetupChange,
   checkSetupChange,
   setupFromJson,
-  type AdminSsoLogin,
-  type DraftTest,
   type SetupChange,
-  type SetupDraft,
   type TenantSetup,
+  SetupChanges,
 } from './setup-record.js';
 import { newClaimToken, type DomainClaim, type DomainVerification } from '../tenant/domains.js';
 import {
@@ -204,13 +202,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return new RedisStoreImpl(client as RedisCommandClient, keyPrefix, timeout);
 }
 
-class RedisStoreImpl implements RedisStore {
+class RedisStoreImpl extends SetupChanges implements RedisStore {
   readonly #client: RedisCommandClient;
   readonly #prefix: string;
   readonly #timeoutMs: number;
   #closed = false;
 
   constructor(client: RedisCommandClient, prefix: string, timeoutMs: number) {
+    super();
     this.#client = client;
     this.#prefix = prefix;
     this.#timeoutMs = timeoutMs;
@@ -438,30 +437,6 @@ class RedisStoreImpl implements RedisStore {
     return (await this.#readSetup(tenantId))?.record;
   }
 
-  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'saveDraft', draft });
-  }
-
-  recordDraftTest(tenantId: string, revision: string, test: DraftTest): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'recordTest', revision, test });
-  }
-
-  discardDraft(tenantId: string): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'discardDraft' });
-  }
-
-  promoteDraft(tenantId: string, revision: string, at: Date): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'promote', revision, at: new Date(timeOf(at, 'at')).toISOString() });
-  }
-
-  restorePrevious(tenantId: string, at: Date): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'restore', at: new Date(timeOf(at, 'at')).toISOString() });
-  }
-
-  recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean> {
-    return this.#setup(tenantId, { kind: 'adminLogin', login });
-  }
-
   /** The tenant's stored JSON, its setup record and the record's version (for compare and set). */
   async #readSetup(
     tenantId: string,
@@ -497,7 +472,7 @@ class RedisStoreImpl implements RedisStore {
    * changed meanwhile (a Lua compare and set), else read again. The tenant's JSON is changed as
    * stored (sealed secrets stay sealed), its issuer index with it.
    */
-  async #setup(tenantId: string, change: SetupChange): Promise<boolean> {
+  protected override async applySetupChange(tenantId: string, change: SetupChange): Promise<boolean> {
     checkSetupChange(tenantId, change);
     for (let attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
       const read = await this.#readSetup(tenantId);

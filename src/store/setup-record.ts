@@ -7,6 +7,7 @@
  * @module
  */
 import { defineTenant } from '../tenant/define.js';
+import { timeOf } from './arguments.js';
 import type { TenantConfig } from '../types.js';
 
 /** The fields of a tenant configuration that the setup flow stages: the IdP side, nothing of ours. */
@@ -219,4 +220,47 @@ export function checkSetupChange(tenantId: unknown, change: SetupChange): void {
       break;
     default:
   }
+}
+
+/**
+ * The six changes of {@link SetupStore}, spelled once for the three stores: each is one atomic
+ * {@link SetupChanges.applySetupChange} of the store that extends this class.
+ */
+export abstract class SetupChanges {
+  /** Applies one change atomically, with the rules of this module; `false` when it does not apply. */
+  protected abstract applySetupChange(tenantId: string, change: SetupChange): Promise<boolean>;
+
+  /** Saves the draft, replacing any other; `false` for an unknown tenant. */
+  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean> {
+    return this.applySetupChange(tenantId, { kind: 'saveDraft', draft });
+  }
+
+  /** Records the test of draft revision `revision`; `false` when the draft changed since. */
+  recordDraftTest(tenantId: string, revision: string, test: DraftTest): Promise<boolean> {
+    return this.applySetupChange(tenantId, { kind: 'recordTest', revision, test });
+  }
+
+  /** Drops the draft; `false` when there was none. */
+  discardDraft(tenantId: string): Promise<boolean> {
+    return this.applySetupChange(tenantId, { kind: 'discardDraft' });
+  }
+
+  /** Makes the tested draft revision live, keeping the replaced settings; `false` when it does not apply. */
+  promoteDraft(tenantId: string, revision: string, at: Date): Promise<boolean> {
+    return this.applySetupChange(tenantId, { kind: 'promote', revision, at: isoTime(at) });
+  }
+
+  /** Swaps the live IdP settings with the previous ones; `false` when there are none. */
+  restorePrevious(tenantId: string, at: Date): Promise<boolean> {
+    return this.applySetupChange(tenantId, { kind: 'restore', at: isoTime(at) });
+  }
+
+  /** Records an admin's successful SSO login; `false` for an unknown tenant. */
+  recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean> {
+    return this.applySetupChange(tenantId, { kind: 'adminLogin', login });
+  }
+}
+
+function isoTime(at: Date): string {
+  return new Date(timeOf(at, 'at')).toISOString();
 }

@@ -6,6 +6,7 @@ import type { TenantConfig } from '../../types.js';
 import {
   type ConformanceCase,
   type StoreFactory,
+  tenantMaker,
   type TenantStoreConformanceOptions,
   toCases,
   json,
@@ -29,19 +30,9 @@ export function setupStoreConformance(
   factory: StoreFactory<SetupStore & TenantStore>,
   options: TenantStoreConformanceOptions,
 ): ConformanceCase[] {
-  const certificate: unknown = options.certificate;
-  if (typeof certificate !== 'string' || certificate === '')
-    throw new TypeError('options.certificate must be a PEM certificate');
-  const tenant = (id: string, more: Omit<Partial<TenantConfig>, 'id'> = {}): TenantConfig => ({
-    id,
-    sp: {
-      entityId: `https://app.example.com/saml/${encodeURIComponent(id)}`,
-      acsUrl: `https://app.example.com/saml/${encodeURIComponent(id)}/acs`,
-    },
-    idp: { entityId: 'https://old-idp.example.com/', certificates: [certificate] },
-    emailDomains: ['example.com'],
-    ...more,
-  });
+  const { certificate, tenant: make } = tenantMaker(options, 'https://old-idp.example.com/');
+  const tenant = (id: string, more: Omit<Partial<TenantConfig>, 'id'> = {}): TenantConfig =>
+    make(id, { emailDomains: ['example.com'], ...more });
   const draft = (revision: string, entityId = 'https://new-idp.example.com/'): SetupDraft => ({
     revision,
     savedAt: AT.toISOString(),

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { SamlError, type SamlErrorCode } from '../../errors.js';
 import type { PendingRequest } from '../../store/types.js';
+import type { TenantConfig } from '../../types.js';
 
 /** One conformance check: register it with your test runner, e.g. `it(c.name, () => c.run())`. */
 export interface ConformanceCase {
@@ -38,6 +39,29 @@ export interface TenantStoreConformanceOptions {
    * suite reads no files: pass the one of your test IdP.
    */
   readonly certificate: string;
+}
+
+/**
+ * The certificate of `options`, checked, and a maker of valid tenant configurations trusting it:
+ * `id`'s SP URLs, the IdP `idpEntityId`, and `more` on top.
+ */
+export function tenantMaker(
+  options: TenantStoreConformanceOptions,
+  idpEntityId: string,
+): { certificate: string; tenant: (id: string, more?: Omit<Partial<TenantConfig>, 'id'>) => TenantConfig } {
+  const certificate: unknown = options.certificate;
+  if (typeof certificate !== 'string' || certificate === '')
+    throw new TypeError('options.certificate must be a PEM certificate');
+  const tenant = (id: string, more: Omit<Partial<TenantConfig>, 'id'> = {}): TenantConfig => ({
+    id,
+    sp: {
+      entityId: `https://app.example.com/saml/${encodeURIComponent(id)}`,
+      acsUrl: `https://app.example.com/saml/${encodeURIComponent(id)}/acs`,
+    },
+    idp: { entityId: idpEntityId, certificates: [certificate] },
+    ...more,
+  });
+  return { certificate, tenant };
 }
 
 export type Body<S> = (store: S) => Promise<void>;

@@ -7,6 +7,7 @@ import type { TenantConfig } from '../../types.js';
 import {
   type ConformanceCase,
   type StoreFactory,
+  tenantMaker,
   type TenantStoreConformanceOptions,
   AWKWARD_IDS,
   toCases,
@@ -30,18 +31,7 @@ export function tenantStoreConformance(
   factory: StoreFactory<TenantStore>,
   options: TenantStoreConformanceOptions,
 ): ConformanceCase[] {
-  const certificate: unknown = options.certificate;
-  if (typeof certificate !== 'string' || certificate === '')
-    throw new TypeError('options.certificate must be a PEM certificate');
-  const tenant = (id: string, more: Omit<Partial<TenantConfig>, 'id'> = {}): TenantConfig => ({
-    id,
-    sp: {
-      entityId: `https://app.example.com/saml/${encodeURIComponent(id)}`,
-      acsUrl: `https://app.example.com/saml/${encodeURIComponent(id)}/acs`,
-    },
-    idp: { entityId: 'https://idp.example.com/', certificates: [certificate] },
-    ...more,
-  });
+  const { certificate, tenant } = tenantMaker(options, 'https://idp.example.com/');
   const ids = (tenants: readonly TenantConfig[]): string[] => tenants.map((t) => t.id).sort();
   const verification = (by = 'conformance'): DomainVerification => ({
     verifiedAt: new Date('2026-01-02T03:04:05.678Z'),
