@@ -48,7 +48,8 @@ export {
   type TenantDraft,
   type TenantValidationOptions,
 } from './tenant/define.js';
-export { IDP_PRESETS, type IdpPreset } from './idp/products.js';
+export { IDP_PRESETS } from './idp/products.js';
+export type { IdpPreset } from './idp/product.js';
 export { GROUPS_OVERAGE_CLAIM } from './idp/azure.js';
 export { mapRoles, type MappedRoles } from './tenant/roles.js';
 export {
@@ -103,6 +104,7 @@ export { SamlError, type SamlErrorCode, type SamlErrorDetails } from './errors.j
 export type {
   AttributeNames,
   BindingUrls,
+  Clock,
   EmailSource,
   IdentityProviderConfig,
   IdpPresetName,

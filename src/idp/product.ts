@@ -6,11 +6,8 @@
  */
 import type { AttributeNames, EmailSource, IdpPresetName } from '../types.js';
 
-/**
- * What samlkit knows of one IdP product: the claims it sends, how it signs by default, and how its
- * admin console names each setting (for `setupInstructions`).
- */
-export interface IdpProduct {
+/** What samlkit knows of one IdP product: the claims it sends and how it signs by default. */
+export interface IdpPreset {
   /** The value of `TenantConfig.preset` that selects it. */
   readonly name: IdpPresetName;
   /** The product's name as admins know it. */
@@ -23,6 +20,10 @@ export interface IdpProduct {
   readonly signs: 'assertion' | 'response' | 'both';
   /** Where the email comes from when the tenant does not say. Default: an emailAddress NameID. */
   readonly email?: EmailSource;
+}
+
+/** An {@link IdpPreset} and how its admin console names each setting (for `setupInstructions`). */
+export interface IdpProduct extends IdpPreset {
   /** Its admin console, step by step. */
   readonly guide: ConsoleGuide;
 }

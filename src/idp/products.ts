@@ -13,10 +13,7 @@ import { ping } from './ping.js';
 import { adfs } from './adfs.js';
 import { keycloak } from './keycloak.js';
 import { generic } from './generic.js';
-import type { IdpProduct } from './product.js';
-
-/** What samlkit knows of one IdP product: the claims it sends and how it signs by default. */
-export type IdpPreset = Omit<IdpProduct, 'guide'>;
+import type { IdpPreset, IdpProduct } from './product.js';
 
 /**
  * Claim names and console guides per IdP, from each product's documentation and the real

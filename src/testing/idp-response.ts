@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DOMImplementation, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
 import { signEnveloped, type SignerKey } from '../crypto/sign.js';
-import type { IdpPreset } from '../idp/products.js';
+import type { IdpPreset } from '../idp/product.js';
 import type { IdpPresetName, SpKeyPair } from '../types.js';
 import { NAMEID_FORMAT, NS } from '../xml/namespaces.js';
 import type { ReceivedAuthnRequest } from './idp-request.js';

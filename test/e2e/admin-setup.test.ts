@@ -16,13 +16,13 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createSetupLink, generateSpKeyPair } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { createTestIdp } from 'samlkit/testing';
 import { newOrganisation } from '../../examples/shared/admin.js';
 import { startExample, startExpressExample, type RunningApp } from './app.js';
-import { chromiumSkip, launchChromium } from './chromium.js';
+import { chromiumSkip, chromiumPages } from './chromium.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
 import { tenantUrls } from '../../examples/express/app.js';
 
@@ -73,23 +73,11 @@ async function screenshot(page: Page, name: string, part: string | number): Prom
 }
 
 describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, timeout: 180_000 }, () => {
-  let browser: Browser | undefined;
-
-  before(async () => {
-    browser = await launchChromium();
+  // bypassCSP: axe-core is injected as a script the pages' CSP does not list (test only).
+  const newPage = chromiumPages({
+    timeoutMs: 15_000,
+    context: { viewport: { width: 1100, height: 900 }, bypassCSP: true },
   });
-  after(async () => {
-    await browser?.close();
-  });
-
-  async function newPage(): Promise<Page> {
-    assert.ok(browser, 'chromium did not start');
-    // bypassCSP: axe-core is injected as a script the pages' CSP does not list (test only).
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, bypassCSP: true });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    return page;
-  }
 
   /** Opens a fresh setup link for the tenant: the page lands on its SSO settings. */
   async function openSetupLink(page: Page, app: RunningApp, tenantId: string): Promise<string> {

@@ -11,8 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumSkip, launchChromium } from './chromium.js';
+import type { Page } from 'playwright-core';
+import { chromiumSkip, chromiumPages } from './chromium.js';
 import { parseIdpMetadata } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { createTestIdp } from 'samlkit/testing';
@@ -45,23 +45,8 @@ async function assertSignedIn(page: Page, baseUrl: string, screenshot: string): 
 }
 
 describe('signing in with a real browser', { skip }, () => {
-  let browser: Browser | undefined;
-
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-
   /** A fresh profile (no cookies) with short timeouts: every step here takes milliseconds. */
-  async function newPage(): Promise<Page> {
-    assert.ok(browser, 'chromium did not start');
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    return page;
-  }
+  const newPage = chromiumPages();
 
   describe('through SimpleSAMLphp', { skip: simpleSamlPhpSkip() }, () => {
     let idp: SimpleSamlPhp;

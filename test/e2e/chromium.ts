@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { after, before } from 'node:test';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 const INSTALL = 'bash .ci/install-system-deps.sh (as root)';
@@ -29,4 +30,26 @@ export async function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/**
+ * Starts Chromium before the tests of the enclosing `describe` and closes it after them. Returns a
+ * maker of fresh pages, each in a new context (a profile without cookies), with `timeoutMs` per step.
+ */
+export function chromiumPages(
+  options: { readonly timeoutMs?: number; readonly context?: BrowserContextOptions } = {},
+): () => Promise<Page> {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return async () => {
+    assert.ok(browser, 'chromium did not start');
+    const page = await (await browser.newContext(options.context)).newPage();
+    page.setDefaultTimeout(options.timeoutMs ?? 10_000);
+    return page;
+  };
 }

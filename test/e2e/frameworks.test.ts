@@ -13,13 +13,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseIdpMetadata, type IdentityProviderConfig } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { createTestIdp } from 'samlkit/testing';
 import { tenantUrls } from '../../examples/shared/options.js';
 import { startExample, type ExampleFramework, type RunningApp } from './app.js';
-import { chromiumSkip, launchChromium } from './chromium.js';
+import { chromiumSkip, chromiumPages } from './chromium.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
 
 const OUTPUT = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
@@ -57,23 +57,8 @@ describe(
   'signing in to the Hono, NestJS and Next.js examples with a real browser',
   { skip: chromiumSkip },
   () => {
-    let browser: Browser | undefined;
-
-    before(async () => {
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-    });
-
-    /** A fresh profile (no cookies) with short timeouts: every step here takes milliseconds. */
-    async function newPage(): Promise<Page> {
-      assert.ok(browser, 'chromium did not start');
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
-      return page;
-    }
+    /** A fresh profile (no cookies) for each sign-in. */
+    const newPage = chromiumPages({ timeoutMs: 15_000 });
 
     describe('through SimpleSAMLphp', { skip: simpleSamlPhpSkip() }, () => {
       let idp: SimpleSamlPhp;
