@@ -193,7 +193,7 @@ export class SamlStrategy {
    */
   constructor(options: SamlStrategyOptions, verify?: SamlVerify) {
     if (typeof options !== 'object' || (options as unknown) === null) {
-      throw new TypeError('SamlStrategy: options must be an object');
+      throw new TypeError('options must be an object');
     }
     const { sp } = options;
     if (
@@ -201,26 +201,26 @@ export class SamlStrategy {
       typeof sp.startLogin !== 'function' ||
       typeof sp.finishLogin !== 'function'
     ) {
-      throw new TypeError('SamlStrategy: options.sp must be a service provider (createServiceProvider)');
+      throw new TypeError('options.sp must be a service provider (createServiceProvider)');
     }
     this.name = nonEmpty(options.name, 'options.name') ?? 'saml';
     this.sp = sp;
     this.tenantParam = nonEmpty(options.tenantParam, 'options.tenantParam') ?? 'tenant';
     this.cookieName = nonEmpty(options.cookieName, 'options.cookieName') ?? DEFAULT_LOGIN_COOKIE;
     if (!/^[!#$%&'*+\-.^`|~\w]+$/.test(this.cookieName)) {
-      throw new TypeError('SamlStrategy: options.cookieName must be a cookie name (RFC 6265 token)');
+      throw new TypeError('options.cookieName must be a cookie name (RFC 6265 token)');
     }
     if (options.secureCookie !== undefined && typeof options.secureCookie !== 'boolean') {
-      throw new TypeError('SamlStrategy: options.secureCookie must be a boolean');
+      throw new TypeError('options.secureCookie must be a boolean');
     }
     this.secureCookie = options.secureCookie;
     this.binding = bindingOf(options.binding, 'options.binding') ?? 'redirect';
     if (options.loginHint !== undefined && typeof options.loginHint !== 'boolean') {
-      throw new TypeError('SamlStrategy: options.loginHint must be a boolean');
+      throw new TypeError('options.loginHint must be a boolean');
     }
     this.loginHint = options.loginHint ?? false;
     if (verify !== undefined && typeof verify !== 'function') {
-      throw new TypeError('SamlStrategy: verify must be a function');
+      throw new TypeError('verify must be a function');
     }
     this.verify = verify;
   }
@@ -236,9 +236,7 @@ export class SamlStrategy {
     const run = async (): Promise<void> => {
       const res = req.res;
       if (res === undefined) {
-        throw new TypeError(
-          'SamlStrategy: req.res is missing (Express sets it): the strategy writes cookies on it',
-        );
+        throw new TypeError('req.res is missing (Express sets it): the strategy writes cookies on it');
       }
       const form = req.body;
       if (req.method === 'POST' && field(form, 'SAMLResponse') !== undefined) {
@@ -371,14 +369,13 @@ export class SamlStrategy {
 
 function nonEmpty(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '')
-    throw new TypeError(`SamlStrategy: ${name} must be a non-empty string`);
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
   return value;
 }
 
 function bindingOf(value: unknown, name: string): 'redirect' | 'post' | undefined {
   if (value === undefined || value === 'redirect' || value === 'post') return value;
-  throw new TypeError(`SamlStrategy: ${name} must be 'redirect' or 'post'`);
+  throw new TypeError(`${name} must be 'redirect' or 'post'`);
 }
 
 /** The options of `passport.authenticate` this strategy reads; Passport's own pass through. */
@@ -388,10 +385,10 @@ function authenticateOptions(options: unknown): SamlAuthenticateOptions {
   const binding = bindingOf(field(options, 'binding'), 'authenticate options.binding');
   const forceAuthn = field(options, 'forceAuthn');
   if (returnTo !== undefined && typeof returnTo !== 'string') {
-    throw new TypeError('SamlStrategy: authenticate options.returnTo must be a string');
+    throw new TypeError('authenticate options.returnTo must be a string');
   }
   if (forceAuthn !== undefined && typeof forceAuthn !== 'boolean') {
-    throw new TypeError('SamlStrategy: authenticate options.forceAuthn must be a boolean');
+    throw new TypeError('authenticate options.forceAuthn must be a boolean');
   }
   return {
     ...(returnTo !== undefined && { returnTo }),

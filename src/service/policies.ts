@@ -193,7 +193,9 @@ function checkedDecision(decision: unknown, tenantId: string): ProvisionedUser {
   const { action, userId, reason } = fields;
   if (action === 'refuse') {
     if (typeof reason !== 'string' || reason === '')
-      throw new TypeError("provision: a 'refuse' decision needs a reason (a non-empty string)");
+      throw new TypeError(
+        "options.provision must give a reason (a non-empty string) with a 'refuse' decision",
+      );
     fail('PROVISIONING_REFUSED', 'The application refused to sign this user in', {
       hint: `The application's provisioning rule refused the login: ${reason}`,
       tenantId,
