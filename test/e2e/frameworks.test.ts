@@ -9,9 +9,6 @@
  * under CI=true, where that fails.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { parseIdpMetadata, type IdentityProviderConfig } from 'samlkit';
@@ -21,29 +18,10 @@ import { tenantUrls } from '../../examples/shared/options.js';
 import { startExample, type ExampleFramework, type RunningApp } from './app.js';
 import { chromiumSkip, chromiumPages } from './chromium.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
+import { assertSignedIn, E2E_ROLES, enterEmail, OPERATOR } from './sign-in-steps.js';
 
-const OUTPUT = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
 const FRAMEWORKS: readonly ExampleFramework[] = ['hono', 'nestjs', 'nextjs'];
 const { alice } = SIMPLESAMLPHP_USERS;
-const roles = { rules: [{ group: 'admins', role: 'admin' }], defaultRole: 'member' };
-const OPERATOR = { verifiedAt: new Date(), method: 'operator', by: 'e2e' } as const;
-
-/** On the app's home page: types the email and submits, as a user does. */
-async function enterEmail(page: Page, baseUrl: string, email: string): Promise<void> {
-  await page.goto(`${baseUrl}/`);
-  await page.getByTestId('email').fill(email);
-  await page.getByTestId('email').press('Enter');
-}
-
-/** Waits for /me and checks who it shows; saves a screenshot of it. */
-async function assertSignedIn(page: Page, baseUrl: string, screenshot: string): Promise<void> {
-  await page.waitForURL(`${baseUrl}/me`);
-  assert.equal(await page.getByTestId('signed-in-name').textContent(), 'Alice Liddell');
-  assert.equal(await page.getByTestId('signed-in-email').textContent(), 'alice@example.com');
-  assert.equal(await page.getByTestId('signed-in-roles').textContent(), 'admin');
-  mkdirSync(OUTPUT, { recursive: true });
-  await page.screenshot({ path: join(OUTPUT, screenshot), fullPage: true });
-}
 
 /** Signs out from /me and checks that /me no longer shows anyone. */
 async function signOut(page: Page, baseUrl: string): Promise<void> {
@@ -89,7 +67,7 @@ describe(
               emailDomains: ['example.com'],
               sp: { entityId, acsUrl },
               idp: idpConfig,
-              roles,
+              roles: E2E_ROLES,
             });
             await app.store.setDomainVerification('acme', 'example.com', OPERATOR);
 
@@ -128,7 +106,7 @@ describe(
               emailDomains: ['example.com'],
               sp: { entityId, acsUrl },
               idp: parseIdpMetadata(app.testIdp.metadata()).idp,
-              roles,
+              roles: E2E_ROLES,
             });
             await app.store.setDomainVerification('example', 'example.com', OPERATOR);
 
