@@ -7,7 +7,6 @@
  * @module
  */
 import { defineTenant } from '../tenant/define.js';
-import { timeOf } from './arguments.js';
 import type { TenantConfig } from '../types.js';
 
 /** The fields of a tenant configuration that the setup flow stages: the IdP side, nothing of ours. */
@@ -261,6 +260,8 @@ export abstract class SetupChanges {
   }
 }
 
-function isoTime(at: Date): string {
-  return new Date(timeOf(at, 'at')).toISOString();
+/** A Date argument as the ISO 8601 text a setup record keeps; a TypeError for anything else. */
+function isoTime(at: unknown): string {
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new TypeError('at must be a valid Date');
+  return at.toISOString();
 }

@@ -6,6 +6,7 @@
  */
 import { GROUPS_OVERAGE_CLAIM } from '../idp/azure.js';
 import type { RoleMapping, RoleRule, SamlProfile, TenantConfig } from '../types.js';
+import { isTenant } from './define.js';
 import { checkedAppRoleMapping, checkedRoleMapping } from './validate.js';
 
 /** What {@link mapRoles} found. */
@@ -87,8 +88,9 @@ export function mapRoles(
   profile: SamlProfile,
   options: MapRolesOptions = {},
 ): MappedRoles {
-  // Only the roles are read: a tenant without its keys (LoginResult.tenant) maps the same.
-  const own = checkedRoleMapping(tenant.roles);
+  // Only the roles are read: a tenant without its keys (LoginResult.tenant) maps the same. A
+  // defined tenant's mapping was checked by defineTenant, and the tenant is frozen since.
+  const own = isTenant(tenant as TenantConfig) ? tenant.roles : checkedRoleMapping(tenant.roles);
   const defaults = checkedAppRoleMapping(options.defaults, 'options.defaults');
   if (!Array.isArray(profile.groups)) {
     throw new TypeError('profile must be the SamlProfile that verifyResponse returned');
