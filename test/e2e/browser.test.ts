@@ -9,13 +9,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromiumSkip, chromiumPages } from './chromium.js';
-import { parseIdpMetadata } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { createTestIdp } from 'samlkit/testing';
 import { tenantUrls } from '../../examples/express/app.js';
 import { startExpressExample, type RunningApp } from './app.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
-import { assertSignedIn, E2E_ROLES, enterEmail, OPERATOR } from './sign-in-steps.js';
+import { addTestIdpTenant, assertSignedIn, E2E_ROLES, enterEmail, OPERATOR } from './sign-in-steps.js';
 
 const skip = chromiumSkip;
 const { alice } = SIMPLESAMLPHP_USERS;
@@ -81,16 +80,7 @@ describe('signing in with a real browser', { skip }, () => {
       app = await startExpressExample({
         testIdp: (baseUrl) => createTestIdp({ preset: 'generic', ssoUrl: `${baseUrl}/test-idp/sso` }),
       });
-      assert.ok(app.testIdp);
-      const { entityId, acsUrl } = tenantUrls(app.baseUrl, 'example');
-      await app.store.put({
-        id: 'example',
-        emailDomains: ['example.com'],
-        sp: { entityId, acsUrl },
-        idp: parseIdpMetadata(app.testIdp.metadata()).idp,
-        roles: E2E_ROLES,
-      });
-      await app.store.setDomainVerification('example', 'example.com', OPERATOR);
+      await addTestIdpTenant(app);
     });
     after(async () => {
       await app?.close();

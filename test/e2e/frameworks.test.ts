@@ -11,14 +11,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { parseIdpMetadata, type IdentityProviderConfig } from 'samlkit';
+import { type IdentityProviderConfig } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { createTestIdp } from 'samlkit/testing';
 import { tenantUrls } from '../../examples/shared/options.js';
 import { startExample, type ExampleFramework, type RunningApp } from './app.js';
 import { chromiumSkip, chromiumPages } from './chromium.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
-import { assertSignedIn, E2E_ROLES, enterEmail, OPERATOR } from './sign-in-steps.js';
+import { addTestIdpTenant, assertSignedIn, E2E_ROLES, enterEmail, OPERATOR } from './sign-in-steps.js';
 
 const FRAMEWORKS: readonly ExampleFramework[] = ['hono', 'nestjs', 'nextjs'];
 const { alice } = SIMPLESAMLPHP_USERS;
@@ -99,16 +99,7 @@ describe(
           });
           const page = await newPage();
           try {
-            assert.ok(app.testIdp);
-            const { entityId, acsUrl } = tenantUrls(app.baseUrl, 'example');
-            await app.store.put({
-              id: 'example',
-              emailDomains: ['example.com'],
-              sp: { entityId, acsUrl },
-              idp: parseIdpMetadata(app.testIdp.metadata()).idp,
-              roles: E2E_ROLES,
-            });
-            await app.store.setDomainVerification('example', 'example.com', OPERATOR);
+            await addTestIdpTenant(app);
 
             await enterEmail(page, app.baseUrl, alice.username);
             await page.waitForURL((url) => url.pathname === '/test-idp/sso');

@@ -7,6 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { parseIdpMetadata } from 'samlkit';
+import { tenantUrls } from '../../examples/shared/options.js';
+import type { RunningApp } from './app.js';
 
 /** Where the browser suites write their screenshots (not committed). */
 export const OUTPUT = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
@@ -32,4 +35,21 @@ export async function assertSignedIn(page: Page, baseUrl: string, screenshot: st
   assert.equal(await page.getByTestId('signed-in-roles').textContent(), 'admin');
   mkdirSync(OUTPUT, { recursive: true });
   await page.screenshot({ path: join(OUTPUT, screenshot), fullPage: true });
+}
+
+/**
+ * Adds the tenant `example` to the app: its IdP is the app's own test IdP, its users are of
+ * example.com (verified by the operator), and admins get the admin role.
+ */
+export async function addTestIdpTenant(app: RunningApp): Promise<void> {
+  assert.ok(app.testIdp, 'the app serves no test IdP');
+  const { entityId, acsUrl } = tenantUrls(app.baseUrl, 'example');
+  await app.store.put({
+    id: 'example',
+    emailDomains: ['example.com'],
+    sp: { entityId, acsUrl },
+    idp: parseIdpMetadata(app.testIdp.metadata()).idp,
+    roles: E2E_ROLES,
+  });
+  await app.store.setDomainVerification('example', 'example.com', OPERATOR);
 }
