@@ -103,6 +103,10 @@ export async function readIdpInput(
   options: { readonly fetchMetadata?: MetadataFetcher; readonly now?: Clock } = {},
 ): Promise<ReadIdpInput> {
   const problems: SetupProblem[] = [];
+  // A form may post anything, the tab included: what is not one of the three tabs is a problem too.
+  if (typeof (input as unknown) !== 'object' || (input as unknown) === null) {
+    return done(undefined, [error('kind', 'No IdP settings were sent.', CHOOSE_TAB)]);
+  }
   const preset = presetOf(input.preset, problems);
   const withPreset = (settings: IdpSettings): IdpSettings =>
     preset === undefined ? settings : { ...settings, preset };
@@ -175,7 +179,7 @@ export async function readIdpInput(
       }
     }
     default:
-      throw new TypeError("input.kind must be 'manual', 'metadataXml' or 'metadataUrl'");
+      return done(undefined, [error('kind', 'These are not IdP settings of a known kind.', CHOOSE_TAB)]);
   }
 }
 
@@ -257,6 +261,9 @@ const PASTE_XML =
   'Paste the IdP\u2019s SAML metadata: an XML document that starts with <EntityDescriptor (or <?xml). Most consoles offer it as "Federation metadata XML", "IdP metadata" or a download.';
 const ENTER_URL =
   'Enter the https:// address of the IdP\u2019s metadata, e.g. Entra ID\u2019s "App Federation Metadata Url" or Okta\u2019s "Metadata URL".';
+const CHOOSE_TAB =
+  'Give the IdP settings one way: its metadata URL, its metadata XML, or the entity ID, sign-on URL and certificate by hand.';
+
 const PASTE_CERTIFICATE =
   'Paste the IdP\u2019s signing certificate: the text between (and including) -----BEGIN CERTIFICATE----- and -----END CERTIFICATE-----, or the bare base64 (one certificate per paragraph). Entra ID calls it "Certificate (Base64)", Okta "X.509 Certificate".';
 

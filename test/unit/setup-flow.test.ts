@@ -246,6 +246,30 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
 });
 
 describe('readIdpInput: every problem says what to paste instead', () => {
+  it('a form of any JSON shape is a problem list, never a throw', async () => {
+    const posted: unknown[] = [
+      undefined,
+      null,
+      0,
+      true,
+      'x',
+      [],
+      {},
+      { kind: 1 },
+      { kind: 'upload' },
+      { kind: ['manual'] },
+    ];
+    for (const input of posted) {
+      const read = await readIdpInput(input as Parameters<typeof readIdpInput>[0]);
+      assert.equal(read.settings, undefined, JSON.stringify(input));
+      assert.deepEqual(
+        read.problems.map((problem) => [problem.path, problem.severity]),
+        [['kind', 'error']],
+        JSON.stringify(input),
+      );
+    }
+  });
+
   it('a URL in the XML box is not "malformed XML"', async () => {
     const { problems } = await readIdpInput({
       kind: 'metadataXml',
