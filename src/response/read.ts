@@ -24,10 +24,10 @@ export interface UnverifiedResponseHints {
   readonly inResponseTo?: string;
   /** The Response's Issuer, or else the assertion's. */
   readonly issuer?: string;
-  /** The assertion's Audience values: which SP entity ID the IdP meant. */
-  readonly audiences?: readonly string[];
-  /** Domains of the email-like NameID and attribute values, lower-case. */
-  readonly emailDomains?: readonly string[];
+  /** The assertion's Audience values: which SP entity ID the IdP meant. None without a plain assertion. */
+  readonly audiences: readonly string[];
+  /** Domains of the email-like NameID and attribute values, lower-case. None without a plain assertion. */
+  readonly emailDomains: readonly string[];
 }
 
 /** A posted Response decoded and parsed once; verify it with `verifyResponse`. */
@@ -65,7 +65,7 @@ export function decodeResponse(form: unknown, options: DecodeResponseOptions = {
   const xml = decodePostedResponse(form, maxBytes);
   const parsed = parseXml(xml);
   return Object.freeze({
-    unverified: Object.freeze(hintsOf(parsed.root)),
+    unverified: hintsOf(parsed.root),
     [PARSED]: Object.freeze({ parsed, bytes: Buffer.byteLength(xml, 'utf8') }),
   });
 }
@@ -98,14 +98,7 @@ function hintsOf(root: Element): UnverifiedResponseHints {
   const issuer =
     firstChildNamed(root, NS.assertion, 'Issuer') ??
     (assertion && firstChildNamed(assertion, NS.assertion, 'Issuer'));
-  const hints = {
-    ...(inResponseTo !== undefined && { inResponseTo }),
-    ...(issuer !== undefined && { issuer: textOf(issuer).trim() }),
-  };
-  if (assertion === undefined) return hints;
-  // Only an unsolicited response on a shared issuer needs these: read them when first asked for.
-  Object.defineProperty(hints, UNSOLICITED, { value: { assertion } });
-  return Object.defineProperties(hints, UNSOLICITED_GETTERS);
+  return new ResponseHints(inResponseTo, issuer && textOf(issuer).trim(), assertion);
 }
 
 /** The InResponseTo of the first SubjectConfirmationData (in Subject > SubjectConfirmation), as the IdP put it. */
@@ -119,37 +112,46 @@ function confirmationInResponseTo(assertion: Element): string | undefined {
   return undefined;
 }
 
-/** Where the getters of the lazy hints find their assertion, and what they read from it once. */
-const UNSOLICITED: unique symbol = Symbol('samlkit.unsolicitedHints');
+/**
+ * The hints of one response. Audiences and email domains are read when first asked for: only an
+ * unsolicited response on a shared issuer needs them. They are getters of the class, not of each
+ * object: an accessor defined per object lives in its hidden class, where V8 kept the whole parsed
+ * document alive past every young-generation collection (a full collection every few hundred logins,
+ * ~100 µs per login; docs/performance.md, issue #14), and defining one costs microseconds per login.
+ */
+class ResponseHints implements UnverifiedResponseHints {
+  declare readonly inResponseTo?: string;
+  declare readonly issuer?: string;
+  readonly #assertion: Element | undefined;
+  #read: { readonly audiences: readonly string[]; readonly emailDomains: readonly string[] } | undefined;
 
-interface LazyHints {
-  readonly [UNSOLICITED]: { readonly assertion: Element; read?: ReturnType<typeof unsolicitedHints> };
+  constructor(inResponseTo: string | undefined, issuer: string | undefined, assertion: Element | undefined) {
+    // Absent, not undefined, when the response does not say.
+    if (inResponseTo !== undefined) this.inResponseTo = inResponseTo;
+    if (issuer !== undefined) this.issuer = issuer;
+    this.#assertion = assertion;
+    Object.freeze(this);
+  }
+
+  get audiences(): readonly string[] {
+    return this.#lazily().audiences;
+  }
+
+  get emailDomains(): readonly string[] {
+    return this.#lazily().emailDomains;
+  }
+
+  #lazily(): { readonly audiences: readonly string[]; readonly emailDomains: readonly string[] } {
+    if (this.#read === undefined) {
+      const { audiences, emailDomains } =
+        this.#assertion === undefined
+          ? { audiences: [], emailDomains: [] }
+          : unsolicitedHints(this.#assertion);
+      this.#read = { audiences: Object.freeze(audiences), emailDomains: Object.freeze(emailDomains) };
+    }
+    return this.#read;
+  }
 }
-
-function lazily(hints: LazyHints): ReturnType<typeof unsolicitedHints> {
-  const state = hints[UNSOLICITED];
-  return (state.read ??= unsolicitedHints(state.assertion));
-}
-
-// One pair of getter functions shared by every hints object, never closures made per response: V8
-// keeps an accessor in the object's hidden class (map), and a map made for a closure that holds the
-// assertion is referenced from the map tree until the next full collection. The whole document then
-// outlived every young-generation collection, was promoted, and cost a full collection every few
-// hundred logins: ~100 µs per login on the benchmark machine (docs/performance.md, issue #14).
-const UNSOLICITED_GETTERS: PropertyDescriptorMap = Object.freeze({
-  audiences: Object.freeze({
-    get(this: LazyHints): readonly string[] {
-      return lazily(this).audiences;
-    },
-    enumerable: true,
-  }),
-  emailDomains: Object.freeze({
-    get(this: LazyHints): readonly string[] {
-      return lazily(this).emailDomains;
-    },
-    enumerable: true,
-  }),
-});
 
 /**
  * Audiences and email domains of an assertion, for telling apart tenants that share an issuer

@@ -37,12 +37,12 @@ export async function narrowUnsolicited(
   routing: UnverifiedResponseHints,
 ): Promise<UnsolicitedCandidates> {
   if (candidates.length <= 1) return { candidates, pickedByEmailDomain: false };
-  const audiences = routing.audiences ?? [];
+  const { audiences } = routing;
   const byAudience = candidates.filter((config) => audiences.includes(config.sp.entityId));
   if (byAudience.length === 1) return { candidates: byAudience, pickedByEmailDomain: false };
   const remaining = byAudience.length === 0 ? candidates : byAudience;
   const owners: TenantConfig[] = [];
-  for (const domain of routing.emailDomains ?? []) {
+  for (const domain of routing.emailDomains) {
     const holder = await tenants.findByEmailDomain(domain);
     const candidate = remaining.find((config) => config.id === holder?.id);
     if (candidate !== undefined && !owners.includes(candidate)) owners.push(candidate);
