@@ -185,6 +185,7 @@ export type {
   IdpSettings,
   ReplacedSettings,
   SetupDraft,
+  SsoToggles,
   TenantSetup,
 } from './store/setup-record.js';
 export {

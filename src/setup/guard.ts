@@ -96,9 +96,20 @@ export function createLockoutGuard(options: LockoutGuardOptions): LockoutGuard {
   ): Promise<{ readonly config: TenantConfig; readonly record: TenantSetup }> {
     const config = await tenants.get(tenantId);
     const record = await setup.getSetup(tenantId);
-    if (config === undefined || record === undefined)
-      fail('TENANT_NOT_FOUND', 'No tenant has this ID', { hint: 'Check the tenant ID of the setup page.' });
+    if (config === undefined || record === undefined) unknownTenant();
     return { config, record };
+  }
+
+  function unknownTenant(): never {
+    fail('TENANT_NOT_FOUND', 'No tenant has this ID', { hint: 'Check the tenant ID of the setup page.' });
+  }
+
+  /** The store refused require-SSO in its own step: the IdP settings changed since they were checked. */
+  function changedMeanwhile(tenantId: string): never {
+    fail('SETUP_LOCKOUT_GUARD', 'The IdP settings changed while require SSO was being turned on', {
+      hint: 'Reload the SSO settings page: another admin promoted or restored IdP settings just now. Sign in once with SSO through the settings now live, then turn require SSO on again.',
+      tenantId,
+    });
   }
 
   const emit = emitter(options.onEvent, 'options.onEvent');
@@ -152,14 +163,18 @@ export function createLockoutGuard(options: LockoutGuardOptions): LockoutGuard {
             'Sign in once with SSO as an admin (or pass a test connection and promote it), so that we know the IdP works.',
           );
       }
-      await tenants.put({ ...config, requireSso: change.requireSso, breakGlassEmails });
+      // The store applies the switches to what it holds now, and checks the admin-login rule again
+      // in the same step: an IdP promoted or restored since the checks above is neither undone nor
+      // put under require-SSO without a login through it.
+      if (!(await setup.setSsoToggles(tenantId, { requireSso: change.requireSso, breakGlassEmails })))
+        return change.requireSso ? changedMeanwhile(tenantId) : unknownTenant();
       changed(tenantId, ['requireSso', 'breakGlassEmails']);
     },
 
     async setEnabled(tenantId, enabled) {
       if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean');
-      const { config } = await load(tenantId);
-      await tenants.put({ ...config, enabled });
+      await load(tenantId);
+      if (!(await setup.setSsoToggles(tenantId, { enabled }))) unknownTenant(); // deleted meanwhile
       changed(tenantId, ['enabled']);
     },
 

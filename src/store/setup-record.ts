@@ -1,7 +1,8 @@
 /**
  * A tenant's staged IdP configuration, as the stores keep it: at most one draft (with the result of
  * its test connection), the IdP settings it replaced (to restore), the metadata URL of the live
- * settings, and the admin's last successful SSO login. The changes are pure functions here, so that
+ * settings, and the admin's last successful SSO login; and the switches an admin flips on the live
+ * configuration (SAML on, require SSO, break-glass addresses). The changes are pure functions here, so that
  * MemoryStore, Redis and PostgreSQL apply exactly the same rules; each store only makes them atomic.
  *
  * @module
@@ -66,6 +67,19 @@ export interface AdminSsoLogin {
   readonly idp: string;
 }
 
+/**
+ * The switches of a live configuration that the tenant's admin flips. Fields left out keep their
+ * value; the IdP settings, the SP side and the domains are never touched.
+ */
+export interface SsoToggles {
+  /** SAML sign-in on or off (`TenantConfig.enabled`). */
+  readonly enabled?: boolean;
+  /** Members must sign in with SSO (`TenantConfig.requireSso`). */
+  readonly requireSso?: boolean;
+  /** The addresses that keep password login under require-SSO (`TenantConfig.breakGlassEmails`). */
+  readonly breakGlassEmails?: readonly string[];
+}
+
 /** Everything the setup flow keeps for one tenant. Every field is optional: `{}` is a fresh tenant. */
 export interface TenantSetup {
   /** The staged change, if any. */
@@ -85,7 +99,8 @@ export type SetupChange =
   | { readonly kind: 'discardDraft' }
   | { readonly kind: 'promote'; readonly revision: string; readonly at: string }
   | { readonly kind: 'restore'; readonly at: string }
-  | { readonly kind: 'adminLogin'; readonly login: AdminSsoLogin };
+  | { readonly kind: 'adminLogin'; readonly login: AdminSsoLogin }
+  | { readonly kind: 'toggles'; readonly toggles: SsoToggles };
 
 /** What a change makes: the new record, and the new live configuration when the IdP side changes. */
 export interface SetupOutcome {
@@ -123,7 +138,8 @@ export function idpFingerprint(settings: IdpSettings): string {
 
 /**
  * Applies one change; `undefined` when it does not apply (no draft, another revision, an untested
- * draft, nothing to restore): the store then writes nothing and reports `false`.
+ * draft, nothing to restore, require-SSO without an admin's SSO login through the live IdP
+ * settings): the store then writes nothing and reports `false`.
  *
  * @throws TypeError when the resulting live configuration is invalid.
  */
@@ -169,6 +185,17 @@ export function applySetupChange(
     }
     case 'adminLogin':
       return { record: { ...record, adminLogin: change.login } };
+    case 'toggles':
+      // The lock-out guard's last rule, decided in the same atomic step as the write: require-SSO
+      // needs an admin's SSO login through the IdP settings live *now*, so a promotion or restore
+      // that lands between the guard's checks and this write cannot slip under it. The toggles are
+      // applied to the stored configuration, never to a copy read earlier, so they cannot undo it.
+      if (
+        change.toggles.requireSso === true &&
+        record.adminLogin?.idp !== idpFingerprint(idpSettingsOf(live))
+      )
+        return undefined;
+      return { record, live: defineTenant({ ...live, ...change.toggles }) };
   }
 }
 
@@ -217,12 +244,28 @@ export function checkSetupChange(tenantId: unknown, change: SetupChange): void {
       check(change.login.by, 'login.by');
       check(change.login.idp, 'login.idp');
       break;
+    case 'toggles': {
+      const { enabled, requireSso, breakGlassEmails } = change.toggles;
+      for (const [name, value] of [
+        ['enabled', enabled],
+        ['requireSso', requireSso],
+      ] as const) {
+        if (value !== undefined && typeof value !== 'boolean')
+          throw new TypeError(`toggles.${name} must be a boolean`);
+      }
+      if (
+        breakGlassEmails !== undefined &&
+        (!Array.isArray(breakGlassEmails) || !breakGlassEmails.every((email) => typeof email === 'string'))
+      )
+        throw new TypeError('toggles.breakGlassEmails must be an array of strings');
+      break;
+    }
     default:
   }
 }
 
 /**
- * The six changes of {@link SetupStore}, spelled once for the three stores: each is one atomic
+ * The seven changes of {@link SetupStore}, spelled once for the three stores: each is one atomic
  * {@link SetupChanges.applySetupChange} of the store that extends this class.
  */
 export abstract class SetupChanges {
@@ -257,6 +300,11 @@ export abstract class SetupChanges {
   /** Records an admin's successful SSO login; `false` for an unknown tenant. */
   recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean> {
     return this.applySetupChange(tenantId, { kind: 'adminLogin', login });
+  }
+
+  /** Flips switches of the live configuration; `false` for an unknown tenant, or require-SSO without the admin login. */
+  setSsoToggles(tenantId: string, toggles: SsoToggles): Promise<boolean> {
+    return this.applySetupChange(tenantId, { kind: 'toggles', toggles });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { DomainClaim, DomainVerification } from '../tenant/domains.js';
 import type { ReplayCache, TenantConfig } from '../types.js';
-import type { AdminSsoLogin, DraftTest, SetupDraft, TenantSetup } from './setup-record.js';
+import type { AdminSsoLogin, DraftTest, SetupDraft, SsoToggles, TenantSetup } from './setup-record.js';
 
 /** A login in progress: what `startLogin` saved and `finishLogin` consumes. */
 export interface PendingRequest {
@@ -174,4 +174,11 @@ export interface SetupStore {
   restorePrevious(tenantId: string, at: Date): Promise<boolean>;
   /** Records an admin's successful SSO login (the require-SSO guard asks for one). */
   recordAdminLogin(tenantId: string, login: AdminSsoLogin): Promise<boolean>;
+  /**
+   * Flips switches of the live configuration (SAML on, require SSO, break-glass addresses) in one
+   * step with what is stored, so that they never write back IdP settings a promotion replaced
+   * meanwhile. Turning `requireSso` on applies only while the recorded admin login went through the
+   * live IdP settings (`false` otherwise, and for an unknown tenant).
+   */
+  setSsoToggles(tenantId: string, toggles: SsoToggles): Promise<boolean>;
 }

@@ -418,6 +418,57 @@ describe('createLockoutGuard', () => {
     assert.equal((await store.get('acme'))?.requireSso, false);
   });
 
+  it('a promotion landing between the guard’s checks and its write is neither undone nor put under require-SSO', async () => {
+    // Another admin promotes a tested draft just after the guard read the tenant: the switches must
+    // go onto the promoted settings, and the admin login (through the old IdP) no longer counts.
+    for (const toggle of ['enabled', 'requireSso'] as const) {
+      const { store, flow } = await world();
+      await store.setDomainVerification('acme', 'acme.com', {
+        verifiedAt: NOW,
+        method: 'operator',
+        by: 'test',
+      });
+      await flow.recordAdminLogin('acme', ADMIN);
+      await store.saveDraft('acme', {
+        revision: 'r1',
+        savedAt: NOW.toISOString(),
+        settings: {
+          idp: { entityId: newIdp.entityId, certificates: [newIdp.certificate], ssoUrl: newIdp.ssoUrl },
+        },
+      });
+      await store.recordDraftTest('acme', 'r1', { passed: true, at: NOW.toISOString(), by: ADMIN });
+      let promoted = false;
+      const racing = new Proxy(store, {
+        get(target, name) {
+          if (name === 'getSetup')
+            return async (tenantId: string) => {
+              const record = await target.getSetup(tenantId);
+              if (!promoted) promoted = await target.promoteDraft(tenantId, 'r1', NOW);
+              return record;
+            };
+          const value: unknown = Reflect.get(target, name, target);
+          return typeof value === 'function'
+            ? (value as (...args: unknown[]) => unknown).bind(target)
+            : value;
+        },
+      });
+      const guard = createLockoutGuard({ tenants: racing, setup: racing });
+      if (toggle === 'enabled') {
+        await guard.setEnabled('acme', false);
+        assert.equal((await store.get('acme'))?.enabled, false);
+      } else {
+        const refused = await expectCode(
+          guard.setRequireSso('acme', { requireSso: true, breakGlassEmails: ['root@acme.com'] }),
+          'SETUP_LOCKOUT_GUARD',
+        );
+        assert.match(refused.hint, /Reload the SSO settings page/);
+        assert.equal((await store.get('acme'))?.requireSso, undefined);
+      }
+      assert.ok(promoted, 'the promotion ran between the read and the write');
+      assert.equal((await store.get('acme'))?.idp.entityId, newIdp.entityId, `${toggle} undid the promotion`);
+    }
+  });
+
   it('reports who turning SAML off or replacing the IdP affects, honestly', async () => {
     const { store, flow } = await world(acme({ requireSso: true, breakGlassEmails: ['root@acme.com'] }));
     await store.setDomainVerification('acme', 'acme.com', {

@@ -1,6 +1,11 @@
 /** The conformance suite for {@link SetupStore} adapters (the admin's staged IdP configuration). */
 import assert from 'node:assert/strict';
-import type { SetupDraft, TenantSetup } from '../../store/setup-record.js';
+import {
+  idpFingerprint,
+  idpSettingsOf,
+  type SetupDraft,
+  type TenantSetup,
+} from '../../store/setup-record.js';
 import type { SetupStore, TenantStore } from '../../store/types.js';
 import type { TenantConfig } from '../../types.js';
 import {
@@ -18,8 +23,10 @@ const AT = new Date('2026-03-04T05:06:07.000Z');
  * The conformance cases every {@link SetupStore} must pass (it must be the {@link TenantStore} of
  * the same tenants): drafts and their test results per revision, promotion only of the tested
  * revision (the live IdP settings and issuer index change, the SP side, domain claims and toggles
- * stay), restore (twice undoes it), tenant isolation, the record gone with its tenant, and exactly
- * one winner among 20 concurrent promotions. Run them against a real server, not a mock.
+ * stay), restore (twice undoes it), the admin's switches (applied to what is stored; require-SSO
+ * only after an admin login through the live IdP settings), tenant isolation, the record gone with
+ * its tenant, exactly one winner among 20 concurrent promotions, and switches flipped during a
+ * promotion that never undo it. Run them against a real server, not a mock.
  *
  * @example
  * ```ts
@@ -162,6 +169,78 @@ export function setupStoreConformance(
         assert.equal(setup.previous?.settings.idp.entityId, 'https://new-idp.example.com/');
         assert.equal(await store.restorePrevious('tenant-a', AT), true);
         assert.equal((await store.get('tenant-a'))?.idp.entityId, 'https://new-idp.example.com/');
+      },
+    ],
+    [
+      'setSsoToggles flips the switches and keeps the IdP settings, the SP side and the claims; false for an unknown tenant',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        await store.setDomainVerification('tenant-a', 'example.com', {
+          verifiedAt: AT,
+          method: 'operator',
+          by: 'conformance',
+        });
+        assert.equal(await store.setSsoToggles('nobody', { enabled: false }), false);
+        assert.equal(await store.get('nobody'), undefined);
+        assert.equal(await store.setSsoToggles('tenant-a', { enabled: false }), true);
+        assert.equal(
+          await store.setSsoToggles('tenant-a', {
+            requireSso: false,
+            breakGlassEmails: ['root@example.com'],
+          }),
+          true,
+        );
+        const live = await store.get('tenant-a');
+        assert.equal(live?.enabled, false);
+        assert.equal(live.requireSso, false);
+        assert.deepEqual(live.breakGlassEmails, ['root@example.com']);
+        assert.equal(live.idp.entityId, 'https://old-idp.example.com/');
+        assert.equal(live.sp.entityId, 'https://app.example.com/saml/tenant-a');
+        assert.equal((await store.findByEmailDomain('example.com'))?.id, 'tenant-a');
+        assert.deepEqual(
+          (await store.findByIssuer('https://old-idp.example.com/')).map((t) => t.id),
+          ['tenant-a'],
+        );
+        await assert.rejects(store.setSsoToggles('tenant-a', { enabled: 'no' as never }), TypeError);
+      },
+    ],
+    [
+      'setSsoToggles turns require-SSO on only after an admin SSO login through the live IdP settings',
+      async (store) => {
+        await store.put(tenant('tenant-a', { breakGlassEmails: ['root@example.com'] }));
+        assert.equal(await store.setSsoToggles('tenant-a', { requireSso: true }), false, 'no admin login');
+        await store.recordAdminLogin('tenant-a', { by: 'admin@example.com', at: AT.toISOString(), idp: 'x' });
+        assert.equal(await store.setSsoToggles('tenant-a', { requireSso: true }), false, 'another IdP');
+        assert.equal((await store.get('tenant-a'))?.requireSso, undefined);
+        const live = await store.get('tenant-a');
+        assert.ok(live !== undefined);
+        const idp = idpFingerprint(idpSettingsOf(live));
+        await store.recordAdminLogin('tenant-a', { by: 'admin@example.com', at: AT.toISOString(), idp });
+        assert.equal(await store.setSsoToggles('tenant-a', { requireSso: true }), true);
+        assert.equal((await store.get('tenant-a'))?.requireSso, true);
+        // A promotion replaces the IdP settings: the login no longer counts for them.
+        await store.setSsoToggles('tenant-a', { requireSso: false });
+        await store.saveDraft('tenant-a', draft('r1'));
+        await store.recordDraftTest('tenant-a', 'r1', passed);
+        await store.promoteDraft('tenant-a', 'r1', AT);
+        assert.equal(await store.setSsoToggles('tenant-a', { requireSso: true }), false);
+      },
+    ],
+    [
+      'switches flipped while a promotion runs never write back the IdP settings it replaced',
+      async (store) => {
+        await store.put(tenant('tenant-a'));
+        await store.saveDraft('tenant-a', draft('r1'));
+        await store.recordDraftTest('tenant-a', 'r1', passed);
+        const [promoted, flipped] = await Promise.all([
+          store.promoteDraft('tenant-a', 'r1', AT),
+          store.setSsoToggles('tenant-a', { enabled: false, breakGlassEmails: ['root@example.com'] }),
+        ]);
+        assert.deepEqual([promoted, flipped], [true, true]);
+        const live = await store.get('tenant-a');
+        assert.equal(live?.idp.entityId, 'https://new-idp.example.com/');
+        assert.equal(live.enabled, false);
+        assert.deepEqual(live.breakGlassEmails, ['root@example.com']);
       },
     ],
     [
