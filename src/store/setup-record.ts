@@ -2,8 +2,9 @@
  * A tenant's staged IdP configuration, as the stores keep it: at most one draft (with the result of
  * its test connection), the IdP settings it replaced (to restore), the metadata URL of the live
  * settings, and the admin's last successful SSO login; and the switches an admin flips on the live
- * configuration (SAML on, require SSO, break-glass addresses). The changes are pure functions here, so that
- * MemoryStore, Redis and PostgreSQL apply exactly the same rules; each store only makes them atomic.
+ * configuration (SAML on, require SSO, break-glass addresses). The changes are pure functions here,
+ * so that MemoryStore, Redis and PostgreSQL apply exactly the same rules; each store only makes them
+ * atomic.
  *
  * @module
  */
@@ -102,7 +103,7 @@ export type SetupChange =
   | { readonly kind: 'adminLogin'; readonly login: AdminSsoLogin }
   | { readonly kind: 'toggles'; readonly toggles: SsoToggles };
 
-/** What a change makes: the new record, and the new live configuration when the IdP side changes. */
+/** What a change makes: the new record, and the new live configuration when the change touches it. */
 export interface SetupOutcome {
   readonly record: TenantSetup;
   readonly live?: TenantConfig;
@@ -195,8 +196,20 @@ export function applySetupChange(
         record.adminLogin?.idp !== idpFingerprint(idpSettingsOf(live))
       )
         return undefined;
-      return { record, live: defineTenant({ ...live, ...change.toggles }) };
+      return { record, live: defineTenant({ ...live, ...togglesOf(change.toggles) }) };
   }
+}
+
+/**
+ * Only the three switches: nothing else a caller's object holds (an `idp`, say) reaches the live
+ * configuration.
+ */
+function togglesOf({ enabled, requireSso, breakGlassEmails }: SsoToggles): SsoToggles {
+  return {
+    ...(enabled !== undefined && { enabled }),
+    ...(requireSso !== undefined && { requireSso }),
+    ...(breakGlassEmails !== undefined && { breakGlassEmails: [...breakGlassEmails] }),
+  };
 }
 
 /** The record without what describes the live settings (their metadata URL, the replaced ones). */
@@ -245,6 +258,8 @@ export function checkSetupChange(tenantId: unknown, change: SetupChange): void {
       check(change.login.idp, 'login.idp');
       break;
     case 'toggles': {
+      const given: unknown = change.toggles;
+      if (typeof given !== 'object' || given === null) throw new TypeError('toggles must be an object');
       const { enabled, requireSso, breakGlassEmails } = change.toggles;
       for (const [name, value] of [
         ['enabled', enabled],
@@ -302,7 +317,10 @@ export abstract class SetupChanges {
     return this.applySetupChange(tenantId, { kind: 'adminLogin', login });
   }
 
-  /** Flips switches of the live configuration; `false` for an unknown tenant, or require-SSO without the admin login. */
+  /**
+   * Flips switches of the live configuration; `false` for an unknown tenant, or require-SSO without
+   * the admin login.
+   */
   setSsoToggles(tenantId: string, toggles: SsoToggles): Promise<boolean> {
     return this.applySetupChange(tenantId, { kind: 'toggles', toggles });
   }

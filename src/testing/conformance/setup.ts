@@ -202,6 +202,13 @@ export function setupStoreConformance(
           ['tenant-a'],
         );
         await assert.rejects(store.setSsoToggles('tenant-a', { enabled: 'no' as never }), TypeError);
+        // Only the switches: an IdP in the same object does not go live without a tested draft.
+        const sneaky = {
+          enabled: true,
+          idp: { entityId: 'https://evil.example/', certificates: [certificate] },
+        };
+        assert.equal(await store.setSsoToggles('tenant-a', sneaky), true);
+        assert.equal((await store.get('tenant-a'))?.idp.entityId, 'https://old-idp.example.com/');
       },
     ],
     [
