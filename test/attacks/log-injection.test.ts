@@ -15,6 +15,7 @@ import {
 import { runCli } from '../../src/cli/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { createTestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { buildResponse, NOW, REQUEST_ID, tenant, toForm } from '../helpers/idp.js';
 import { memoryCache } from '../helpers/expect.js';
 
@@ -88,13 +89,7 @@ describe('LoginResult carries no secrets', () => {
     });
     const sp = createServiceProvider({ tenants: store, state: store, now: () => when });
     const login = await sp.startLogin({ tenantId: 'acme' });
-    assert.equal(login.binding, 'redirect');
-    const query = new URL(login.url).searchParams;
-    const form = idp.respond({
-      SAMLRequest: query.get('SAMLRequest') ?? '',
-      RelayState: query.get('RelayState') ?? '',
-      user: { email: 'alice@acme.com' },
-    });
+    const form = answerRedirect(idp, login, { user: { email: 'alice@acme.com' } });
     const result = await sp.finishLogin(form, { browserSecret: login.browserSecret });
     const serialised = JSON.stringify(result);
     assert.doesNotMatch(serialised, /PRIVATE KEY|privateKey|sealed/);

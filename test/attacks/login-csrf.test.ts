@@ -15,6 +15,7 @@ import {
   type StartedLogin,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { expectCode } from '../helpers/expect.js';
 
 const NOW = new Date('2027-03-01T09:00:00Z');
@@ -34,13 +35,7 @@ before(async () => {
 });
 
 function answer(login: StartedLogin, email: string): { SAMLResponse: string; RelayState: string } {
-  assert.equal(login.binding, 'redirect');
-  const query = new URL(login.url).searchParams;
-  const form = idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user: { email },
-  });
+  const form = answerRedirect(idp, login, { user: { email } });
   return { SAMLResponse: form.SAMLResponse, RelayState: form.RelayState ?? '' };
 }
 

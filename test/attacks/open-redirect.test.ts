@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createServiceProvider, createMemoryStore, type ServiceProvider } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 
 const APP = 'https://app.example.com';
 const NOW = new Date('2027-03-01T09:00:00Z');
@@ -102,13 +103,7 @@ before(async () => {
 /** startLogin with `returnTo`, the IdP's answer, finishLogin: what the app would redirect to. */
 async function roundTrip(returnTo: string): Promise<string | undefined> {
   const login = await sp.startLogin({ tenantId: 'acme' }, { returnTo });
-  assert.equal(login.binding, 'redirect');
-  const query = new URL(login.url).searchParams;
-  const form = idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user: { email: 'alice@acme.com' },
-  });
+  const form = answerRedirect(idp, login, { user: { email: 'alice@acme.com' } });
   const result = await sp.finishLogin(form, { browserSecret: login.browserSecret });
   assert.equal(result.returnTo, login.returnTo, 'finishLogin returns what startLogin kept');
   return result.returnTo;

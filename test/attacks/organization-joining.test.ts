@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createServiceProvider, createMemoryStore, type TenantConfig } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 
 const NOW = new Date('2027-03-01T09:00:00Z');
@@ -55,13 +56,8 @@ describe('joining another organisation', () => {
     assert.deepEqual(await sp.loginMethods('ceo@acme.com'), { sso: { tenantId: 'acme' }, password: true });
 
     const started = await sp.startLogin({ tenantId: 'evil' });
-    const query = new URL(started.url).searchParams;
     const result = await sp.finishLogin(
-      evilIdp.respond({
-        SAMLRequest: query.get('SAMLRequest') ?? '',
-        RelayState: query.get('RelayState') ?? '',
-        user: { email: 'ceo@acme.com' },
-      }),
+      answerRedirect(evilIdp, started, { user: { email: 'ceo@acme.com' } }),
       { browserSecret: started.browserSecret },
     );
     assert.equal(result.tenant.id, 'evil');

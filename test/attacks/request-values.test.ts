@@ -14,6 +14,7 @@ import {
   type ServiceProvider,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { expectCode } from '../helpers/expect.js';
 
 const NOW = new Date('2027-03-01T09:00:00Z');
@@ -38,13 +39,7 @@ before(async () => {
 /** A started login and the IdP's genuine answer to it. */
 async function started(): Promise<{ form: { SAMLResponse: string; RelayState: string }; secret: string }> {
   const login = await sp.startLogin({ tenantId: 'acme' });
-  assert.equal(login.binding, 'redirect');
-  const query = new URL(login.url).searchParams;
-  const form = idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user: { email: 'alice@acme.com' },
-  });
+  const form = answerRedirect(idp, login, { user: { email: 'alice@acme.com' } });
   return {
     form: { SAMLResponse: form.SAMLResponse, RelayState: form.RelayState ?? '' },
     secret: login.browserSecret,

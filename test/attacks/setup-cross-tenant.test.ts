@@ -15,6 +15,7 @@ import {
   type TenantConfig,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 import { expectCode } from '../helpers/expect.js';
 
@@ -45,13 +46,7 @@ async function world() {
 }
 
 function answer(idp: TestIdp, test: StartedTest, email: string) {
-  assert.ok(test.binding === 'redirect');
-  const query = new URL(test.url).searchParams;
-  return idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user: { email },
-  });
+  return answerRedirect(idp, test, { user: { email } });
 }
 
 before(async () => {

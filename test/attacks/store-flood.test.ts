@@ -17,6 +17,7 @@ import {
   type TenantConfig,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 import { expectCode } from '../helpers/expect.js';
 
@@ -45,13 +46,7 @@ function acme(): TenantConfig {
 
 /** The IdP's answer to a started login, as the browser posts it back. */
 function answer(login: StartedLogin, email: string) {
-  assert.equal(login.binding, 'redirect');
-  const query = new URL(login.url).searchParams;
-  return idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user: { email },
-  });
+  return answerRedirect(idp, login, { user: { email } });
 }
 
 async function setup(store: MemoryStore) {

@@ -16,6 +16,7 @@ import {
   type TenantConfig,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 
 let acmeIdp: TestIdp;
 let evilIdp: TestIdp;
@@ -42,12 +43,7 @@ async function login(
 ): Promise<LoginResult> {
   const sp = createServiceProvider({ tenants: store, state: store });
   const started = await sp.startLogin({ tenantId });
-  const query = new URL(started.url).searchParams;
-  const form = idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user: { email },
-  });
+  const form = answerRedirect(idp, started, { user: { email } });
   return sp.finishLogin(form, { browserSecret: started.browserSecret });
 }
 

@@ -13,6 +13,7 @@ import type { StateStore, TenantConfig, TenantStore } from '../../src/index.js';
 import { createPostgresStore, migrate } from '../../src/postgres.js';
 import { createRedisStore } from '../../src/redis.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 import type { Outcome, StoreTarget } from './multi-process/protocol.js';
 import { startWorkers, type Worker } from './multi-process/workers.js';
@@ -118,12 +119,7 @@ for (const backend of backends) {
         tenantId: 'acme',
         returnTo: '/projects',
       });
-      const query = new URL(url).searchParams;
-      const form = idp.respond({
-        SAMLRequest: query.get('SAMLRequest') ?? '',
-        RelayState: query.get('RelayState') ?? '',
-        user: { email: 'ada@acme.com' },
-      });
+      const form = answerRedirect(idp, { url }, { user: { email: 'ada@acme.com' } });
       const { outcomes } = await second.ask({ op: 'finishLogins', form, times: 1, browserSecret });
       assert.deepEqual(outcomes, [{ ok: true, email: 'ada@acme.com', returnTo: '/projects' }]);
     });

@@ -18,6 +18,7 @@ import { createServiceProvider, type StartedLogin } from '../../src/service/prov
 import type { PendingRequest } from '../../src/store/types.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
 import type { TenantConfig } from '../../src/types.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 import { postgresSkip, startPostgres, type PostgresServer } from './servers/postgres.js';
 import { expectCode } from '../helpers/expect.js';
@@ -110,13 +111,7 @@ function tenant(id: string, domain: string): TenantConfig {
 
 /** The IdP's answer to a started login, as the browser would post it back. */
 function answer(login: StartedLogin) {
-  assert.equal(login.binding, 'redirect');
-  const query = new URL(login.url).searchParams;
-  return idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user: { email: 'alice@acme.com', groups: ['staff'] },
-  });
+  return answerRedirect(idp, login, { user: { email: 'alice@acme.com', groups: ['staff'] } });
 }
 
 describe('PostgresStore under faults', { skip, timeout: 60_000 }, () => {

@@ -17,6 +17,7 @@ import { createClient } from 'redis';
 import { createServiceProvider, SamlError, type StartedLogin, type TenantConfig } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 import { redisSkip, startRedis, type RedisServer } from './servers/redis.js';
 import { expectCode } from '../helpers/expect.js';
@@ -226,15 +227,7 @@ describe('RedisStore through server outages', { skip: redisSkip() }, () => {
       by: 'test',
     });
     const sp = createServiceProvider({ tenants: s, state: s });
-    const answer = (login: StartedLogin) => {
-      assert.equal(login.binding, 'redirect');
-      const query = new URL(login.url).searchParams;
-      return idp.respond({
-        SAMLRequest: query.get('SAMLRequest') ?? '',
-        RelayState: query.get('RelayState') ?? '',
-        user: { email: 'alice@acme.com' },
-      });
-    };
+    const answer = (login: StartedLogin) => answerRedirect(idp, login, { user: { email: 'alice@acme.com' } });
 
     const first = await sp.startLogin({ email: 'alice@acme.com' }, { returnTo: '/projects' });
     const firstForm = answer(first);

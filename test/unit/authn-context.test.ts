@@ -21,6 +21,7 @@ import {
   type TenantConfig,
 } from '../../src/index.js';
 import { createTestIdp, type RespondInput, type TestIdp, type TestIdpUser } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 import { expectCode } from '../helpers/expect.js';
 
@@ -314,17 +315,11 @@ describe('step-up: ForceAuthn and the AuthnInstant age', () => {
       authnInstant: Date,
     ) => {
       const login = await sp.startLogin({ tenantId: 'acme' }, options);
-      const query = new URL(login.url).searchParams;
       assert.equal(
         requestXml(login.url).documentElement?.getAttribute('ForceAuthn') ?? null,
         options.forceAuthn === true ? 'true' : null,
       );
-      const form = idp.respond({
-        SAMLRequest: query.get('SAMLRequest') ?? '',
-        RelayState: query.get('RelayState') ?? '',
-        user: ALICE,
-        authnInstant,
-      });
+      const form = answerRedirect(idp, login, { user: ALICE, authnInstant });
       return sp.finishLogin(form, { browserSecret: login.browserSecret });
     };
     const hourAgo = new Date(NOW.getTime() - 3_600_000);

@@ -13,6 +13,7 @@ import {
   type TenantConfig,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 
 const NOW = new Date('2027-03-01T09:00:00Z');
@@ -60,12 +61,7 @@ async function setup(...tenants: TenantConfig[]) {
 /** A full SP-initiated login through the connection's IdP. */
 async function login(sp: ReturnType<typeof createServiceProvider>, tenantId: string, idp: TestIdp) {
   const started = await sp.startLogin({ tenantId });
-  const query = new URL(started.url).searchParams;
-  const form = idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user: { email: 'alice@acme.com' },
-  });
+  const form = answerRedirect(idp, started, { user: { email: 'alice@acme.com' } });
   return sp.finishLogin(form, { browserSecret: started.browserSecret });
 }
 

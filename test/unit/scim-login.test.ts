@@ -19,6 +19,7 @@ import {
   createMemoryDirectoryStore,
 } from '../../src/scim.js';
 import { createTestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 import { loginProfile } from '../helpers/scim-replay.js';
 
@@ -65,13 +66,7 @@ describe('directory login gate', () => {
     const id = (JSON.parse(created.body) as { id: string }).id;
     const login = async (): Promise<string> => {
       const started = await sp.startLogin({ email: 'alice@acme.com' });
-      assert.equal(started.binding, 'redirect');
-      const query = new URL(started.url).searchParams;
-      const form = idp.respond({
-        SAMLRequest: query.get('SAMLRequest') ?? '',
-        RelayState: query.get('RelayState') ?? '',
-        user: { email: 'alice@acme.com' },
-      });
+      const form = answerRedirect(idp, started, { user: { email: 'alice@acme.com' } });
       return sp.finishLogin(form, { browserSecret: started.browserSecret }).then(
         () => 'ok',
         (error: unknown) => (error instanceof SamlError ? error.code : String(error)),

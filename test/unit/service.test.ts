@@ -15,6 +15,7 @@ import {
   type TenantConfig,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp, type TestIdpUser } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 import { expectCode } from '../helpers/expect.js';
 
@@ -87,13 +88,7 @@ async function setup(...tenants: TenantConfig[]): Promise<{ sp: ServiceProvider;
 
 /** The IdP's answer to a started login, as the browser would post it back. */
 function answer(idp: TestIdp, login: StartedLogin, user: TestIdpUser = ALICE) {
-  assert.equal(login.binding, 'redirect');
-  const query = new URL(login.url).searchParams;
-  return idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user,
-  });
+  return answerRedirect(idp, login, { user });
 }
 
 before(async () => {

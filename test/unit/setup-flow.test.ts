@@ -22,6 +22,7 @@ import {
   type SamlEvent,
 } from '../../src/index.js';
 import { createTestIdp, type TestIdp } from '../../src/testing/index.js';
+import { answerRedirect } from '../helpers/answer.js';
 import { KEYS } from '../helpers/constants.js';
 import { expectCode } from '../helpers/expect.js';
 
@@ -53,13 +54,7 @@ async function world(...configs: TenantConfig[]) {
 
 /** The IdP's answer to a started test, as the admin's browser posts it back. */
 function answer(idp: TestIdp, test: StartedTest, email = ADMIN) {
-  assert.equal(test.binding, 'redirect');
-  const query = new URL(test.url).searchParams;
-  return idp.respond({
-    SAMLRequest: query.get('SAMLRequest') ?? '',
-    RelayState: query.get('RelayState') ?? '',
-    user: { email },
-  });
+  return answerRedirect(idp, test, { user: { email } });
 }
 
 /** The first element; fails the test when there is none. */
