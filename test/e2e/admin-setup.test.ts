@@ -21,6 +21,7 @@ import { createSetupLink, generateSpKeyPair } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { createTestIdp } from 'samlkit/testing';
 import { newOrganisation } from '../../examples/shared/admin.js';
+import { signInAtSimpleSamlPhp } from './sign-in-steps.js';
 import { startExample, startExpressExample, type RunningApp } from './app.js';
 import { chromiumSkip, chromiumPages } from './chromium.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
@@ -299,13 +300,6 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
       await app.close();
     });
 
-    async function signInAtSimpleSamlPhp(page: Page): Promise<void> {
-      await page.waitForURL((url) => url.href.startsWith(`${idp.baseUrl}module.php/core/loginuserpass.php`));
-      await page.locator('input[name="username"]').fill(alice.username);
-      await page.locator('input[name="password"]').fill(alice.password);
-      await page.locator('input[name="password"]').press('Enter');
-    }
-
     it('sets up from scratch by metadata URL, replaces the IdP with a tested draft, and restores it', async () => {
       const page = await newPage();
       try {
@@ -315,7 +309,7 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
         await page.getByTestId('save-draft').click();
         assert.match((await page.getByTestId('admin-notice').textContent()) ?? '', /Draft saved/);
         await page.getByTestId('test-connection').click();
-        await signInAtSimpleSamlPhp(page);
+        await signInAtSimpleSamlPhp(page, idp.baseUrl, alice);
         await page.waitForSelector('[data-testid="checklist"]');
         assert.match((await page.getByTestId('test-result').textContent()) ?? '', /Every check passed/);
         await page.getByTestId('promote-now').click();

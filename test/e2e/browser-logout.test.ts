@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { chromiumSkip, launchChromium } from './chromium.js';
@@ -17,9 +16,9 @@ import { createDomainOwnership, generateSpKeyPair } from 'samlkit';
 import { fetchIdpMetadata } from 'samlkit/fetch';
 import { tenantUrls } from '../../examples/express/app.js';
 import { startExpressExample, type RunningApp } from './app.js';
+import { enterEmail, OUTPUT, signInAtSimpleSamlPhp, waitForSimpleSamlPhpLogin } from './sign-in-steps.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
 
-const OUTPUT = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
 const skip = chromiumSkip;
 const { alice } = SIMPLESAMLPHP_USERS;
 
@@ -63,18 +62,10 @@ describe('signing out with a real browser: Single Logout through SimpleSAMLphp',
     const context = await browser.newContext();
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
-    const signIn = async (): Promise<void> => {
-      await page.goto(`${app.baseUrl}/`);
-      await page.getByTestId('email').fill(alice.username);
-      await page.getByTestId('email').press('Enter');
-      await page.waitForURL((url) => url.href.startsWith(`${idp.baseUrl}module.php/core/loginuserpass.php`));
-    };
     try {
       mkdirSync(OUTPUT, { recursive: true });
-      await signIn();
-      await page.locator('input[name="username"]').fill(alice.username);
-      await page.locator('input[name="password"]').fill(alice.password);
-      await page.locator('input[name="password"]').press('Enter');
+      await enterEmail(page, app.baseUrl, alice.username);
+      await signInAtSimpleSamlPhp(page, idp.baseUrl, alice);
       await page.waitForURL(`${app.baseUrl}/me`);
       assert.equal(await page.getByTestId('signed-in-email').textContent(), alice.username);
 
@@ -98,7 +89,8 @@ describe('signing out with a real browser: Single Logout through SimpleSAMLphp',
       await page.goto(`${app.baseUrl}/me`);
       await page.waitForURL(`${app.baseUrl}/`);
       // The IdP session is over: signing in again asks for the password.
-      await signIn();
+      await enterEmail(page, app.baseUrl, alice.username);
+      await waitForSimpleSamlPhpLogin(page, idp.baseUrl);
       await page.locator('input[name="password"]').waitFor();
       await page.screenshot({ path: join(OUTPUT, 'password-again-simplesamlphp.png'), fullPage: true });
     } finally {

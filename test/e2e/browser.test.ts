@@ -14,7 +14,14 @@ import { createTestIdp } from 'samlkit/testing';
 import { tenantUrls } from '../../examples/express/app.js';
 import { startExpressExample, type RunningApp } from './app.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
-import { addTestIdpTenant, assertSignedIn, E2E_ROLES, enterEmail, OPERATOR } from './sign-in-steps.js';
+import {
+  addTestIdpTenant,
+  assertSignedIn,
+  E2E_ROLES,
+  enterEmail,
+  OPERATOR,
+  signInAtSimpleSamlPhp,
+} from './sign-in-steps.js';
 
 const skip = chromiumSkip;
 const { alice } = SIMPLESAMLPHP_USERS;
@@ -58,12 +65,7 @@ describe('signing in with a real browser', { skip }, () => {
       const page = await newPage();
       try {
         await enterEmail(page, app.baseUrl, alice.username);
-        await page.waitForURL((url) =>
-          url.href.startsWith(`${idp.baseUrl}module.php/core/loginuserpass.php`),
-        );
-        await page.locator('input[name="username"]').fill(alice.username);
-        await page.locator('input[name="password"]').fill(alice.password);
-        await page.locator('input[name="password"]').press('Enter');
+        await signInAtSimpleSamlPhp(page, idp.baseUrl, alice);
         // SimpleSAMLphp's answer submits itself to the ACS, which redirects to /me.
         await assertSignedIn(page, app.baseUrl, 'signed-in-simplesamlphp.png');
       } finally {

@@ -18,7 +18,14 @@ import { tenantUrls } from '../../examples/shared/options.js';
 import { startExample, type ExampleFramework, type RunningApp } from './app.js';
 import { chromiumSkip, chromiumPages } from './chromium.js';
 import { SIMPLESAMLPHP_USERS, simpleSamlPhpSkip, startSimpleSamlPhp, type SimpleSamlPhp } from './idp.js';
-import { addTestIdpTenant, assertSignedIn, E2E_ROLES, enterEmail, OPERATOR } from './sign-in-steps.js';
+import {
+  addTestIdpTenant,
+  assertSignedIn,
+  E2E_ROLES,
+  enterEmail,
+  OPERATOR,
+  signInAtSimpleSamlPhp,
+} from './sign-in-steps.js';
 
 const FRAMEWORKS: readonly ExampleFramework[] = ['hono', 'nestjs', 'nextjs'];
 const { alice } = SIMPLESAMLPHP_USERS;
@@ -72,12 +79,7 @@ describe(
             await app.store.setDomainVerification('acme', 'example.com', OPERATOR);
 
             await enterEmail(page, app.baseUrl, alice.username);
-            await page.waitForURL((url) =>
-              url.href.startsWith(`${idp.baseUrl}module.php/core/loginuserpass.php`),
-            );
-            await page.locator('input[name="username"]').fill(alice.username);
-            await page.locator('input[name="password"]').fill(alice.password);
-            await page.locator('input[name="password"]').press('Enter');
+            await signInAtSimpleSamlPhp(page, idp.baseUrl, alice);
             // SimpleSAMLphp's answer submits itself to the ACS (cross-site, so without the login
             // cookie: samlkit's same-site step posts it again), which redirects to /me.
             await assertSignedIn(page, app.baseUrl, `signed-in-simplesamlphp-${framework}.png`);

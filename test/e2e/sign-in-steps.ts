@@ -27,6 +27,23 @@ export async function enterEmail(page: Page, baseUrl: string, email: string): Pr
   await page.getByTestId('email').press('Enter');
 }
 
+/** Waits for SimpleSAMLphp's password page (the IdP at `idpBaseUrl` asks who is signing in). */
+export async function waitForSimpleSamlPhpLogin(page: Page, idpBaseUrl: string): Promise<void> {
+  await page.waitForURL((url) => url.href.startsWith(`${idpBaseUrl}module.php/core/loginuserpass.php`));
+}
+
+/** On SimpleSAMLphp's password page: signs in as `user`, as a person does. */
+export async function signInAtSimpleSamlPhp(
+  page: Page,
+  idpBaseUrl: string,
+  user: { readonly username: string; readonly password: string },
+): Promise<void> {
+  await waitForSimpleSamlPhpLogin(page, idpBaseUrl);
+  await page.locator('input[name="username"]').fill(user.username);
+  await page.locator('input[name="password"]').fill(user.password);
+  await page.locator('input[name="password"]').press('Enter');
+}
+
 /** Waits for /me and checks that it shows Alice (an admin); saves a screenshot of it. */
 export async function assertSignedIn(page: Page, baseUrl: string, screenshot: string): Promise<void> {
   await page.waitForURL(`${baseUrl}/me`);
