@@ -275,6 +275,9 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
   // The steps of a login; finishLogin is wrapped below to report failures (policies.ts).
   const steps: Pick<ServiceProvider, 'finishLogin' | 'loginMethods'> = {
     async finishLogin(form, finishOptions = {}) {
+      // The fields may be anything a request held; the object is the app's own.
+      if (typeof (finishOptions as unknown) !== 'object' || (finishOptions as unknown) === null)
+        throw new TypeError('options must be { browserSecret, tenantId } (each any value)');
       // Decoded and parsed once; its hints are unverified and only say which tenant and request to
       // verify against, and verification reads the same parsed document.
       const decoded = decodeResponse(form, { maxResponseBytes: maxBytes });

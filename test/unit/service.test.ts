@@ -354,6 +354,17 @@ describe('createServiceProvider: fails closed', () => {
     }
   });
 
+  it('finishLogin options that are not an object are a TypeError naming them, not a crash', async () => {
+    const store = createMemoryStore({ now: clock });
+    const sp = createProvider({ tenants: store, state: store, now: clock }); // not this file's wrapper
+    for (const options of [null, 7, 'secret']) {
+      await assert.rejects(sp.finishLogin({}, options as never), {
+        name: 'TypeError',
+        message: /^options must be/,
+      });
+    }
+  });
+
   it('refuses a request TTL outside 1..3600 s', () => {
     const store = createMemoryStore();
     assert.throws(
