@@ -254,11 +254,15 @@ export function createTenantSetup(options: TenantSetupOptions): TenantSetupFlow 
         ...(options.fetchMetadata !== undefined && { fetchMetadata: options.fetchMetadata }),
       });
       if (read.settings === undefined) return { problems: read.problems };
-      // A product chosen once stays chosen when the next input names none.
-      const settings: IdpSettings =
-        read.settings.preset === undefined && config.preset !== undefined
-          ? { ...read.settings, preset: config.preset }
-          : read.settings;
+      // A product chosen once stays chosen when the next input names none; for the same product, its
+      // claim settings (email source, attribute names) stay too: an admin who enters the IdP again
+      // to add a certificate must not change where emails and groups are read from.
+      const preset = read.settings.preset ?? config.preset;
+      const settings: IdpSettings = {
+        ...(preset === config.preset && idpSettingsOf(config)),
+        ...read.settings,
+        ...(preset !== undefined && { preset }),
+      };
       const problems = [...read.problems, ...problemsOf(config, settings)];
       if (problems.some((problem) => problem.severity === 'error')) return { problems };
       const draft: SetupDraft = {

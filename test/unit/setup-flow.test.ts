@@ -149,6 +149,27 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
     );
   });
 
+  it('a draft for the same product keeps the live claim settings; another product starts from its own', async () => {
+    const claims = {
+      email: { from: 'attribute', name: 'mail' },
+      attributeNames: { groups: 'memberOf' },
+    } as const;
+    const { flow } = await world(acme(claims));
+    const again = {
+      kind: 'manual',
+      entityId: oldIdp.entityId,
+      ssoUrl: oldIdp.ssoUrl,
+      certificates: oldIdp.certificate,
+    } as const;
+    const same = (await flow.saveDraft('acme', again)).draft?.settings;
+    assert.deepEqual(
+      [same?.preset, same?.email, same?.attributeNames],
+      ['azure', claims.email, claims.attributeNames],
+    );
+    const other = (await flow.saveDraft('acme', { ...again, preset: 'okta' })).draft?.settings;
+    assert.deepEqual([other?.preset, other?.email, other?.attributeNames], ['okta', undefined, undefined]);
+  });
+
   it('a failing test connection reports the failed check with its hint, and the draft cannot be promoted', async () => {
     const { flow } = await world();
     // The right entity ID and URL, but the old IdP's certificate: the new IdP's signature is untrusted.
