@@ -8,6 +8,7 @@
  */
 import { inflateRawCapped } from '../internal/inflate.js';
 import { fail } from '../internal/fail.js';
+import { isWellFormed } from '../internal/text.js';
 
 /** The default largest decoded (inflated) logout message accepted, in bytes; a real one is 1–3 KB. */
 export const DEFAULT_MAX_LOGOUT_BYTES = 64 * 1024;
@@ -58,7 +59,6 @@ const encodingHint =
   "The SLO URL must receive the IdP's logout message unchanged: for HTTP-Redirect the raw query string (SAMLRequest or SAMLResponse, RelayState, SigAlg, Signature), for HTTP-POST the form (SAML bindings §3.4.4, §3.5.4). Pass the raw query string, not a re-encoded one.";
 
 const MAX_RELAY_STATE_BYTES = 80;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Decodes a logout message. Every failure, for any input of any type, is a `SamlError`
@@ -186,7 +186,7 @@ function relayStateOf(value: string | undefined): string | undefined {
       hint: 'SAML bindings §3.4.3 limits RelayState to 80 bytes. Check what the IdP sends with its logout messages.',
     });
   }
-  if (LONE_SURROGATE.test(value)) {
+  if (!isWellFormed(value)) {
     fail('INVALID_ENCODING', 'The RelayState is not well-formed Unicode', {
       hint: 'The RelayState must be text the IdP can receive back unchanged. Check what the IdP sends with its logout messages.',
     });

@@ -35,6 +35,7 @@ import {
 import { discovery } from './discovery.js';
 import type { DirectoryStore } from './store.js';
 import { tokenAccepted } from './tokens.js';
+import { isWellFormed } from '../internal/text.js';
 
 /** The content type of every SCIM body (RFC 7644 §3.1). */
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
@@ -157,7 +158,7 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
     const { tenantId, method, path } = fields;
     const headers = recordOf(fields.headers);
     const query = recordOf(fields.query);
-    if (typeof tenantId !== 'string' || tenantId === '' || tenantId.length > 1024 || !wellFormed(tenantId))
+    if (typeof tenantId !== 'string' || tenantId === '' || tenantId.length > 1024 || !isWellFormed(tenantId))
       return unauthorized();
     const authorization = header(headers, 'authorization');
     const time = now();
@@ -349,10 +350,6 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-function wellFormed(value: string): boolean {
-  return !/\p{Surrogate}/u.test(value);
 }
 
 function json(status: number, body: Json, extra: Record<string, string> = {}): ScimResponse {

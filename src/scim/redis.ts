@@ -17,6 +17,7 @@ import {
   type DirectoryStore,
   type DirectoryWriteResult,
 } from './store.js';
+import { isWellFormed } from '../internal/text.js';
 
 /** Options of {@link createRedisDirectoryStore}. */
 export interface RedisDirectoryStoreOptions {
@@ -113,7 +114,7 @@ export function createRedisDirectoryStore(options: RedisDirectoryStoreOptions): 
   if (typeof client?.sendCommand !== 'function')
     throw new TypeError('options.client must be a connected Redis client with sendCommand');
   const prefix = options.keyPrefix ?? 'samlkit:';
-  if (typeof prefix !== 'string' || prefix === '' || /\s/u.test(prefix) || !wellFormed(prefix))
+  if (typeof prefix !== 'string' || prefix === '' || /\s/u.test(prefix) || !isWellFormed(prefix))
     throw new TypeError('options.keyPrefix must be a non-empty string without whitespace');
   let closed = false;
 
@@ -170,27 +171,27 @@ export function createRedisDirectoryStore(options: RedisDirectoryStoreOptions): 
 
   function requireWellFormed(record: DirectoryRecord): void {
     for (const value of [record.tenantId, record.id, ...record.keys])
-      if (!wellFormed(value))
+      if (!isWellFormed(value))
         throw new TypeError('directory IDs and keys must be well-formed Unicode to be Redis keys');
   }
 
   return {
     async get(tenantId, type, id) {
       checkScope(tenantId, type, id);
-      if (!wellFormed(tenantId) || !wellFormed(id)) return undefined;
+      if (!isWellFormed(tenantId) || !isWellFormed(id)) return undefined;
       const reply = await send(['GET', `${scope(tenantId, type)}rec:${id}`]);
       return reply === null || reply === undefined ? undefined : parse(reply);
     },
     async findByKey(tenantId, type, key) {
       checkScope(tenantId, type, key, 'key');
-      if (!wellFormed(tenantId) || !wellFormed(key)) return undefined;
+      if (!isWellFormed(tenantId) || !isWellFormed(key)) return undefined;
       const base = scope(tenantId, type);
       const reply = await run(FIND, [`${base}key:${key}`], [`${base}rec:`]);
       return reply === null || reply === undefined ? undefined : parse(reply);
     },
     async list(tenantId, type) {
       checkScope(tenantId, type, '-');
-      if (!wellFormed(tenantId)) return [];
+      if (!isWellFormed(tenantId)) return [];
       const base = scope(tenantId, type);
       const reply = await run(LIST, [`${base}ids`], [`${base}rec:`]);
       if (!Array.isArray(reply)) unexpected();
@@ -221,7 +222,7 @@ export function createRedisDirectoryStore(options: RedisDirectoryStoreOptions): 
     },
     async delete(tenantId, type, id) {
       checkScope(tenantId, type, id);
-      if (!wellFormed(tenantId) || !wellFormed(id)) return false;
+      if (!isWellFormed(tenantId) || !isWellFormed(id)) return false;
       const base = scope(tenantId, type);
       const reply = await run(DELETE, [`${base}rec:${id}`, `${base}ids`], [`${base}key:`, id]);
       return reply === 1;
@@ -237,8 +238,4 @@ function unexpected(): never {
   fail('STORE_UNAVAILABLE', 'Redis sent a reply the directory store does not understand', {
     hint: 'The Redis client must return strings and numbers as they are: no Buffer type mapping, no client-level key prefix.',
   });
-}
-
-function wellFormed(value: string): boolean {
-  return !/\p{Surrogate}/u.test(value);
 }

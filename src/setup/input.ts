@@ -13,6 +13,7 @@ import { parseIdpMetadata, type IdpMetadata } from '../metadata/idp.js';
 import type { IdpSettings } from '../store/setup-record.js';
 import { isPresetName } from '../idp/products.js';
 import type { Clock, IdpPresetName } from '../types.js';
+import { isWellFormed } from '../internal/text.js';
 
 /** How the admin gives the IdP's values: one tab of the setup page each. */
 export type IdpInput =
@@ -80,8 +81,14 @@ export interface ReadCertificates {
   readonly problems: readonly SetupProblem[];
 }
 
-/** Largest pasted certificate field or metadata URL accepted, in characters. */
+/** Largest field accepted (a URL, an entity ID, pasted certificates), in characters. */
 const MAX_FIELD = 64 * 1024;
+
+/** Largest pasted metadata document accepted, in characters (parseIdpMetadata's own cap is 1 MiB). */
+const MAX_XML = 16 * MAX_FIELD;
+
+/** Most certificates accepted in one paste: an IdP publishes one or two (three during a rollover). */
+const MAX_CERTIFICATES = 10;
 
 /**
  * Reads what the admin entered into IdP settings, never throwing for what they typed: every
@@ -117,7 +124,8 @@ export async function readIdpInput(
       return done(settings === undefined ? undefined : withPreset(settings), problems);
     }
     case 'metadataXml': {
-      const xml = text(input.xml);
+      const xml = text(input.xml, 'xml', problems, { multiline: true, max: MAX_XML });
+      if (xml === undefined) return done(undefined, problems);
       const kind = looksLike(xml);
       if (xml === '') problems.push(error('xml', 'Nothing was pasted.', PASTE_XML));
       else if (kind === 'url')
@@ -147,7 +155,9 @@ export async function readIdpInput(
       }
     }
     case 'metadataUrl': {
-      const url = text(input.url);
+      // Lines are let through here only so that a pasted document is named as one below.
+      const url = text(input.url, 'url', problems, { multiline: true });
+      if (url === undefined) return done(undefined, problems);
       const kind = looksLike(url);
       if (url === '') problems.push(error('url', 'No URL was entered.', ENTER_URL));
       else if (kind === 'xml')
@@ -158,7 +168,7 @@ export async function readIdpInput(
             'Use the "Metadata XML" tab to paste the document.',
           ),
         );
-      else if (kind !== 'url' || !URL.canParse(url))
+      else if (kind !== 'url' || /\s/.test(url) || !URL.canParse(url))
         problems.push(error('url', 'This is not an https:// URL.', ENTER_URL));
       else if (options.fetchMetadata === undefined)
         problems.push(
@@ -197,7 +207,8 @@ export async function readIdpInput(
 export function readCertificates(pasted: unknown, options: { readonly now?: Clock } = {}): ReadCertificates {
   const now = currentTime(options.now, 'options.now');
   const problems: SetupProblem[] = [];
-  const all = text(pasted).replace(/\r\n?/g, '\n');
+  const all = text(pasted, 'certificates', problems, { multiline: true })?.replace(/\r\n?/g, '\n');
+  if (all === undefined) return { certificates: [], problems };
   if (all === '') {
     problems.push(error('certificates', 'No certificate was pasted.', PASTE_CERTIFICATE));
     return { certificates: [], problems };
@@ -225,7 +236,17 @@ export function readCertificates(pasted: unknown, options: { readonly now?: Cloc
   const blocks = [...all.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map(
     (match) => match[1] ?? '',
   );
-  const bodies = blocks.length > 0 ? blocks : all.split(/\n\s*\n|,/);
+  const bodies = (blocks.length > 0 ? blocks : all.split(/\n\s*\n|,/)).filter((body) => /\S/.test(body));
+  if (bodies.length > MAX_CERTIFICATES) {
+    problems.push(
+      error(
+        'certificates',
+        `More than ${MAX_CERTIFICATES} certificates were pasted.`,
+        'Paste only the IdP\u2019s signing certificates: usually one, two while it rolls over to a new one.',
+      ),
+    );
+    return { certificates: [], problems };
+  }
   const certificates: string[] = [];
   bodies.forEach((body, index) => {
     const base64 = body.replace(/\s+/g, '');
@@ -272,8 +293,8 @@ function manual(
   problems: SetupProblem[],
   now: Date,
 ): IdpSettings | undefined {
-  const entityId = text(input.entityId);
-  const ssoUrl = text(input.ssoUrl);
+  const entityId = text(input.entityId, 'entityId', problems);
+  const ssoUrl = text(input.ssoUrl, 'ssoUrl', problems);
   if (entityId === '')
     problems.push(
       error(
@@ -282,7 +303,7 @@ function manual(
         'Copy the IdP\u2019s entity ID (Entra ID: "Microsoft Entra Identifier"; Okta: "Identity Provider Issuer").',
       ),
     );
-  if (ssoUrl === '' || !URL.canParse(ssoUrl))
+  if (ssoUrl !== undefined && (ssoUrl === '' || !URL.canParse(ssoUrl)))
     problems.push(
       error(
         'ssoUrl',
@@ -295,6 +316,7 @@ function manual(
   });
   problems.push(...certificateProblems);
   if (problems.some((p) => p.severity === 'error')) return undefined;
+  if (entityId === undefined || ssoUrl === undefined) return undefined;
   return { idp: { entityId, ssoUrl, certificates } };
 }
 
@@ -332,11 +354,44 @@ function looksLike(value: string): 'url' | 'xml' | 'certificate' | 'other' {
   return 'other';
 }
 
-/** A form value as trimmed text, at most {@link MAX_FIELD} characters; anything else is empty. */
-function text(value: unknown): string {
+// Characters no one types into these fields: control characters (line breaks allowed only where a
+// paste has lines) and unpaired surrogates, which no store can keep the same (PostgreSQL refuses
+// them) and no IdP sends.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * A form value as trimmed text; anything but a string is empty. Text longer than `max`, or with
+ * characters no one types, is a problem on `path` and `undefined`: refused whole, never cut short.
+ */
+function text(
+  value: unknown,
+  path: string,
+  problems: SetupProblem[],
+  options: { readonly multiline?: boolean; readonly max?: number } = {},
+): string | undefined {
   if (typeof value !== 'string') return '';
   const trimmed = value.replace(/^\uFEFF/, '').trim();
-  return trimmed.length > MAX_FIELD * 16 ? trimmed.slice(0, MAX_FIELD * 16) : trimmed;
+  const max = options.max ?? MAX_FIELD;
+  if (trimmed.length > max) {
+    problems.push(
+      error(path, `This is longer than ${max} characters.`, 'Paste only the value the field asks for.'),
+    );
+    return undefined;
+  }
+  if ((options.multiline === true ? CONTROL_BUT_LINES : CONTROL).test(trimmed) || !isWellFormed(trimmed)) {
+    problems.push(
+      error(
+        path,
+        'This holds characters that are not text.',
+        'Copy the value again from the IdP\u2019s console and paste it as plain text.',
+      ),
+    );
+    return undefined;
+  }
+  return trimmed;
 }
 
 function done(

@@ -57,6 +57,7 @@ import {
   timeOf,
   type StoredClaim,
 } from './arguments.js';
+import { isWellFormed } from '../internal/text.js';
 
 /** The key prefix of {@link createRedisStore} when none is given. */
 export const DEFAULT_REDIS_KEY_PREFIX = 'samlkit:';
@@ -194,7 +195,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     );
   }
   const keyPrefix = fields.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
-  if (typeof keyPrefix !== 'string' || keyPrefix === '' || /\s/u.test(keyPrefix) || !wellFormed(keyPrefix))
+  if (typeof keyPrefix !== 'string' || keyPrefix === '' || /\s/u.test(keyPrefix) || !isWellFormed(keyPrefix))
     throw new TypeError('options.keyPrefix must be a non-empty string without whitespace');
   const timeout = fields.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
   if (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1 || timeout > 2 ** 31 - 1)
@@ -240,7 +241,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
   async findRequest(requestId: string): Promise<PendingRequest | undefined> {
     this.#open();
     requireString(requestId, 'requestId');
-    if (!wellFormed(requestId)) return undefined;
+    if (!isWellFormed(requestId)) return undefined;
     const reply = await this.#eval(FIND_REQUEST, [this.#key('reqid:', requestId)], [this.#prefix, requestId]);
     return requestFrom(reply);
   }
@@ -249,7 +250,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
     this.#open();
     requireString(tenantId, 'tenantId');
     requireString(requestId, 'requestId');
-    if (!wellFormed(tenantId) || !wellFormed(requestId)) return undefined;
+    if (!isWellFormed(tenantId) || !isWellFormed(requestId)) return undefined;
     const reply = await this.#eval(
       CONSUME_REQUEST,
       [this.#requestKey(tenantId, requestId), this.#key('reqid:', requestId)],
@@ -265,7 +266,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
     const deadline = timeOf(expiresAt, 'expiresAt');
     // Nothing can be kept, so nothing is promised (fails closed), as in MemoryStore.
     if (deadline <= currentTime(undefined, 'now').getTime()) return false;
-    if (!wellFormed(tenantId) || !wellFormed(assertionId)) return false;
+    if (!isWellFormed(tenantId) || !isWellFormed(assertionId)) return false;
     const key = this.#key('seen:', scoped(tenantId, assertionId));
     const reply = await this.#eval(REMEMBER, [key], [String(deadline)]);
     return integerFrom(reply) === 1;
@@ -291,7 +292,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
     requireString(tenantId, 'tenantId');
     requireString(nameId, 'nameId');
     if (sessionIndex !== undefined) requireString(sessionIndex, 'sessionIndex');
-    if (!wellFormed(tenantId) || !wellFormed(nameId)) return [];
+    if (!isWellFormed(tenantId) || !isWellFormed(nameId)) return [];
     const reply = await this.#eval(
       FIND_SESSIONS,
       [this.#key('sessidx:', scoped(tenantId, nameId))],
@@ -313,7 +314,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
     this.#open();
     requireString(tenantId, 'tenantId');
     requireString(appSessionId, 'appSessionId');
-    if (!wellFormed(tenantId) || !wellFormed(appSessionId)) return undefined;
+    if (!isWellFormed(tenantId) || !isWellFormed(appSessionId)) return undefined;
     const reply = await this.#eval(
       DELETE_SESSION,
       [this.#key('sess:', scoped(tenantId, appSessionId))],
@@ -325,7 +326,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
   async get(id: string): Promise<Tenant | undefined> {
     this.#open();
     requireString(id, 'id');
-    if (!wellFormed(id)) return undefined;
+    if (!isWellFormed(id)) return undefined;
     const reply = await this.#command(['GET', this.#key('tenant:', id)]);
     return reply === null || reply === undefined ? undefined : tenantFrom(reply);
   }
@@ -353,7 +354,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
   async domainClaims(tenantId: string): Promise<DomainClaim[]> {
     this.#open();
     requireString(tenantId, 'tenantId');
-    if (!wellFormed(tenantId)) return [];
+    if (!isWellFormed(tenantId)) return [];
     const reply = await this.#command(['HGETALL', this.#key('claims:', tenantId)]);
     // RESP2 replies a flat array, RESP3 a map (an object, or a Map with type mapping).
     const entries: [unknown, unknown][] = isArray(reply)
@@ -380,7 +381,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
     requireString(tenantId, 'tenantId');
     requireString(domain, 'domain');
     checkVerification(verification);
-    if (!wellFormed(tenantId) || !wellFormed(domain)) return undefined;
+    if (!isWellFormed(tenantId) || !isWellFormed(domain)) return undefined;
     const lower = asciiLowerCase(domain);
     const stored = verification === null ? '' : JSON.stringify(storedClaim('', verification));
     const reply = await this.#eval(
@@ -397,7 +398,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
   async delete(id: string): Promise<boolean> {
     this.#open();
     requireString(id, 'id');
-    if (!wellFormed(id)) return false;
+    if (!isWellFormed(id)) return false;
     const reply = await this.#eval(
       DELETE_TENANT,
       [this.#key('tenant:', id), this.#key('tenants', ''), this.#key('claims:', id)],
@@ -414,7 +415,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
   async findByEmailDomain(domain: string): Promise<Tenant | undefined> {
     this.#open();
     requireString(domain, 'domain');
-    if (!wellFormed(domain)) return undefined;
+    if (!isWellFormed(domain)) return undefined;
     const key = this.#key('verified:', asciiLowerCase(domain));
     const reply = await this.#eval(TENANT_OF_DOMAIN, [key], [this.#prefix]);
     return reply === null || reply === undefined ? undefined : tenantFrom(reply);
@@ -423,7 +424,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
   async findByIssuer(issuer: string): Promise<Tenant[]> {
     this.#open();
     requireString(issuer, 'issuer');
-    if (!wellFormed(issuer)) return [];
+    if (!isWellFormed(issuer)) return [];
     const reply = await this.#eval(TENANTS_IN_SET, [this.#key('issuer:', issuer)], [this.#prefix]);
     return tenantsFrom(reply);
   }
@@ -443,7 +444,7 @@ class RedisStoreImpl extends SetupChanges implements RedisStore {
   ): Promise<{ readonly json: string; readonly version: string; readonly record: TenantSetup } | undefined> {
     this.#open();
     requireString(tenantId, 'tenantId');
-    if (!wellFormed(tenantId)) return undefined;
+    if (!isWellFormed(tenantId)) return undefined;
     const reply = await this.#eval(
       SETUP_READ,
       [this.#key('tenant:', tenantId), this.#key('setup:', tenantId)],
@@ -664,12 +665,7 @@ function scoped(tenantId: string, id: string): string {
   return `${Buffer.byteLength(tenantId)}:${tenantId}:${id}`;
 }
 
-/** False for a string with a lone surrogate, which has no UTF-8 form (Redis keys are bytes). */
-function wellFormed(value: string): boolean {
-  return !/[\uD800-\uDFFF]/u.test(value);
-}
-
 function requireWellFormed(value: string, parameter: string): void {
-  if (!wellFormed(value))
+  if (!isWellFormed(value))
     throw new TypeError(`${parameter} must be well-formed Unicode (no lone surrogates) to be a Redis key`);
 }

@@ -363,6 +363,34 @@ describe('readIdpInput: every problem says what to paste instead', () => {
     assert.match(first(broken.problems).hint, /BEGIN CERTIFICATE/);
   });
 
+  it('refuses whole, with one problem each, what no one types: control characters, unpaired surrogates, oversized fields, a flood of certificates', async () => {
+    const manual = {
+      kind: 'manual',
+      entityId: 'https://idp/',
+      ssoUrl: 'https://idp/sso',
+      certificates: oldIdp.certificate,
+    } as const;
+    const cases = [
+      [{ ...manual, entityId: 'https://idp/\u0000' }, 'entityId', /not text/],
+      [{ ...manual, ssoUrl: 'https://idp/\uD800' }, 'ssoUrl', /not text/],
+      [{ ...manual, entityId: `https://idp/${'a'.repeat(70_000)}` }, 'entityId', /longer than/],
+      [{ ...manual, certificates: 'MIIB,'.repeat(200_000) }, 'certificates', /longer than/],
+      [{ ...manual, certificates: 'MIIB,'.repeat(1_000) }, 'certificates', /More than 10 certificates/],
+      [
+        { kind: 'metadataUrl', url: `https://idp.example.com/${'a'.repeat(2_000_000)}` },
+        'url',
+        /longer than/,
+      ],
+    ] as const;
+    for (const [input, path, message] of cases) {
+      const read = await readIdpInput(input, { fetchMetadata: () => assert.fail('nothing is fetched') });
+      assert.equal(read.settings, undefined);
+      assert.equal(read.problems.length, 1, `${path}: ${read.problems.length} problems`);
+      assert.equal(first(read.problems).path, path);
+      assert.match(first(read.problems).message, message);
+    }
+  });
+
   it('a metadata URL goes through the app\u2019s fetcher; without one it says to paste the XML', async () => {
     const none = await readIdpInput({ kind: 'metadataUrl', url: 'https://idp.example.com/metadata' });
     assert.match(first(none.problems).hint, /Metadata XML/);
