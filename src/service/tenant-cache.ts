@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fail } from '../internal/fail.js';
-import { defineTenant, isTenant, resolvedTenant, type Tenant } from '../tenant/define.js';
+import { defineOrFail, isTenant, resolvedTenant, type Tenant } from '../tenant/define.js';
 import type { ResolvedTenant } from '../tenant/validate.js';
 import type { TenantConfig } from '../types.js';
 
@@ -67,18 +66,4 @@ function keyOf(config: TenantConfig): string | undefined {
     return undefined; // not JSON data (a cycle, a BigInt): defined every time, and refused there
   }
   return createHash('sha256').update(json).digest('base64url');
-}
-
-function defineOrFail(config: TenantConfig): Tenant {
-  try {
-    return defineTenant(config);
-  } catch (cause) {
-    const id = (config as { readonly id?: unknown }).id;
-    const problems = cause instanceof Error ? cause.message.replace(/\s*\n\s*/g, '; ') : String(cause);
-    fail('TENANT_CONFIG_INVALID', 'The stored tenant configuration is not valid', {
-      hint: `Open the organisation's SSO settings, fix and save them again: ${problems}`,
-      ...(typeof id === 'string' && { tenantId: id }),
-      cause,
-    });
-  }
 }

@@ -26,7 +26,7 @@ import {
   type TenantSetup,
 } from '../store/setup-record.js';
 import type { SetupStore, StateStore, TenantStore } from '../store/types.js';
-import { defineTenant, validateTenantConfig } from '../tenant/define.js';
+import { defineOrFail, validateTenantConfig } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
 import { readIdpInput, type IdpInput, type MetadataFetcher, type SetupProblem } from './input.js';
 import { emitter, type EventHandler } from '../service/events.js';
@@ -285,7 +285,7 @@ export function createTenantSetup(options: TenantSetupOptions): TenantSetupFlow 
       if (draft === undefined)
         refused('There is no draft to test', 'Save the IdP settings as a draft first.', tenantId);
       // The draft as it would be live, enabled for this one login even while SAML is still off.
-      const tenant = defineTenant({ ...withIdpSettings(config, draft.settings), enabled: true });
+      const tenant = defineOrFail({ ...withIdpSettings(config, draft.settings), enabled: true });
       const relayState = `${TEST_RELAY_PREFIX}${draft.revision}.${randomBytes(12).toString('base64url')}`;
       const browser = newBrowserSecret();
       const time = now();
@@ -330,7 +330,7 @@ export function createTenantSetup(options: TenantSetupOptions): TenantSetupFlow 
       const config = await live(tenantId);
       const { draft } = await record(tenantId);
       if (draft?.revision !== revision) invalidTest(tenantId, 'The draft changed after the test started.');
-      const tenant = defineTenant({ ...withIdpSettings(config, draft.settings), enabled: true });
+      const tenant = defineOrFail({ ...withIdpSettings(config, draft.settings), enabled: true });
       const report = await explainResponse(tenant, decoded, {
         inResponseTo,
         now,

@@ -79,6 +79,9 @@ export interface LockoutGuard {
   impact(tenantId: string, change: 'disable' | 'replace-idp'): Promise<SetupImpact>;
 }
 
+/** Most break-glass addresses a tenant keeps: a few admins' accounts, not a list of members. */
+const MAX_BREAK_GLASS = 100;
+
 /**
  * Creates the lock-out guard over the tenant and setup stores.
  *
@@ -132,6 +135,11 @@ export function createLockoutGuard(options: LockoutGuardOptions): LockoutGuard {
       const { config, record } = await load(tenantId);
       if (!Array.isArray(change.breakGlassEmails))
         throw new TypeError('change.breakGlassEmails must be an array');
+      if (change.breakGlassEmails.length > MAX_BREAK_GLASS)
+        fail('SETUP_LOCKOUT_GUARD', 'Too many break-glass addresses', {
+          hint: `Keep a few break-glass addresses (at most ${MAX_BREAK_GLASS}): each one keeps password login while SSO is required.`,
+          tenantId,
+        });
       const breakGlassEmails: string[] = [];
       for (const value of change.breakGlassEmails) {
         const typed = typeof value === 'string' ? value.trim() : '';

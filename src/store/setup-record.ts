@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { defineTenant } from '../tenant/define.js';
+import { defineOrFail } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
 
 /** The fields of a tenant configuration that the setup flow stages: the IdP side, nothing of ours. */
@@ -142,7 +142,7 @@ export function idpFingerprint(settings: IdpSettings): string {
  * draft, nothing to restore, require-SSO without an admin's SSO login through the live IdP
  * settings): the store then writes nothing and reports `false`.
  *
- * @throws TypeError when the resulting live configuration is invalid.
+ * @throws SamlError `TENANT_CONFIG_INVALID` when the resulting live configuration does not validate.
  */
 export function applySetupChange(
   record: TenantSetup,
@@ -168,7 +168,7 @@ export function applySetupChange(
           previous: replaced(live, record.metadataUrl, change.at),
           ...(draft.metadataUrl !== undefined && { metadataUrl: draft.metadataUrl }),
         },
-        live: defineTenant(withIdpSettings(live, draft.settings)),
+        live: defineOrFail(withIdpSettings(live, draft.settings)),
       };
     }
     case 'restore': {
@@ -181,7 +181,7 @@ export function applySetupChange(
           previous: replaced(live, record.metadataUrl, change.at),
           ...(previous.metadataUrl !== undefined && { metadataUrl: previous.metadataUrl }),
         },
-        live: defineTenant(withIdpSettings(live, previous.settings)),
+        live: defineOrFail(withIdpSettings(live, previous.settings)),
       };
     }
     case 'adminLogin':
@@ -196,7 +196,7 @@ export function applySetupChange(
         record.adminLogin?.idp !== idpFingerprint(idpSettingsOf(live))
       )
         return undefined;
-      return { record, live: defineTenant({ ...live, ...togglesOf(change.toggles) }) };
+      return { record, live: defineOrFail({ ...live, ...togglesOf(change.toggles) }) };
   }
 }
 

@@ -1,3 +1,4 @@
+import { fail } from '../internal/fail.js';
 import { deepFreeze } from '../internal/freeze.js';
 import { currentTime } from '../internal/time.js';
 import type { TenantConfig, Clock } from '../types.js';
@@ -103,6 +104,26 @@ export function defineTenant(config: TenantConfig): Tenant {
   if (resolved === undefined) throw invalid(problems);
   Object.defineProperty(tenant, RESOLVED, { value: Object.freeze(resolved), enumerable: false });
   return deepFreeze(tenant) as Tenant;
+}
+
+/**
+ * {@link defineTenant} for a configuration that came from a store or was assembled from one (a
+ * promoted draft, flipped switches): one that no longer validates (an old 1024-bit certificate, a
+ * hand-edited field) is `TENANT_CONFIG_INVALID` with the problems in its hint (docs/security.md
+ * rule 32), never a `TypeError`, which would blame the calling developer.
+ */
+export function defineOrFail(config: TenantConfig): Tenant {
+  try {
+    return defineTenant(config);
+  } catch (cause) {
+    const id = (config as { readonly id?: unknown }).id;
+    const problems = cause instanceof Error ? cause.message.replace(/\s*\n\s*/g, '; ') : String(cause);
+    fail('TENANT_CONFIG_INVALID', 'The stored tenant configuration is not valid', {
+      hint: `Open the organisation's SSO settings, fix and save them again: ${problems}`,
+      ...(typeof id === 'string' && { tenantId: id }),
+      cause,
+    });
+  }
 }
 
 /** The resolved view of a tenant; defines a plain configuration on the way. */

@@ -462,6 +462,31 @@ describe('createLockoutGuard', () => {
     assert.equal((await store.get('acme'))?.requireSso, false);
   });
 
+  it('a flood of break-glass addresses is SETUP_LOCKOUT_GUARD, not a TypeError from the store', async () => {
+    const { store } = await world();
+    const guard = createLockoutGuard({ tenants: store, setup: store });
+    const many = Array.from({ length: 6_000 }, (_, i) => `root${i}@acme.com`);
+    for (const requireSso of [false, true]) {
+      const refused = await expectCode(
+        guard.setRequireSso('acme', { requireSso, breakGlassEmails: many }),
+        'SETUP_LOCKOUT_GUARD',
+      );
+      assert.match(refused.hint, /at most 100/);
+    }
+  });
+
+  it('a stored draft that no longer validates is TENANT_CONFIG_INVALID at test and promotion, not a TypeError', async () => {
+    const { store, flow } = await world();
+    const broken = {
+      idp: { entityId: newIdp.entityId, certificates: ['not a certificate'], ssoUrl: newIdp.ssoUrl },
+    };
+    await store.saveDraft('acme', { revision: 'r1', savedAt: NOW.toISOString(), settings: broken });
+    await expectCode(flow.startTest('acme'), 'TENANT_CONFIG_INVALID');
+    await store.recordDraftTest('acme', 'r1', { passed: true, at: NOW.toISOString(), by: ADMIN });
+    await expectCode(store.promoteDraft('acme', 'r1', NOW), 'TENANT_CONFIG_INVALID');
+    assert.equal((await store.get('acme'))?.idp.entityId, oldIdp.entityId);
+  });
+
   it('a promotion landing between the guard’s checks and its write is neither undone nor put under require-SSO', async () => {
     // Another admin promotes a tested draft just after the guard read the tenant: the switches must
     // go onto the promoted settings, and the admin login (through the old IdP) no longer counts.
