@@ -11,7 +11,8 @@ import type { Clock } from '../types.js';
 import { currentTime } from '../internal/time.js';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { SamlError } from '../errors.js';
-import { idpSettingsOf, type IdpSettings } from '../store/setup-record.js';
+import { idpSettingsOf, withIdpSettings, type IdpSettings } from '../store/setup-record.js';
+import { validateTenantConfig } from '../tenant/define.js';
 import type { SetupStore, TenantStore } from '../store/types.js';
 import type { MetadataFetcher } from './input.js';
 import { emitter, type EventHandler } from '../service/events.js';
@@ -41,7 +42,11 @@ export interface TenantCertificateReport {
    * certificate expiring).
    */
   readonly refresh?: 'draft-saved' | 'unchanged' | 'draft-exists' | 'failed';
-  /** Why the refresh failed: the SamlError's code and hint. */
+  /**
+   * Why the refresh failed: a SamlError's code and hint (`TENANT_CONFIG_INVALID` when the IdP
+   * publishes certificates samlkit does not accept, `METADATA_FETCH_FAILED` when the fetcher failed
+   * with anything else).
+   */
   readonly problem?: {
     /** The SamlError's code. */
     readonly code: string;
@@ -132,19 +137,46 @@ export async function checkIdpCertificates(
       }
       const live = idpSettingsOf(tenant);
       const settings: IdpSettings = { ...live, idp: { ...live.idp, certificates: fresh } };
-      await options.setup.saveDraft(tenant.id, {
+      // What the IdP now publishes must make a valid configuration before an admin is asked to test
+      // it (a 1024-bit key, an expired certificate): the same rules as a draft the admin saves.
+      const invalid = validateTenantConfig(withIdpSettings(tenant, settings), { now: () => now }).find(
+        (problem) => problem.severity === 'error',
+      );
+      if (invalid !== undefined) {
+        reports.push({
+          ...base,
+          refresh: 'failed',
+          problem: {
+            code: 'TENANT_CONFIG_INVALID',
+            hint: `The IdP's metadata at ${url} publishes certificates samlkit does not accept (${invalid.path}: ${invalid.message}). Ask the IdP's admin to publish a valid signing certificate.`,
+          },
+        });
+        continue;
+      }
+      const draft = {
         revision: randomBytes(12).toString('base64url'),
         savedAt: now.toISOString(),
         settings,
         metadataUrl: url,
-      });
-      reports.push({ ...base, refresh: 'draft-saved' });
+      };
+      // Only when there is still no draft: an admin may have saved one while the metadata downloaded.
+      const saved = await options.setup.saveDraft(tenant.id, draft, { onlyIfNone: true });
+      reports.push({ ...base, refresh: saved ? 'draft-saved' : 'draft-exists' });
     } catch (caught) {
-      if (!(caught instanceof SamlError)) throw caught;
-      reports.push({ ...base, refresh: 'failed', problem: { code: caught.code, hint: caught.hint } });
+      // One tenant's failure (its fetcher, its IdP's metadata) is in its report, never the others'.
+      reports.push({ ...base, refresh: 'failed', problem: problemOf(caught) });
     }
   }
   return reports;
+}
+
+function problemOf(caught: unknown): { readonly code: string; readonly hint: string } {
+  if (caught instanceof SamlError) return { code: caught.code, hint: caught.hint };
+  const reason = caught instanceof Error ? caught.message : String(caught);
+  return {
+    code: 'METADATA_FETCH_FAILED',
+    hint: `The metadata could not be downloaded: ${reason}. Check the metadata URL in the SSO settings.`,
+  };
 }
 
 /** A certificate's expiry, as the setup page shows it. */

@@ -95,7 +95,7 @@ export interface TenantSetup {
 
 /** One change of a {@link TenantSetup}, as {@link applySetupChange} applies it. */
 export type SetupChange =
-  | { readonly kind: 'saveDraft'; readonly draft: SetupDraft }
+  | { readonly kind: 'saveDraft'; readonly draft: SetupDraft; readonly onlyIfNone?: boolean }
   | { readonly kind: 'recordTest'; readonly revision: string; readonly test: DraftTest }
   | { readonly kind: 'discardDraft' }
   | { readonly kind: 'promote'; readonly revision: string; readonly at: string }
@@ -152,6 +152,8 @@ export function applySetupChange(
   const { draft, ...rest } = record;
   switch (change.kind) {
     case 'saveDraft':
+      // A draft staged by the certificate check never replaces one an admin saved meanwhile.
+      if (change.onlyIfNone === true && draft !== undefined) return undefined;
       return { record: { ...rest, draft: change.draft } };
     case 'recordTest':
       if (draft?.revision !== change.revision) return undefined;
@@ -288,8 +290,16 @@ export abstract class SetupChanges {
   protected abstract applySetupChange(tenantId: string, change: SetupChange): Promise<boolean>;
 
   /** Saves the draft, replacing any other; `false` for an unknown tenant. */
-  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean> {
-    return this.applySetupChange(tenantId, { kind: 'saveDraft', draft });
+  saveDraft(
+    tenantId: string,
+    draft: SetupDraft,
+    options: { readonly onlyIfNone?: boolean } = {},
+  ): Promise<boolean> {
+    return this.applySetupChange(tenantId, {
+      kind: 'saveDraft',
+      draft,
+      ...(options.onlyIfNone === true && { onlyIfNone: true }),
+    });
   }
 
   /** Records the test of draft revision `revision`; `false` when the draft changed since. */

@@ -157,8 +157,15 @@ export interface SessionStore {
 export interface SetupStore {
   /** The tenant's setup record (`{}` when it has none yet), or `undefined` for an unknown tenant. */
   getSetup(tenantId: string): Promise<TenantSetup | undefined>;
-  /** Saves the draft, replacing any other (and its test result). */
-  saveDraft(tenantId: string, draft: SetupDraft): Promise<boolean>;
+  /**
+   * Saves the draft, replacing any other (and its test result); with `onlyIfNone`, only when there
+   * is no draft (`false` otherwise), decided in the same step as the write.
+   */
+  saveDraft(
+    tenantId: string,
+    draft: SetupDraft,
+    options?: { readonly onlyIfNone?: boolean },
+  ): Promise<boolean>;
   /** Records the test connection of the draft revision `revision`; `false` when the draft changed since. */
   recordDraftTest(tenantId: string, revision: string, test: DraftTest): Promise<boolean>;
   /** Drops the draft. */

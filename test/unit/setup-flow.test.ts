@@ -670,4 +670,69 @@ describe('checkIdpCertificates', () => {
       'never straight into the live settings',
     );
   });
+
+  it('a failing fetcher, a draft saved meanwhile, certificates samlkit refuses: each in its own tenant\u2019s report, nothing staged', async () => {
+    const late = (): Date => new Date('2126-10-20T00:00:00Z');
+    const other = (id: string): TenantConfig =>
+      acme({
+        id,
+        sp: {
+          entityId: `https://app.example.com/saml/${id}`,
+          acsUrl: `https://app.example.com/saml/${id}/acs`,
+        },
+        emailDomains: [`${id}.com`],
+      });
+    const { store } = await world(acme(), other('beta'), other('gamma'));
+    for (const id of ['acme', 'beta', 'gamma']) {
+      const settings = {
+        idp: { entityId: oldIdp.entityId, certificates: [oldIdp.certificate], ssoUrl: oldIdp.ssoUrl },
+      };
+      await store.saveDraft(id, {
+        revision: 'r1',
+        savedAt: NOW.toISOString(),
+        settings,
+        metadataUrl: `https://idp.example.com/${id}`,
+      });
+      await store.recordDraftTest(id, 'r1', { passed: true, at: NOW.toISOString(), by: ADMIN });
+      assert.equal(await store.promoteDraft(id, 'r1', NOW), true);
+    }
+
+    const rolled = await createTestIdp({
+      entityId: oldIdp.entityId,
+      key: { privateKey: KEYS.rollover.key, certificate: KEYS.rollover.cert },
+      now: clock,
+    });
+    const adminDraft = {
+      revision: 'admin',
+      savedAt: NOW.toISOString(),
+      settings: {
+        idp: { entityId: newIdp.entityId, certificates: [newIdp.certificate], ssoUrl: newIdp.ssoUrl },
+      },
+    };
+    const fetchMetadata = async (url: string): Promise<ReturnType<typeof parseIdpMetadata>> => {
+      if (url.endsWith('/acme')) throw new Error('connect ECONNREFUSED');
+      if (url.endsWith('/beta')) {
+        // The admin saves a draft of their own while the metadata downloads.
+        await store.saveDraft('beta', adminDraft);
+        return parseIdpMetadata(rolled.metadata(), { now: late });
+      }
+      // The IdP now publishes a 1024-bit key, which metadata parsing reads but samlkit does not trust.
+      const body = (pem: string): string => pem.replace(/-----[^-]+-----|\s+/g, '');
+      const weak = rolled.metadata().replace(body(KEYS.rollover.cert), body(KEYS.rsa1024.cert));
+      return parseIdpMetadata(weak, { now: late });
+    };
+    const reports = await checkIdpCertificates({ tenants: store, setup: store, now: late, fetchMetadata });
+    const byTenant = new Map(reports.map((report) => [report.tenantId, report]));
+    assert.deepEqual(
+      [...byTenant].map(([id, report]) => [id, report.refresh, report.problem?.code]),
+      [
+        ['acme', 'failed', 'METADATA_FETCH_FAILED'],
+        ['beta', 'draft-exists', undefined],
+        ['gamma', 'failed', 'TENANT_CONFIG_INVALID'],
+      ],
+    );
+    assert.match(byTenant.get('acme')?.problem?.hint ?? '', /ECONNREFUSED/);
+    assert.equal((await store.getSetup('beta'))?.draft?.revision, 'admin', 'the admin\u2019s draft stays');
+    assert.equal((await store.getSetup('gamma'))?.draft, undefined, 'nothing invalid is staged');
+  });
 });

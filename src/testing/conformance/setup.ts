@@ -71,7 +71,7 @@ export function setupStoreConformance(
       },
     ],
     [
-      'saveDraft round-trips the draft; saving again replaces it and its test result; discardDraft drops it',
+      'saveDraft round-trips the draft; saving again replaces it and its test result (onlyIfNone: not); discardDraft drops it',
       async (store) => {
         await store.put(tenant('tenant-a'));
         assert.equal(await store.saveDraft('tenant-a', draft('r1')), true);
@@ -82,9 +82,12 @@ export function setupStoreConformance(
         const { draft: saved } = await setupOf(store, 'tenant-a');
         assert.equal(saved?.revision, 'r2');
         assert.equal(saved.test, undefined, 'a new revision is untested');
+        assert.equal(await store.saveDraft('tenant-a', draft('r3'), { onlyIfNone: true }), false);
+        assert.equal((await setupOf(store, 'tenant-a')).draft?.revision, 'r2', 'onlyIfNone keeps the draft');
         assert.equal(await store.discardDraft('tenant-a'), true);
         assert.equal((await setupOf(store, 'tenant-a')).draft, undefined);
         assert.equal(await store.discardDraft('tenant-a'), false);
+        assert.equal(await store.saveDraft('tenant-a', draft('r3'), { onlyIfNone: true }), true);
       },
     ],
     [
