@@ -614,6 +614,14 @@ function roleMapping(value: unknown, problem: Problem, path = 'roles'): RoleMapp
   );
   if (mapping.rules.length > MAX_ROLE_RULES)
     problem(`${path}.rules`, `must have at most ${MAX_ROLE_RULES} rules`);
+  // Exact names are a set lookup; prefixes and globs are tried against every group of every login,
+  // and any tenant's admin writes them: their number and a glob's stars are capped, so that one
+  // tenant's mapping cannot hold up the service for the others (docs/security.md rule 28).
+  const patterns = mapping.rules.filter(
+    (rule: unknown) => record(rule)?.groupPrefix !== undefined || record(rule)?.groupGlob !== undefined,
+  ).length;
+  if (patterns > MAX_PATTERN_RULES)
+    problem(`${path}.rules`, `must have at most ${MAX_PATTERN_RULES} groupPrefix and groupGlob rules`);
   mapping.rules.forEach((rule: unknown, index) => {
     const at = `${path}.rules[${index}]`;
     // Not an object: both fields are missing, as for an empty one.
@@ -626,6 +634,8 @@ function roleMapping(value: unknown, problem: Problem, path = 'roles'): RoleMapp
       if (typeof field !== 'string' || field === '') problem(`${at}.${key}`, 'must be a non-empty string');
       else if (field.length > MAX_GROUP_PATTERN_LENGTH)
         problem(`${at}.${key}`, `must be at most ${MAX_GROUP_PATTERN_LENGTH} characters`);
+      else if (key === 'groupGlob' && field.split('*').length - 1 > MAX_GLOB_STARS)
+        problem(`${at}.${key}`, `must have at most ${MAX_GLOB_STARS} stars`);
     }
   });
   const defaultRole = mapping.defaultRole;
@@ -643,6 +653,8 @@ function roleMapping(value: unknown, problem: Problem, path = 'roles'): RoleMapp
 const GROUP_MATCHERS = ['group', 'groupPrefix', 'groupGlob'] as const;
 /** Caps that keep matching cheap whatever an admin types (docs/policies.md). */
 export const MAX_ROLE_RULES = 500;
+export const MAX_PATTERN_RULES = 20;
+export const MAX_GLOB_STARS = 4;
 export const MAX_GROUP_PATTERN_LENGTH = 256;
 
 /** A role mapping given to the service for every tenant; a `TypeError` lists what is wrong. */

@@ -152,7 +152,12 @@ describe('patterns: prefix and glob, never a regular expression', () => {
     const name = 'a'.repeat(255);
     // Would take exponential steps with a backtracking matcher; indexOf pieces take one scan.
     assert.equal(globMatches(pattern, name), false);
-    assert.deepEqual(roles({ rules: [{ groupGlob: pattern.slice(0, 250), role: 'x' }] }, [name]), []);
+    // And a tenant's mapping cannot hold one: at most 4 stars (the next describe).
+    assert.throws(
+      () => roles({ rules: [{ groupGlob: pattern.slice(0, 250), role: 'x' }] }, [name]),
+      TypeError,
+    );
+    assert.deepEqual(roles({ rules: [{ groupGlob: '*a*a*a*b', role: 'x' }] }, [name]), []);
   });
 
   it('caseInsensitive applies to exact names, prefixes and globs', () => {
@@ -251,5 +256,25 @@ describe('role mapping configuration', () => {
     assert.deepEqual(problems({ rules: [{ groupGlob: '*'.repeat(257), role: 'x' }] }), [
       'roles.rules[0].groupGlob',
     ]);
+  });
+
+  it('caps what another tenant\u2019s admin could make every login pay: 20 prefix or glob rules, 4 stars a glob', () => {
+    const globs = (count: number, glob = '*a*b*') =>
+      Array.from({ length: count }, () => ({ groupGlob: glob, role: 'x' }));
+    assert.deepEqual(problems({ rules: globs(20) }), []);
+    assert.deepEqual(
+      problems({
+        rules: [...globs(10), ...Array.from({ length: 11 }, () => ({ groupPrefix: 'a', role: 'x' }))],
+      }),
+      ['roles.rules'],
+    );
+    assert.deepEqual(
+      problems({
+        rules: [...globs(20), ...Array.from({ length: 400 }, (_, i) => ({ group: `g${i}`, role: 'x' }))],
+      }),
+      [],
+    );
+    assert.deepEqual(problems({ rules: globs(1, '*a*a*a*a*') }), ['roles.rules[0].groupGlob']);
+    assert.deepEqual(problems({ rules: globs(1, '*a*a*a*') }), []);
   });
 });
