@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { loggable } from './internal/text.js';
 
 /**
  * The closed set of failure codes. See `docs/errors.md` for the table of codes, what each means and
@@ -212,20 +213,3 @@ export class SamlError extends Error {
 }
 
 /** What a message or a field of an error may hold: a line of log text, not a terminal or a second line. */
-const MAX_LOGGABLE = 2048;
-
-// C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional controls that
-// reorder what a person reads (Trojan Source): any of them in a log line can forge another entry or
-// drive a terminal (docs/security.md rule 30).
-// eslint-disable-next-line no-control-regex
-const UNSAFE_IN_LOGS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
-
-/**
- * Text for a log line: unsafe characters as `\u{…}` escapes, and at most 2048 characters. Errors
- * carry text from unsigned parts of a message (StatusMessage, codes, URLs) and from tenant
- * configurations, so every string field of a {@link SamlError} goes through it.
- */
-function loggable(text: string): string {
-  const escaped = text.replace(UNSAFE_IN_LOGS, (char) => `\\u{${char.codePointAt(0)?.toString(16) ?? ''}}`);
-  return escaped.length > MAX_LOGGABLE ? `${escaped.slice(0, MAX_LOGGABLE)}…` : escaped;
-}

@@ -6,6 +6,7 @@
  * @module
  */
 import type { SamlErrorCode } from '../errors.js';
+import { loggable } from '../internal/text.js';
 
 /** The shape of every {@link SamlEvent}: `name` says which, `time` is when it happened, `attributes` the rest. */
 export interface SamlEventShape<Name extends string, Attributes> {
@@ -118,14 +119,32 @@ export type SamlEvent =
  */
 export type EventHandler = (event: SamlEvent) => void | Promise<void>;
 
-/** Calls the handler, if any, and keeps its failures away from the caller. */
+/**
+ * Calls the handler, if any, and keeps its failures away from the caller. String values are made
+ * safe for a log line first (controls escaped, at most 2048 characters), as a `SamlError`'s are:
+ * some come from the IdP (the AuthnContextClassRef, the NameID), and any tenant's IdP must not
+ * write lines of its own into a shared audit log (docs/security.md rule 30).
+ */
 export function emitter(handler: EventHandler | undefined, parameter: string): (event: SamlEvent) => void {
   if (handler === undefined) return () => undefined;
   if (typeof handler !== 'function') throw new TypeError(`${parameter} must be a function`);
   return (event) => {
     try {
-      Object.freeze(event.attributes);
-      const result: unknown = handler(Object.freeze(event));
+      const attributes = Object.fromEntries(
+        Object.entries(event.attributes).map(([name, value]: [string, unknown]) => [
+          name,
+          typeof value === 'string'
+            ? loggable(value)
+            : Array.isArray(value)
+              ? Object.freeze(
+                  value.map((item: unknown) => (typeof item === 'string' ? loggable(item) : item)),
+                )
+              : value,
+        ]),
+      );
+      const result: unknown = handler(
+        Object.freeze({ ...event, attributes: Object.freeze(attributes) }) as SamlEvent,
+      );
       // A rejected promise must not become an unhandled rejection that ends the process.
       if (result instanceof Promise) result.catch(() => undefined);
     } catch {

@@ -10,6 +10,7 @@ import {
   generateSpKeyPair,
   createMemoryStore,
   SamlError,
+  type SamlEvent,
   verifyResponse,
 } from '../../src/index.js';
 import { runCli } from '../../src/cli/cli.js';
@@ -68,6 +69,39 @@ describe('log injection through SamlError', () => {
   it('a hostile status code value is escaped too', async () => {
     const error = await refusal(withStatus('m', 'urn:x&#10;FORGED&#27;[31m'));
     for (const field of [error.message, error.received ?? '']) assert.doesNotMatch(field, UNSAFE);
+  });
+});
+
+describe('log injection through audit events', () => {
+  it('an AuthnContextClassRef from any tenant\u2019s IdP reaches the event escaped', async () => {
+    const when = new Date('2027-03-01T09:00:00Z');
+    const idp = await createTestIdp({ now: () => when });
+    const store = createMemoryStore({ now: () => when });
+    await store.put({
+      id: 'acme',
+      sp: { entityId: 'https://app.example.com/saml/acme', acsUrl: 'https://app.example.com/saml/acs' },
+      idp: { entityId: idp.entityId, certificates: [idp.certificate], ssoUrl: idp.ssoUrl },
+    });
+    const events: SamlEvent[] = [];
+    const sp = createServiceProvider({
+      tenants: store,
+      state: store,
+      now: () => when,
+      onEvent: (event) => void events.push(event),
+    });
+    const login = await sp.startLogin({ tenantId: 'acme' });
+    const form = answerRedirect(idp, login, {
+      user: { email: 'alice@acme.com' },
+      // No CR: XML parsing turns it into LF, and the signature covers what was signed.
+      authnContextClassRef: `urn:evil${HOSTILE.replace(/\r/g, '')}`,
+    });
+    const result = await sp.finishLogin(form, { browserSecret: login.browserSecret });
+    assert.match(result.profile.authnContextClassRef ?? '', UNSAFE, 'the profile keeps what the IdP sent');
+    const [event] = events;
+    const logged =
+      event?.name === 'saml.login.succeeded' ? event.attributes['saml.authn.context_class'] : undefined;
+    assert.ok(logged?.startsWith('urn:evil') === true);
+    assert.doesNotMatch(logged, UNSAFE);
   });
 });
 
