@@ -368,7 +368,8 @@ class InMemoryStore extends SetupChanges implements MemoryStore {
   getSetup(tenantId: string): Promise<TenantSetup | undefined> {
     return this.#run(() => {
       requireString(tenantId, 'tenantId');
-      return this.#tenants.has(tenantId) ? (this.#setups.get(tenantId) ?? {}) : undefined;
+      // A copy, as Redis and PostgreSQL hand back: what the caller changes is not the stored record.
+      return this.#tenants.has(tenantId) ? structuredClone(this.#setups.get(tenantId) ?? {}) : undefined;
     });
   }
 
@@ -381,7 +382,8 @@ class InMemoryStore extends SetupChanges implements MemoryStore {
       const outcome = applySetupChange(this.#setups.get(tenantId) ?? {}, change, live);
       if (outcome === undefined) return false;
       if (outcome.live !== undefined) this.#put(outcome.live);
-      this.#setups.set(tenantId, outcome.record);
+      // A copy: a caller keeping the draft it saved cannot change it later without a new revision.
+      this.#setups.set(tenantId, structuredClone(outcome.record));
       return true;
     });
   }

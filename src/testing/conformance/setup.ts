@@ -74,8 +74,15 @@ export function setupStoreConformance(
       'saveDraft round-trips the draft; saving again replaces it and its test result (onlyIfNone: not); discardDraft drops it',
       async (store) => {
         await store.put(tenant('tenant-a'));
-        assert.equal(await store.saveDraft('tenant-a', draft('r1')), true);
+        const given = draft('r1');
+        assert.equal(await store.saveDraft('tenant-a', given), true);
         assert.deepEqual(json((await setupOf(store, 'tenant-a')).draft), json(draft('r1')));
+        // The store keeps and hands out copies: neither the saved object nor a read one is the record.
+        (given.settings.idp as { entityId: string }).entityId = 'https://changed.example/';
+        const read = await setupOf(store, 'tenant-a');
+        assert.equal(read.draft?.settings.idp.entityId, 'https://new-idp.example.com/');
+        (read as { draft?: unknown }).draft = undefined;
+        assert.equal((await setupOf(store, 'tenant-a')).draft?.revision, 'r1');
         assert.equal(await store.recordDraftTest('tenant-a', 'r1', passed), true);
         assert.deepEqual((await setupOf(store, 'tenant-a')).draft?.test, passed);
         assert.equal(await store.saveDraft('tenant-a', draft('r2')), true);
