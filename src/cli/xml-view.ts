@@ -7,14 +7,13 @@
  */
 import type { Document, Element, Node } from '@xmldom/xmldom';
 import { XENC } from '../crypto/xmlenc.js';
-import { SamlError } from '../errors.js';
-import { childrenNamed } from '../xml/dom.js';
+import { SamlError } from '../index.js';
 import { NS as SAML_NS } from '../xml/namespaces.js';
 import { parseXml } from '../xml/parse.js';
 import { METADATA_TOKEN_LIMITS } from '../xml/prescan.js';
 import { inputError } from './io.js';
 
-export { attributeOf, childrenNamed, elementChildren } from '../xml/dom.js';
+export { attributeOf, childrenNamed, elementChildren, firstChildNamed as childNamed } from '../xml/dom.js';
 
 /** The namespaces the CLI shows: the verifier's table (SAML core §1.2, XML-DSig) and XML-Enc. */
 export const NS = { ...SAML_NS, xenc: XENC } as const;
@@ -60,11 +59,6 @@ export function ancestors(node: Node): Element[] {
 export function parentElement(node: Node): Element | undefined {
   const parent = node.parentNode;
   return parent !== null && isElement(parent) ? parent : undefined;
-}
-
-/** The first element child of `element` with that namespace and local name. */
-export function childNamed(element: Element, ns: string, local: string): Element | undefined {
-  return childrenNamed(element, ns, local)[0];
 }
 
 /** Every descendant of `root` with that namespace and local name, in document order. */

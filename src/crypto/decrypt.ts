@@ -79,17 +79,16 @@ export interface Decrypted {
   readonly key: DecryptionKey;
 }
 
-/** Parses one of our decryption key pairs (`sp.decryption`) with {@link parseRsaKeyPair}. */
+/**
+ * Parses one of our decryption key pairs (`sp.decryption`) with {@link parseRsaKeyPair}: key
+ * transport is RSA-OAEP (XML Encryption 1.1 §5.5.2), so the pair is RSA.
+ */
 export function parseDecryptionKey(
-  ...args: Parameters<typeof parseRsaKeyPair>
+  pair: Parameters<typeof parseRsaKeyPair>[0],
+  options: Parameters<typeof parseRsaKeyPair>[1],
 ): DecryptionKey | CertificateProblem {
-  const parsed = parseRsaKeyPair(...args);
-  if (typeof parsed === 'string') {
-    // Key transport is RSA-OAEP (XML Encryption 1.1 §5.5.2): say why RSA.
-    return parsed === 'certificate must hold an RSA key'
-      ? `${parsed} (XML Encryption key transport is RSA-OAEP)`
-      : parsed;
-  }
+  const parsed = parseRsaKeyPair(pair, options);
+  if (typeof parsed === 'string') return parsed;
   const { privateKey, certificate } = parsed;
   const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
   return Object.freeze({

@@ -28,7 +28,7 @@ export interface IdpProduct extends IdpPreset {
   readonly guide: ConsoleGuide;
 }
 
-export type SignedPart = 'assertion' | 'response' | 'both';
+export type SignedPart = IdpPreset['signs'];
 export type ClaimField = keyof AttributeNames;
 
 /** What a table row can read: the tenant's values. */

@@ -36,12 +36,16 @@ export const IDP_PRODUCTS: Readonly<Record<IdpPresetName, IdpProduct>> = deepFre
  */
 export const IDP_PRESETS: Readonly<Record<IdpPresetName, IdpPreset>> = deepFreeze(
   Object.fromEntries(
-    Object.entries(IDP_PRODUCTS).map(([name, { label, claims, nameIdFormat, signs, email }]) => [
-      name,
-      { name, label, claims, nameIdFormat, signs, ...(email !== undefined && { email }) },
-    ]),
+    // Everything of the product but its console guide: a field added to IdpPreset comes along.
+    Object.entries(IDP_PRODUCTS).map(([name, product]) => [name, presetOf(product)]),
   ) as Record<IdpPresetName, IdpPreset>,
 );
+
+function presetOf(product: IdpProduct): IdpPreset {
+  return Object.fromEntries(
+    Object.entries(product).filter(([field]) => field !== 'guide'),
+  ) as unknown as IdpPreset;
+}
 
 /** True when `name` is a known preset. */
 export function isPresetName(name: unknown): name is IdpPresetName {

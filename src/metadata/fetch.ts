@@ -1,6 +1,7 @@
 /**
- * An opt-in helper that downloads an IdP's metadata. The core never fetches anything (docs/security.md
- * rule 7); applications that refresh IdP metadata on a schedule can use this.
+ * An opt-in helper that downloads an IdP's metadata, for applications that refresh it on a
+ * schedule. The core never fetches anything; this helper connects only to the address it checked
+ * (docs/security.md rule 29).
  *
  * @module
  */

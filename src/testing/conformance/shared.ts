@@ -121,22 +121,8 @@ export const AWKWARD_IDS: readonly string[] = Object.freeze([
 ]);
 
 /**
- * The {@link StateStore} cases: round trips, missing keys, fetch-and-delete under 50 concurrent
- * consumers, insert-if-absent under 50 concurrent callers, absolute expiry, tenant isolation,
- * awkward keys and `close`.
- *
- * @example
- * ```ts
- * import { describe, it } from 'node:test';
- * import { stateStoreConformance } from 'samlkit/testing';
- *
- * describe('RedisStore conformance', () => {
- *   const cases = stateStoreConformance({
- *     create: async () => new RedisStore({ client, prefix: `test:${randomUUID()}:` }),
- *   });
- *   for (const c of cases) it(c.name, () => c.run());
- * });
- * ```
+ * Turns named case bodies into runnable cases: each gets a fresh store from `factory` and destroys
+ * (or closes) it afterwards, whether the body passed or not.
  */
 export function toCases<S extends { close?(): Promise<void> }>(
   factory: StoreFactory<S>,
