@@ -344,12 +344,7 @@ export function createTenantSetup(options: TenantSetupOptions): TenantSetupFlow 
         by: finishOptions.by,
         ...(report.error !== undefined && { code: report.error.code }),
       });
-      if (passed)
-        await setup.recordAdminLogin(tenantId, {
-          by: finishOptions.by,
-          at,
-          idp: idpFingerprint(draft.settings),
-        });
+      // The passed test counts as an admin's SSO login once its settings go live (promoteDraft).
       return { tenantId, revision, report, passed };
     },
 

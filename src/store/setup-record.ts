@@ -164,11 +164,15 @@ export function applySetupChange(
       // Only the revision the admin tested, and only when the test passed (never a stale one).
       if (draft?.revision !== change.revision || draft.test?.passed !== true) return undefined;
       const kept = withoutLive(rest);
+      const { by, at } = draft.test;
       return {
         record: {
           ...kept,
           previous: replaced(live, record.metadataUrl, change.at),
           ...(draft.metadataUrl !== undefined && { metadataUrl: draft.metadataUrl }),
+          // The passed test was an admin's SSO login through exactly these settings: it counts for
+          // the lock-out guard from the moment they are live (and not before, nor for others).
+          adminLogin: { by, at, idp: idpFingerprint(draft.settings) },
         },
         live: defineOrFail(withIdpSettings(live, draft.settings)),
       };

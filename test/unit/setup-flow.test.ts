@@ -13,6 +13,7 @@ import {
   createSetupLink,
   createTenantSetup,
   createMemoryStore,
+  type MemoryStore,
   parseIdpMetadata,
   readIdpInput,
   SamlError,
@@ -147,6 +148,22 @@ describe('createTenantSetup: draft, test connection, promote, restore', () => {
         ],
       ],
     );
+  });
+
+  it('a passed draft test neither replaces the live admin login nor is lost to a later one: it counts once promoted', async () => {
+    const { flow } = await world();
+    await flow.recordAdminLogin('acme', 'live-admin@acme.com');
+    await flow.saveDraft('acme', { kind: 'metadataXml', xml: newIdp.metadata(), preset: 'okta' });
+    const test = await flow.startTest('acme');
+    await flow.finishTest(answer(newIdp, test), { browserSecret: test.browserSecret, by: ADMIN });
+    let status = await flow.status('acme');
+    assert.equal(status.adminSsoVerified, true, 'the live settings stay proven until the promotion');
+    assert.equal(status.record.adminLogin?.by, 'live-admin@acme.com');
+    await flow.recordAdminLogin('acme', 'live-admin@acme.com'); // an ordinary login before promoting
+    await flow.promote('acme');
+    status = await flow.status('acme');
+    assert.equal(status.adminSsoVerified, true, 'the passed test proves the promoted settings');
+    assert.equal(status.record.adminLogin?.by, ADMIN);
   });
 
   it('a draft for the same product keeps the live claim settings; another product starts from its own', async () => {
@@ -487,32 +504,26 @@ describe('createLockoutGuard', () => {
     assert.equal((await store.get('acme'))?.idp.entityId, oldIdp.entityId);
   });
 
-  it('a promotion landing between the guard’s checks and its write is neither undone nor put under require-SSO', async () => {
-    // Another admin promotes a tested draft just after the guard read the tenant: the switches must
-    // go onto the promoted settings, and the admin login (through the old IdP) no longer counts.
-    for (const toggle of ['enabled', 'requireSso'] as const) {
-      const { store, flow } = await world();
-      await store.setDomainVerification('acme', 'acme.com', {
-        verifiedAt: NOW,
-        method: 'operator',
-        by: 'test',
-      });
-      await flow.recordAdminLogin('acme', ADMIN);
-      await store.saveDraft('acme', {
-        revision: 'r1',
-        savedAt: NOW.toISOString(),
-        settings: {
-          idp: { entityId: newIdp.entityId, certificates: [newIdp.certificate], ssoUrl: newIdp.ssoUrl },
-        },
-      });
-      await store.recordDraftTest('acme', 'r1', { passed: true, at: NOW.toISOString(), by: ADMIN });
-      let promoted = false;
-      const racing = new Proxy(store, {
+  it('a promotion or restore landing between the guard’s checks and its write is neither undone nor put under require-SSO unproven', async () => {
+    // Another admin changes the IdP settings just after the guard read the tenant: the switches go
+    // onto what is stored then, and require-SSO holds only with an admin login through it.
+    const draft = {
+      revision: 'r1',
+      savedAt: NOW.toISOString(),
+      settings: {
+        idp: { entityId: newIdp.entityId, certificates: [newIdp.certificate], ssoUrl: newIdp.ssoUrl },
+      },
+    };
+    const passed = { passed: true, at: NOW.toISOString(), by: ADMIN };
+    /** `store`, but its next getSetup runs `change` right after reading: between the guard's read and write. */
+    const racing = (store: MemoryStore, change: () => Promise<boolean>) => {
+      let changed = false;
+      const proxy = new Proxy(store, {
         get(target, name) {
           if (name === 'getSetup')
             return async (tenantId: string) => {
               const record = await target.getSetup(tenantId);
-              if (!promoted) promoted = await target.promoteDraft(tenantId, 'r1', NOW);
+              if (!changed) changed = await change();
               return record;
             };
           const value: unknown = Reflect.get(target, name, target);
@@ -521,20 +532,49 @@ describe('createLockoutGuard', () => {
             : value;
         },
       });
-      const guard = createLockoutGuard({ tenants: racing, setup: racing });
-      if (toggle === 'enabled') {
-        await guard.setEnabled('acme', false);
-        assert.equal((await store.get('acme'))?.enabled, false);
-      } else {
-        const refused = await expectCode(
-          guard.setRequireSso('acme', { requireSso: true, breakGlassEmails: ['root@acme.com'] }),
-          'SETUP_LOCKOUT_GUARD',
-        );
-        assert.match(refused.hint, /Reload the SSO settings page/);
-        assert.equal((await store.get('acme'))?.requireSso, undefined);
-      }
-      assert.ok(promoted, 'the promotion ran between the read and the write');
-      assert.equal((await store.get('acme'))?.idp.entityId, newIdp.entityId, `${toggle} undid the promotion`);
+      return { proxy, ran: () => changed };
+    };
+    const verified = { verifiedAt: NOW, method: 'operator', by: 'test' } as const;
+
+    // SAML off while a tested draft is promoted: off, and the promoted IdP stays.
+    {
+      const { store } = await world();
+      await store.saveDraft('acme', draft);
+      await store.recordDraftTest('acme', 'r1', passed);
+      const { proxy, ran } = racing(store, () => store.promoteDraft('acme', 'r1', NOW));
+      await createLockoutGuard({ tenants: proxy, setup: proxy }).setEnabled('acme', false);
+      assert.ok(ran(), 'the promotion ran between the read and the write');
+      assert.equal((await store.get('acme'))?.enabled, false);
+      assert.equal(
+        (await store.get('acme'))?.idp.entityId,
+        newIdp.entityId,
+        'setEnabled undid the promotion',
+      );
+    }
+    // Require-SSO, checked against the new IdP (its test was the admin login), while another admin
+    // restores the old one, through which nobody signed in: refused, and the restore stays.
+    {
+      const { store } = await world();
+      await store.setDomainVerification('acme', 'acme.com', verified);
+      await store.saveDraft('acme', draft);
+      await store.recordDraftTest('acme', 'r1', passed);
+      await store.promoteDraft('acme', 'r1', NOW);
+      const { proxy, ran } = racing(store, () => store.restorePrevious('acme', NOW));
+      const refused = await expectCode(
+        createLockoutGuard({ tenants: proxy, setup: proxy }).setRequireSso('acme', {
+          requireSso: true,
+          breakGlassEmails: ['root@acme.com'],
+        }),
+        'SETUP_LOCKOUT_GUARD',
+      );
+      assert.ok(ran(), 'the restore ran between the read and the write');
+      assert.match(refused.hint, /Reload the SSO settings page/);
+      assert.equal((await store.get('acme'))?.requireSso, undefined);
+      assert.equal(
+        (await store.get('acme'))?.idp.entityId,
+        oldIdp.entityId,
+        'setRequireSso undid the restore',
+      );
     }
   });
 

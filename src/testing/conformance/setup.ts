@@ -235,11 +235,15 @@ export function setupStoreConformance(
         await store.recordAdminLogin('tenant-a', { by: 'admin@example.com', at: AT.toISOString(), idp });
         assert.equal(await store.setSsoToggles('tenant-a', { requireSso: true }), true);
         assert.equal((await store.get('tenant-a'))?.requireSso, true);
-        // A promotion replaces the IdP settings: the login no longer counts for them.
+        // A promotion makes its passed test the admin login (an SSO login through those settings);
+        // a restore brings back settings nobody signed in through: the login no longer counts.
         await store.setSsoToggles('tenant-a', { requireSso: false });
         await store.saveDraft('tenant-a', draft('r1'));
         await store.recordDraftTest('tenant-a', 'r1', passed);
         await store.promoteDraft('tenant-a', 'r1', AT);
+        assert.equal(await store.setSsoToggles('tenant-a', { requireSso: true }), true);
+        await store.setSsoToggles('tenant-a', { requireSso: false });
+        await store.restorePrevious('tenant-a', AT);
         assert.equal(await store.setSsoToggles('tenant-a', { requireSso: true }), false);
       },
     ],
