@@ -57,7 +57,8 @@ export interface MapRolesOptions {
  * `GET /users/{id}/transitiveMemberOf`, where `{id}` is the
  * `http://schemas.microsoft.com/identity/claims/objectidentifier` claim), with an application
  * permission such as `GroupMember.Read.All`, and map again with
- * `mapRoles(tenant, { ...profile, groups })`. Alternatively, have Entra ID send only the groups
+ * `mapRoles(tenant, { ...profile, groups }, { defaults })`, `defaults` being the app-wide mapping
+ * the service was given (`createServiceProvider({ roles })`), if any. Alternatively, have Entra ID send only the groups
  * assigned to the application, which avoids the overage.
  *
  * @param tenant - A tenant from `defineTenant` (validated once), or a plain configuration, which is
