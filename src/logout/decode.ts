@@ -9,6 +9,7 @@
 import { inflateRawCapped } from '../internal/inflate.js';
 import { fail } from '../internal/fail.js';
 import { isWellFormed } from '../internal/text.js';
+import { fieldOf } from '../internal/form.js';
 
 /** The default largest decoded (inflated) logout message accepted, in bytes; a real one is 1–3 KB. */
 export const DEFAULT_MAX_LOGOUT_BYTES = 64 * 1024;
@@ -154,8 +155,7 @@ function decodePost(form: unknown, maxBytes: number): DecodedLogout {
   if (typeof form !== 'object' || form === null) {
     fail('INVALID_ENCODING', 'The form is missing', { hint: encodingHint });
   }
-  const own = (name: string): unknown =>
-    Object.hasOwn(form, name) ? (form as Record<string, unknown>)[name] : undefined;
+  const own = (name: string): unknown => fieldOf(form, name);
   const parameter = messageParameter(own('SAMLRequest') !== undefined, own('SAMLResponse') !== undefined);
   const field = own(parameter);
   if (typeof field !== 'string' || field === '') {

@@ -12,6 +12,7 @@ import { SamlError } from '../errors.js';
 import { POST_FORM_SCRIPT_HASH } from '../request/bindings.js';
 import { sameSiteStep } from '../service/browser-binding.js';
 import type { LoginResult, LoginTarget, ServiceProvider, StartedLogin } from '../service/provider.js';
+import { fieldOf } from '../internal/form.js';
 
 /** The login cookie's name unless {@link SamlStrategyOptions.cookieName} says otherwise. */
 export const DEFAULT_LOGIN_COOKIE = 'samlkit_login';
@@ -239,7 +240,7 @@ export class SamlStrategy {
         throw new TypeError('req.res is missing (Express sets it): the strategy writes cookies on it');
       }
       const form = req.body;
-      if (req.method === 'POST' && field(form, 'SAMLResponse') !== undefined) {
+      if (req.method === 'POST' && fieldOf(form, 'SAMLResponse') !== undefined) {
         await strategy.finish(this, req, res, form);
       } else {
         await strategy.start(this, req, res, authenticateOptions(options));
@@ -256,8 +257,8 @@ export class SamlStrategy {
     res: ServerResponse,
     options: SamlAuthenticateOptions,
   ): Promise<void> {
-    const tenantId = field(req.params, this.tenantParam);
-    const email = field(req.body, 'email') ?? field(req.query, 'email');
+    const tenantId = fieldOf(req.params, this.tenantParam);
+    const email = fieldOf(req.body, 'email') ?? fieldOf(req.query, 'email');
     const target: LoginTarget | undefined =
       typeof tenantId === 'string' && tenantId !== ''
         ? { tenantId }
@@ -275,7 +276,7 @@ export class SamlStrategy {
       );
       return;
     }
-    const returnTo = options.returnTo ?? field(req.query, 'returnTo');
+    const returnTo = options.returnTo ?? fieldOf(req.query, 'returnTo');
     let login: StartedLogin;
     try {
       login = await this.sp.startLogin(target, {
@@ -320,7 +321,7 @@ export class SamlStrategy {
       sendPage(res, step);
       return;
     }
-    const tenantId = field(req.params, this.tenantParam);
+    const tenantId = fieldOf(req.params, this.tenantParam);
     let result: LoginResult;
     try {
       result = await this.sp.finishLogin(form, {
@@ -381,9 +382,9 @@ function bindingOf(value: unknown, name: string): 'redirect' | 'post' | undefine
 /** The options of `passport.authenticate` this strategy reads; Passport's own pass through. */
 function authenticateOptions(options: unknown): SamlAuthenticateOptions {
   if (typeof options !== 'object' || options === null) return {};
-  const returnTo = field(options, 'returnTo');
-  const binding = bindingOf(field(options, 'binding'), 'authenticate options.binding');
-  const forceAuthn = field(options, 'forceAuthn');
+  const returnTo = fieldOf(options, 'returnTo');
+  const binding = bindingOf(fieldOf(options, 'binding'), 'authenticate options.binding');
+  const forceAuthn = fieldOf(options, 'forceAuthn');
   if (returnTo !== undefined && typeof returnTo !== 'string') {
     throw new TypeError('authenticate options.returnTo must be a string');
   }
@@ -398,11 +399,6 @@ function authenticateOptions(options: unknown): SamlAuthenticateOptions {
 }
 
 /** An own property of a parsed body, query or params object: never one of Object.prototype's. */
-function field(source: unknown, name: string): unknown {
-  if (typeof source !== 'object' || source === null || !Object.hasOwn(source, name)) return undefined;
-  return (source as Record<string, unknown>)[name];
-}
-
 /** A refusal to report through `fail`; a store outage is the server's failure, not the user's. */
 function refusable(error: unknown): error is SamlError {
   return error instanceof SamlError && error.code !== 'STORE_UNAVAILABLE';

@@ -1,5 +1,5 @@
 import { fail } from '../internal/fail.js';
-import type { ResponseForm } from '../types.js';
+import { fieldOf } from '../internal/form.js';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -17,7 +17,7 @@ export function decodePostedResponse(form: unknown, maxBytes: number): string {
     fail('INVALID_ENCODING', 'The form is missing', { hint: encodingHint });
   }
   // Own properties only: a parsed body must not find its SAMLResponse on a polluted prototype.
-  const field = Object.hasOwn(form, 'SAMLResponse') ? (form as ResponseForm).SAMLResponse : undefined;
+  const field = fieldOf(form, 'SAMLResponse');
   if (typeof field !== 'string' || field === '') {
     fail('INVALID_ENCODING', 'The form has no SAMLResponse field', { hint: encodingHint });
   }

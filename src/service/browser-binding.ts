@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { selfSubmittingPage } from '../request/bindings.js';
+import { fieldOf } from '../internal/form.js';
 
 /** The field the same-site step adds, so that a second post without the cookie is refused, not bounced again. */
 export const SAME_SITE_FIELD = 'samlkit_same_site';
@@ -64,11 +65,9 @@ export function sameSiteStep(
   }
   if (browserSecret !== undefined && browserSecret !== '') return undefined;
   if (typeof form !== 'object' || form === null) return undefined;
-  const field = (name: string): unknown =>
-    Object.hasOwn(form, name) ? (form as Record<string, unknown>)[name] : undefined;
-  if (field(SAME_SITE_FIELD) !== undefined) return undefined;
-  const response = field('SAMLResponse');
-  const relayState = field('RelayState');
+  if (fieldOf(form, SAME_SITE_FIELD) !== undefined) return undefined;
+  const response = fieldOf(form, 'SAMLResponse');
+  const relayState = fieldOf(form, 'RelayState');
   // Only a plausible form is bounced; anything else goes to finishLogin and fails there.
   if (typeof response !== 'string' || (relayState !== undefined && typeof relayState !== 'string'))
     return undefined;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SamlError } from '../errors.js';
 import { fail } from '../internal/fail.js';
 import {
@@ -26,6 +26,7 @@ import type { SamlSession, SessionStore, StateStore, TenantStore } from '../stor
 import { defineTenant, resolvedTenant, type Tenant } from '../tenant/define.js';
 import type { SamlProfile } from '../types.js';
 import { safeReturnTo } from './return-to.js';
+import { sameText } from '../internal/form.js';
 
 /** Options of `createServiceProvider` for Single Logout. */
 export interface LogoutServiceOptions {
@@ -434,11 +435,7 @@ function wrongKind(expected: string, received: string): never {
 }
 
 function checkRelayState(received: string | undefined, expected: string, tenantId: string): void {
-  // Compared as bytes: a string of the right length in UTF-16 units may be longer in UTF-8.
-  const receivedBytes = received === undefined ? undefined : Buffer.from(received, 'utf8');
-  const expectedBytes = Buffer.from(expected, 'utf8');
-  const ok = receivedBytes?.length === expectedBytes.length && timingSafeEqual(receivedBytes, expectedBytes);
-  if (!ok) {
+  if (!sameText(received, expected)) {
     fail('RELAY_STATE_MISMATCH', 'The RelayState does not belong to the pending logout', {
       hint: 'The IdP must return the RelayState of the LogoutRequest unchanged (SAML bindings §3.4.3). Ask the user to sign out again.',
       tenantId,

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SamlError } from '../errors.js';
 import { normalizeTypedEmail, type EmailAddress } from '../internal/email.js';
 import { fail } from '../internal/fail.js';
@@ -23,6 +23,7 @@ import { narrowUnsolicited } from './tenant-isolation.js';
 import { connectionsOf, emailDomainVerifiedInOrganization, type LoginConnection } from './organizations.js';
 import type { DirectoryLoginGate } from '../scim/login.js';
 import { loginPolicies, profileKey, type PolicyServiceOptions, type ProvisionedUser } from './policies.js';
+import { fieldOf, sameText } from '../internal/form.js';
 
 /** Options of {@link createServiceProvider}. */
 export interface ServiceProviderOptions extends LogoutServiceOptions, PolicyServiceOptions {
@@ -450,12 +451,6 @@ function enabledTenant(known: TenantCache, config: TenantConfig): Tenant {
 }
 
 /** A field of the posted form, own properties only; `undefined` for anything that is not a form. */
-function fieldOf(form: unknown, name: string): unknown {
-  return typeof form === 'object' && form !== null && Object.hasOwn(form, name)
-    ? (form as Record<string, unknown>)[name]
-    : undefined;
-}
-
 function checkBrowser(secret: unknown, pending: PendingRequest, tenantId: string): void {
   if (!isSameBrowser(secret, pending.browserBinding)) {
     fail('BROWSER_MISMATCH', 'The login was not finished in the browser that started it', {
@@ -466,11 +461,7 @@ function checkBrowser(secret: unknown, pending: PendingRequest, tenantId: string
 }
 
 function checkRelayState(received: unknown, expected: string, tenantId: string): void {
-  // Compared as bytes: a string of the right length in UTF-16 units may be longer in UTF-8.
-  const receivedBytes = typeof received === 'string' ? Buffer.from(received, 'utf8') : undefined;
-  const expectedBytes = Buffer.from(expected, 'utf8');
-  const ok = receivedBytes?.length === expectedBytes.length && timingSafeEqual(receivedBytes, expectedBytes);
-  if (!ok) {
+  if (!sameText(received, expected)) {
     fail('RELAY_STATE_MISMATCH', 'The RelayState does not belong to the pending login', {
       hint: 'The IdP must return the RelayState unchanged (SAML bindings §3.4.3). Ask the user to start the login again.',
       tenantId,

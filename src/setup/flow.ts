@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../types.js';
 import { currentTime } from '../internal/time.js';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { fail } from '../internal/fail.js';
 import {
   createAuthnRequest,
@@ -30,6 +30,7 @@ import { defineOrFail, validateTenantConfig } from '../tenant/define.js';
 import type { TenantConfig } from '../types.js';
 import { readIdpInput, type IdpInput, type MetadataFetcher, type SetupProblem } from './input.js';
 import { emitter, type EventHandler } from '../service/events.js';
+import { fieldOf, sameText } from '../internal/form.js';
 
 /** Options of {@link createTenantSetup}. */
 export interface TenantSetupOptions {
@@ -413,14 +414,3 @@ function invalidTest(tenantId?: string, why?: string): never {
 }
 
 /** A field of the posted form, own properties only. */
-function fieldOf(form: unknown, name: string): unknown {
-  return typeof form === 'object' && form !== null && Object.hasOwn(form, name)
-    ? (form as Record<string, unknown>)[name]
-    : undefined;
-}
-
-function sameText(received: string, expected: string): boolean {
-  const a = Buffer.from(received, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
