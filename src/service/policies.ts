@@ -8,9 +8,10 @@
 import { SamlError } from '../errors.js';
 import { fail } from '../internal/fail.js';
 import { maxAuthnAge } from '../response/authn-context.js';
-import { mapRoles } from '../tenant/roles.js';
+import { mappedRoles, type MappedRoles } from '../tenant/roles.js';
+import type { Tenant } from '../tenant/define.js';
 import { checkedAppRoleMapping } from '../tenant/validate.js';
-import type { RoleMapping, SamlProfile, TenantConfig } from '../types.js';
+import type { RoleMapping, SamlProfile } from '../types.js';
 import { emitter, type EventHandler } from './events.js';
 import type { PublicTenantConfig } from './public-tenant.js';
 
@@ -103,7 +104,7 @@ export interface LoginPolicies {
   /** The step-up age a started login keeps: `maxAuthnAgeSeconds`, else the request TTL with `forceAuthn`. */
   stepUpAge(forceAuthn: boolean | undefined, maxAuthnAgeSeconds: number | undefined): number | undefined;
   /** The tenant's roles, with the app-wide mapping. */
-  roles(tenant: Pick<TenantConfig, 'id' | 'roles'>, profile: SamlProfile): ReturnType<typeof mapRoles>;
+  roles(tenant: Tenant, profile: SamlProfile): MappedRoles;
   /** The hook's decision; `undefined` without a hook. */
   provision(input: ProvisioningInput): Promise<ProvisionedUser | undefined>;
   /** Reports a finished login. */
@@ -137,7 +138,7 @@ export function loginPolicies(
       return age ?? (forceAuthn === true ? requestTtlSeconds : undefined);
     },
     roles(tenant, profile) {
-      return mapRoles(tenant, profile, defaults === undefined ? {} : { defaults });
+      return mappedRoles(tenant.roles, defaults, tenant.id, profile);
     },
     async provision(input) {
       if (hook === undefined) return undefined;

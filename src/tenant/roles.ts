@@ -92,13 +92,27 @@ export function mapRoles(
   // Only the roles are read: a tenant without its keys (LoginResult.tenant) maps the same. A
   // defined tenant's mapping was checked by defineTenant, and the tenant is frozen since.
   const own = isTenant(tenant as TenantConfig) ? tenant.roles : checkedRoleMapping(tenant.roles);
-  const defaults = checkedAppRoleMapping(options.defaults, 'options.defaults');
+  return mappedRoles(own, checkedAppRoleMapping(options.defaults, 'options.defaults'), tenant.id, profile);
+}
+
+/**
+ * {@link mapRoles} with mappings already checked: the service's (a defined tenant's, and the
+ * app-wide one it checked once), so that no login pays for checking them again.
+ *
+ * @internal
+ */
+export function mappedRoles(
+  own: RoleMapping | undefined,
+  defaults: RoleMapping | undefined,
+  tenantId: string,
+  profile: SamlProfile,
+): MappedRoles {
   if (!Array.isArray(profile.groups)) {
     throw new TypeError('profile must be the SamlProfile that verifyResponse returned');
   }
-  if (profile.tenantId !== tenant.id) {
+  if (profile.tenantId !== tenantId) {
     throw new TypeError(
-      `profile belongs to tenant ${JSON.stringify(profile.tenantId)}, not ${JSON.stringify(tenant.id)}`,
+      `profile belongs to tenant ${JSON.stringify(profile.tenantId)}, not ${JSON.stringify(tenantId)}`,
     );
   }
   const groupsOverage = Object.hasOwn(profile.attributes, GROUPS_OVERAGE_CLAIM);

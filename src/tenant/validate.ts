@@ -588,10 +588,10 @@ function addresses(value: unknown, path: string, problem: Problem): string[] {
   });
 }
 
-/** A tenant's role mapping, checked on its own; a `TypeError` lists what is wrong. */
-export function checkedRoleMapping(value: unknown): RoleMapping | undefined {
+/** A role mapping, checked on its own (at `path`); a `TypeError` lists what is wrong. */
+export function checkedRoleMapping(value: unknown, path = 'roles'): RoleMapping | undefined {
   const problems: string[] = [];
-  const mapping = roleMapping(value, (path, message) => problems.push(`${path}: ${message}`));
+  const mapping = roleMapping(value, (at, message) => problems.push(`${at}: ${message}`), path);
   if (problems.length > 0) throw new TypeError(`Invalid role mapping: ${problems.join('; ')}`);
   return mapping;
 }
@@ -659,9 +659,7 @@ export const MAX_GROUP_PATTERN_LENGTH = 256;
 
 /** A role mapping given to the service for every tenant; a `TypeError` lists what is wrong. */
 export function checkedAppRoleMapping(value: unknown, parameter: string): RoleMapping | undefined {
-  const problems: string[] = [];
-  const mapping = roleMapping(value, (path, message) => problems.push(`${path}: ${message}`), parameter);
-  if (problems.length > 0) throw new TypeError(`Invalid role mapping: ${problems.join('; ')}`);
+  const mapping = checkedRoleMapping(value, parameter);
   if (mapping?.inherit === true)
     throw new TypeError(`${parameter}.inherit: the app-wide mapping inherits nothing`);
   return mapping;
