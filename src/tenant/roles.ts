@@ -89,6 +89,16 @@ export function mapRoles(
   profile: SamlProfile,
   options: MapRolesOptions = {},
 ): MappedRoles {
+  // Called by hand, with groups from elsewhere (Microsoft Graph, after an overage): each argument
+  // is checked, and each group must be a name.
+  if (typeof (tenant as unknown) !== 'object' || (tenant as unknown) === null)
+    throw new TypeError('tenant must be a tenant configuration or LoginResult.tenant');
+  const given: unknown = profile;
+  if (typeof given !== 'object' || given === null)
+    throw new TypeError('profile must be the SamlProfile that verifyResponse returned');
+  const groups: unknown = profile.groups;
+  if (Array.isArray(groups) && !groups.every((group) => typeof group === 'string'))
+    throw new TypeError('profile.groups must be an array of group names (strings)');
   // Only the roles are read: a tenant without its keys (LoginResult.tenant) maps the same. A
   // defined tenant's mapping was checked by defineTenant, and the tenant is frozen since.
   const own = isTenant(tenant as TenantConfig) ? tenant.roles : checkedRoleMapping(tenant.roles);

@@ -200,6 +200,18 @@ describe('inheritance: the app-wide mapping and tenant overrides', () => {
     assert.deepEqual(roles({ ...own, caseInsensitive: false }, ['OPENLAYER-ROLE-MEMBER'], app), ['viewer']);
   });
 
+  it('a hand-built call (groups from Microsoft Graph after an overage) gets TypeErrors naming what is wrong', () => {
+    const t = tenant({ rules: [{ group: 'a', role: 'x' }], caseInsensitive: true });
+    const calls: [unknown, unknown, RegExp][] = [
+      [0, { tenantId: t.id, groups: [], attributes: {} }, /^tenant must be/],
+      [t, null, /^profile must be/],
+      [t, { tenantId: t.id, groups: [null, 5], attributes: {} }, /^profile\.groups must be/],
+    ];
+    for (const [mapped, profile, message] of calls) {
+      assert.throws(() => mapRoles(mapped as never, profile as never), { name: 'TypeError', message });
+    }
+  });
+
   it('an app mapping cannot itself inherit, and a bad one is a TypeError naming it', () => {
     assert.throws(() => roles(undefined, [], { ...OPENLAYER, inherit: true }), /options\.defaults\.inherit/);
     assert.throws(
