@@ -9,7 +9,8 @@
  */
 import type { Clock } from '../types.js';
 import { currentTime } from '../internal/time.js';
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { parseCertificate } from '../crypto/keys.js';
 import { SamlError } from '../errors.js';
 import { idpSettingsOf, withIdpSettings, type IdpSettings } from '../store/setup-record.js';
 import { validateTenantConfig } from '../tenant/define.js';
@@ -179,19 +180,19 @@ function problemOf(caught: unknown): { readonly code: string; readonly hint: str
   };
 }
 
-/** A certificate's expiry, as the setup page shows it. */
+/** A certificate's expiry, as the setup page shows it; a `TypeError` for text that is not a certificate. */
 export function certificateStatus(pem: string, now: Date, warnDays = 30): CertificateStatus {
   return statusOf(pem, now, warnDays);
 }
 
 function statusOf(pem: string, now: Date, warnDays: number): CertificateStatus {
-  const x509 = new X509Certificate(
-    pem.includes('-----BEGIN') ? pem : Buffer.from(pem.replace(/\s+/g, ''), 'base64'),
-  );
-  const notAfter = new Date(x509.validTo);
+  // Any key size: this only reports expiry (validation judges the key).
+  const parsed = parseCertificate(pem, { allowRsa1024: true });
+  if (typeof parsed === 'string') throw new TypeError(`pem ${parsed}`);
+  const notAfter = new Date(parsed.expiresAt);
   const daysLeft = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
   const status = notAfter.getTime() <= now.getTime() ? 'expired' : daysLeft <= warnDays ? 'expiring' : 'ok';
-  return { fingerprint: x509.fingerprint256, notAfter, daysLeft, status };
+  return { fingerprint: parsed.fingerprint, notAfter, daysLeft, status };
 }
 
 function samePem(a: string, b: string): boolean {
