@@ -252,7 +252,7 @@ function startLogin(sp: ServiceProvider, tenants: TenantStore, secure: boolean):
       throw error;
     }
     // As long as the login may take at the IdP (requestTtlSeconds), for this browser only.
-    const cookie = { 'set-cookie': loginCookie(login.browserSecret, 600, secure) };
+    const cookie = { 'set-cookie': loginCookie(login.browserSecret, login.maxAgeSeconds, secure) };
     if (login.binding === 'post') return page(login.html, 200, cookie);
     // The address the user typed, for the IdP's sign-in page (Entra ID, Google and the test IdP
     // read login_hint); outside the signed query parameters, so it changes nothing else.

@@ -17,9 +17,6 @@ import { fieldOf } from '../internal/form.js';
 /** The login cookie's name unless {@link SamlStrategyOptions.cookieName} says otherwise. */
 export const DEFAULT_LOGIN_COOKIE = 'samlkit_login';
 
-/** How long the login cookie lives: as long as a pending login (`requestTtlSeconds`' default). */
-const LOGIN_COOKIE_MAX_AGE_SECONDS = 600;
-
 /**
  * What the strategy reads from a request: Express's request (and NestJS's, on Express) has all of
  * it. `body` must be the parsed `application/x-www-form-urlencoded` form at the ACS URL, and `res`
@@ -289,7 +286,7 @@ export class SamlStrategy {
       actions.fail(challengeOf(error), error.code === 'TENANT_NOT_FOUND' ? 404 : 400);
       return;
     }
-    appendCookie(res, this.cookie(req, login.browserSecret, LOGIN_COOKIE_MAX_AGE_SECONDS));
+    appendCookie(res, this.cookie(req, login.browserSecret, login.maxAgeSeconds));
     if (login.binding === 'redirect') {
       // 303 after a form post (the browser follows with a GET), as for any redirect to the IdP.
       // Appended, not set through URLSearchParams: re-encoding the query would change the bytes

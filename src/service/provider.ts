@@ -74,11 +74,13 @@ export type StartedLogin = (RedirectAuthnRequest | PostAuthnRequest) & {
   readonly tenantId: string;
   /**
    * Binds the login to this browser (login CSRF, docs/security.md rule 23): set it as a cookie, e.g.
-   * `samlkit_login=<secret>; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=600`, and give its
-   * value back to `finishLogin` as `browserSecret`. Only its hash is stored. See `sameSiteStep` for
-   * the ACS, where the IdP's cross-site post arrives without a `SameSite=Lax` cookie.
+   * `samlkit_login=<secret>; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=<maxAgeSeconds>`, and
+   * give its value back to `finishLogin` as `browserSecret`. Only its hash is stored. See
+   * `sameSiteStep` for the ACS, where the IdP's cross-site post arrives without a `SameSite=Lax` cookie.
    */
   readonly browserSecret: string;
+  /** How long the login may take at the IdP (`requestTtlSeconds`): the login cookie's Max-Age. */
+  readonly maxAgeSeconds: number;
   /** The `returnTo` kept for this login, after the same-origin check. */
   readonly returnTo?: string;
 };
@@ -262,6 +264,7 @@ export function createServiceProvider(options: ServiceProviderOptions): ServiceP
       ...request,
       tenantId: tenant.id,
       browserSecret: browser.secret,
+      maxAgeSeconds: ttl,
       ...(returnTo !== undefined && { returnTo }),
     };
   }

@@ -354,6 +354,20 @@ describe('createServiceProvider: fails closed', () => {
     }
   });
 
+  it('a started login says how long its cookie should live: the request TTL', async () => {
+    const store = createMemoryStore({ now: clock });
+    await store.put(acme());
+    for (const requestTtlSeconds of [undefined, 3600]) {
+      const sp = createProvider({
+        tenants: store,
+        state: store,
+        now: clock,
+        ...(requestTtlSeconds !== undefined && { requestTtlSeconds }),
+      });
+      assert.equal((await sp.startLogin({ tenantId: 'acme' })).maxAgeSeconds, requestTtlSeconds ?? 600);
+    }
+  });
+
   it('finishLogin options that are not an object are a TypeError naming them, not a crash', async () => {
     const store = createMemoryStore({ now: clock });
     const sp = createProvider({ tenants: store, state: store, now: clock }); // not this file's wrapper
