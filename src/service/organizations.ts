@@ -37,8 +37,9 @@ export async function connectionsOf(
   });
   const result = [connection(holder)];
   const organization = holder.organization;
-  for (const id of organization?.connections ?? []) {
-    const config = await tenants.get(id);
+  // Read together (at most 20, set by the app): a login page waits for one round of reads.
+  const configs = await Promise.all((organization?.connections ?? []).map((id) => tenants.get(id)));
+  for (const config of configs) {
     if (config === undefined || config.organization?.id !== organization?.id) continue;
     if (known.resolvedOrUndefined(config)?.enabled !== true) continue;
     if (!result.some((offered) => offered.tenantId === config.id)) result.push(connection(config));
