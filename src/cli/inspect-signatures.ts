@@ -26,18 +26,6 @@ const WEAK = /#(?:rsa-)?sha1$|#hmac-sha1$|#dsa-sha1$/;
 export const weak = (algorithm: string): string =>
   WEAK.test(algorithm) ? ' (SHA-1: refused unless the tenant sets allowSha1)' : '';
 
-/** The element an ID names, for each ID/Id/id attribute. */
-function idIndex(document: Document): Map<string, Element> {
-  const ids = new Map<string, Element>();
-  for (const element of Array.from(document.getElementsByTagName('*'))) {
-    for (const name of ['ID', 'Id', 'id']) {
-      const value = attributeOf(element, name);
-      if (value !== undefined && !ids.has(value)) ids.set(value, element);
-    }
-  }
-  return ids;
-}
-
 function describeElement(element: Element): string {
   const id = attributeOf(element, 'ID') ?? attributeOf(element, 'Id') ?? attributeOf(element, 'id');
   return `${element.localName ?? element.tagName}${id === undefined ? '' : ` ${id}`}`;
@@ -60,10 +48,13 @@ export function signedParts(document: Document): string {
  * One block per ds:Signature: the element it sits on, its algorithms, where each Reference points
  * (its parent, another element — a wrapping sign — or nothing), and what its KeyInfo holds.
  */
-export function signatureLines(document: Document, root: Element): string[] {
+export function signatureLines(
+  document: Document,
+  root: Element,
+  ids: ReadonlyMap<string, Element>,
+): string[] {
   const signatures = descendantsNamed(document, NS.dsig, 'Signature');
   if (signatures.length === 0) return ['', 'Signatures: none (no element carries a ds:Signature)'];
-  const ids = idIndex(document);
   const lines = ['', `Signatures (${signatures.length}; shown, not verified)`];
   for (const signature of signatures) {
     const parent = parentElement(signature);

@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { Document, Element } from '@xmldom/xmldom';
+import type { Element } from '@xmldom/xmldom';
 import { decodeInput, MAX_INPUT_CHARS, type DecodedMessage } from './decode-input.js';
 import { fields, timeAndRelative, type Row } from './format.js';
 import { metadataLines } from './inspect-metadata.js';
@@ -22,6 +22,7 @@ import {
   NS,
   parentElement,
   parseForDisplay,
+  type ParsedForDisplay,
   prettyXml,
   textOf,
 } from './xml-view.js';
@@ -82,14 +83,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     return EXIT.ok;
   }
   const personal = values['show-personal-data'] === true ? (value: string) => value : redact;
-  io.stdout(summarize(parsed.document, parsed.root, message, io.now(), personal).join('\n') + '\n');
+  io.stdout(summarize(parsed, message, io.now(), personal).join('\n') + '\n');
   return EXIT.ok;
 }
 
 /** The summary of a parsed document, as lines. */
 export function summarize(
-  document: Document,
-  root: Element,
+  { document, root, ids }: ParsedForDisplay,
   message: DecodedMessage,
   now: Date,
   personal: (value: string) => string = redact,
@@ -129,7 +129,7 @@ export function summarize(
       lines.push('', ...encryptedLines(encrypted, root));
     }
   }
-  lines.push(...signatureLines(document, root));
+  lines.push(...signatureLines(document, root, ids));
   lines.push(...certificateLines(document, now));
   lines.push(
     '',

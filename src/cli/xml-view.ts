@@ -24,6 +24,8 @@ const NODE = { element: 1, text: 3, cdata: 4, pi: 7, comment: 8 } as const;
 export interface ParsedForDisplay {
   readonly document: Document;
   readonly root: Element;
+  /** Every ID → the one element carrying it (the parser refuses duplicates). */
+  readonly ids: ReadonlyMap<string, Element>;
 }
 
 /**
@@ -33,10 +35,10 @@ export interface ParsedForDisplay {
  */
 export function parseForDisplay(xml: string): ParsedForDisplay {
   try {
-    const { root } = parseXml(xml, METADATA_TOKEN_LIMITS);
+    const { root, ids } = parseXml(xml, METADATA_TOKEN_LIMITS);
     const document = root.ownerDocument;
     if (document === null) throw inputError('the document has no root element');
-    return { document, root };
+    return { document, root, ids };
   } catch (error) {
     if (error instanceof SamlError) throw inputError(`${error.code}: ${error.message}`);
     throw error;
