@@ -41,7 +41,7 @@ import {
   type InputTab,
   type Visitor,
 } from './admin-page.js';
-import { html, type Html } from './html.js';
+import { html, layout, type Html } from './html.js';
 import {
   messagePage,
   page,
@@ -328,13 +328,41 @@ export function createAdmin(context: AdminContext): Admin {
       false,
     ),
     {
-      // A setup link: used up here, it opens a session for this tenant's draft only.
+      // A setup link opens this page first, and only its button uses the link up: a mail scanner
+      // that fetches links does not spend it, and the visitor sees whose setup it opens before
+      // their session in this browser is replaced.
       method: 'GET',
+      path: '/setup/:tenant',
+      handler: (request) => {
+        const tenantId = request.params.tenant ?? '';
+        const token = request.query.token ?? '';
+        return Promise.resolve(
+          page(
+            layout(
+              'Open the SSO setup',
+              html`<h1>SSO setup</h1>
+                <p>
+                  This link opens the single sign-on settings of the organisation
+                  <strong data-testid="setup-link-tenant">${tenantId}</strong>, once. It ends any other
+                  session in this browser.
+                </p>
+                <form method="post" action="/setup/${encodeURIComponent(tenantId)}">
+                  <input type="hidden" name="token" value="${token}" />
+                  <button data-testid="open-setup">Open the SSO setup</button>
+                </form>`,
+            ),
+          ),
+        );
+      },
+    },
+    {
+      // The link used up: it opens a session for this tenant's draft only.
+      method: 'POST',
       path: '/setup/:tenant',
       handler: async (request) => {
         const tenantId = request.params.tenant ?? '';
         try {
-          await consumeSetupLink(request.query.token, { secret, tenantId, replayCache: state });
+          await consumeSetupLink(request.form.token, { secret, tenantId, replayCache: state });
         } catch (error) {
           if (!(error instanceof SamlError)) throw error;
           return messagePage('Setup link not valid', `${error.message}. ${error.hint}`, 403);

@@ -85,6 +85,12 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
     const { token } = createSetupLink(tenantId, { secret: SECRET });
     const link = `${app.baseUrl}/setup/${tenantId}?token=${encodeURIComponent(token)}`;
     await page.goto(link);
+    // The link's page names the organisation; only its button uses the link up.
+    assert.equal(await page.getByTestId('setup-link-tenant').textContent(), tenantId);
+    await accessible(page, 'setup link page');
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'setup-link-open.png') });
+    await page.getByTestId('open-setup').click();
     await page.waitForURL(`${app.baseUrl}/admin/${tenantId}`);
     assert.ok(await page.getByTestId('setup-link-visitor').isVisible());
     return link;
@@ -195,6 +201,7 @@ describe('the admin’s setup flow in a real browser', { skip: chromiumSkip, tim
 
         // The link worked once.
         await page.goto(link);
+        await page.getByTestId('open-setup').click();
         assert.match((await page.locator('main, body').first().textContent()) ?? '', /already used/);
         await accessible(page, 'setup link used');
       } finally {
