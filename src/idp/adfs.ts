@@ -5,6 +5,7 @@
  */
 import { NAMEID_FORMAT } from '../xml/namespaces.js';
 import { acsUrl, entityId, METADATA_NOTE, XMLSOAP, type IdpProduct } from './product.js';
+import { MS_AUTHN_METHODS_CLAIM, MS_MULTIPLE_AUTHN } from './authn-context.js';
 
 /** AD FS shows these claim types by their display names. */
 const ADFS_CLAIM_TYPES: Readonly<Record<string, string>> = {
@@ -28,6 +29,13 @@ export const adfs: IdpProduct = {
   },
   nameIdFormat: NAMEID_FORMAT.emailAddress,
   signs: 'assertion',
+  // How it says what factors were used, and where its admin requires MFA.
+  authnContext: {
+    methodsClaim: MS_AUTHN_METHODS_CLAIM,
+    requestMfaClass: MS_MULTIPLE_AUTHN,
+    mfaHint:
+      'In AD FS, give the relying party trust an access control policy that requires MFA, and pass the Authentication Methods References claim through in its claim issuance policy (AD FS then also sets AuthnContextClassRef to http://schemas.microsoft.com/claims/multipleauthn).',
+  },
   guide: {
     steps: [
       'In AD FS Management, open Relying Party Trusts > Add Relying Party Trust, choose Claims aware and Enter data about the relying party manually.',

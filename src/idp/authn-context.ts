@@ -1,12 +1,12 @@
 /**
- * What each IdP product says about how a user authenticated, and where its admin turns MFA on:
- * the class references that mean multi-factor, the claim that lists the methods, whether the IdP
- * acts on a `RequestedAuthnContext`, and the console wording for the hint of
- * `AUTHN_CONTEXT_NOT_MET`. Keyed by preset name.
+ * What IdPs say about how a user authenticated: the class references and method values that mean
+ * multi-factor, and the shape of each product's knowledge (its `authnContext`, in
+ * `src/idp/<product>.ts`: the claim that lists the methods, whether it acts on a
+ * `RequestedAuthnContext`, and the console wording for the hint of `AUTHN_CONTEXT_NOT_MET`).
+ * Sources: each vendor's SAML documentation (docs/policies.md lists them).
  *
  * @module
  */
-import type { IdpPresetName } from '../types.js';
 
 /** The Microsoft value for "more than one factor", as a class reference and as a method. */
 export const MS_MULTIPLE_AUTHN = 'http://schemas.microsoft.com/claims/multipleauthn';
@@ -42,45 +42,3 @@ export interface AuthnContextKnowledge {
   /** What the admin changes in this product so that logins meet an MFA requirement. */
   readonly mfaHint: string;
 }
-
-/** Per preset. Sources: each vendor's SAML documentation (docs/policies.md lists them). */
-export const AUTHN_CONTEXT: Readonly<Record<IdpPresetName, AuthnContextKnowledge>> = Object.freeze({
-  azure: {
-    methodsClaim: MS_AUTHN_METHODS_CLAIM,
-    mfaHint:
-      'In Entra ID, require multifactor authentication for this enterprise application with a Conditional Access policy (Grant: Require multifactor authentication). Entra ID then lists http://schemas.microsoft.com/claims/multipleauthn in the authnmethodsreferences claim.',
-  },
-  adfs: {
-    methodsClaim: MS_AUTHN_METHODS_CLAIM,
-    requestMfaClass: MS_MULTIPLE_AUTHN,
-    mfaHint:
-      'In AD FS, give the relying party trust an access control policy that requires MFA, and pass the Authentication Methods References claim through in its claim issuance policy (AD FS then also sets AuthnContextClassRef to http://schemas.microsoft.com/claims/multipleauthn).',
-  },
-  okta: {
-    methodsClaim: 'amr',
-    mfaHint:
-      "In Okta, require MFA in the application's authentication policy, and add an attribute statement named amr with the value session.amr, so that the assertion says the user used more than one factor (mfa).",
-  },
-  onelogin: {
-    mfaHint:
-      "In OneLogin, require OTP in the app's security policy, and set the SAML AuthnContextClassRef the app sends to https://refeds.org/profile/mfa, or ask the app's developers to require the classes OneLogin sends.",
-  },
-  ping: {
-    requestMfaClass: REFEDS_MFA,
-    mfaHint:
-      'In PingFederate or PingOne, map an authentication policy that requires MFA to the AuthnContextClassRef https://refeds.org/profile/mfa for this connection (PingFederate picks the policy from the RequestedAuthnContext samlkit sends).',
-  },
-  google: {
-    mfaHint:
-      'Google Workspace enforces 2-Step Verification in the Admin console (Security > Authentication), but its SAML assertion does not say which factors were used, so samlkit cannot confirm MFA: turn the MFA requirement off for this tenant and enforce 2-Step Verification in Google, or use another IdP.',
-  },
-  keycloak: {
-    methodsClaim: 'amr',
-    mfaHint:
-      "In Keycloak, require OTP or WebAuthn in the client's browser flow, and add a mapper that sends the authentication methods as an attribute named amr (a value of mfa), or sets the AuthnContextClassRef to https://refeds.org/profile/mfa.",
-  },
-  generic: {
-    mfaHint:
-      'Require multi-factor authentication for this application in the IdP, and have it send AuthnContextClassRef https://refeds.org/profile/mfa (or another MFA class: MobileTwoFactorContract, TimeSyncToken, SmartcardPKI).',
-  },
-});

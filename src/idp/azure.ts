@@ -5,6 +5,7 @@
  */
 import { NAMEID_FORMAT } from '../xml/namespaces.js';
 import { acsUrl, entityId, METADATA_NOTE, XMLSOAP, type IdpProduct } from './product.js';
+import { MS_AUTHN_METHODS_CLAIM } from './authn-context.js';
 
 /**
  * The claim Microsoft Entra ID sends *instead of* the groups claim when the user is in more groups
@@ -25,6 +26,12 @@ export const azure: IdpProduct = {
   },
   nameIdFormat: NAMEID_FORMAT.emailAddress,
   signs: 'assertion',
+  // How it says what factors were used, and where its admin requires MFA.
+  authnContext: {
+    methodsClaim: MS_AUTHN_METHODS_CLAIM,
+    mfaHint:
+      'In Entra ID, require multifactor authentication for this enterprise application with a Conditional Access policy (Grant: Require multifactor authentication). Entra ID then lists http://schemas.microsoft.com/claims/multipleauthn in the authnmethodsreferences claim.',
+  },
   guide: {
     steps: [
       "In the Microsoft Entra admin center, open Enterprise applications > New application > Create your own application, and choose Integrate any other application you don't find in the gallery (Non-gallery).",

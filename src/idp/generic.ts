@@ -24,6 +24,11 @@ export const generic: IdpProduct = {
   claims: {},
   nameIdFormat: NAMEID_FORMAT.emailAddress,
   signs: 'both',
+  // How it says what factors were used, and where its admin requires MFA.
+  authnContext: {
+    mfaHint:
+      'Require multi-factor authentication for this application in the IdP, and have it send AuthnContextClassRef https://refeds.org/profile/mfa (or another MFA class: MobileTwoFactorContract, TimeSyncToken, SmartcardPKI).',
+  },
   guide: {
     steps: [
       'In your identity provider, create a SAML 2.0 application (also called a service provider, relying party or SP connection).',

@@ -13,6 +13,11 @@ export const google: IdpProduct = {
   claims: { email: 'email', firstName: 'firstName', lastName: 'lastName', groups: 'groups' },
   nameIdFormat: NAMEID_FORMAT.emailAddress,
   signs: 'response',
+  // How it says what factors were used, and where its admin requires MFA.
+  authnContext: {
+    mfaHint:
+      'Google Workspace enforces 2-Step Verification in the Admin console (Security > Authentication), but its SAML assertion does not say which factors were used, so samlkit cannot confirm MFA: turn the MFA requirement off for this tenant and enforce 2-Step Verification in Google, or use another IdP.',
+  },
   guide: {
     steps: [
       'In the Google Admin console, open Apps > Web and mobile apps > Add app > Add custom SAML app, and name the app.',

@@ -14,6 +14,12 @@ export const keycloak: IdpProduct = {
   claims: { email: 'email', firstName: 'firstName', lastName: 'lastName', groups: 'Role' },
   nameIdFormat: NAMEID_FORMAT.emailAddress,
   signs: 'response',
+  // How it says what factors were used, and where its admin requires MFA.
+  authnContext: {
+    methodsClaim: 'amr',
+    mfaHint:
+      "In Keycloak, require OTP or WebAuthn in the client's browser flow, and add a mapper that sends the authentication methods as an attribute named amr (a value of mfa), or sets the AuthnContextClassRef to https://refeds.org/profile/mfa.",
+  },
   guide: {
     steps: [
       'In the Keycloak admin console, choose the realm, open Clients > Create client, and choose Client type SAML.',

@@ -15,6 +15,12 @@ export const okta: IdpProduct = {
   signs: 'both',
   // Okta's default NameID is the username (an address) with Format unspecified.
   email: { from: 'nameId', format: 'any' },
+  // How it says what factors were used, and where its admin requires MFA.
+  authnContext: {
+    methodsClaim: 'amr',
+    mfaHint:
+      "In Okta, require MFA in the application's authentication policy, and add an attribute statement named amr with the value session.amr, so that the assertion says the user used more than one factor (mfa).",
+  },
   guide: {
     steps: [
       'In the Okta Admin Console, open Applications > Applications > Create App Integration and choose SAML 2.0.',

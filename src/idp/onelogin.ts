@@ -22,6 +22,11 @@ export const onelogin: IdpProduct = {
   },
   nameIdFormat: NAMEID_FORMAT.emailAddress,
   signs: 'assertion',
+  // How it says what factors were used, and where its admin requires MFA.
+  authnContext: {
+    mfaHint:
+      "In OneLogin, require OTP in the app's security policy, and set the SAML AuthnContextClassRef the app sends to https://refeds.org/profile/mfa, or ask the app's developers to require the classes OneLogin sends.",
+  },
   guide: {
     steps: [
       'In OneLogin, open Applications > Applications > Add App, search for SAML Custom Connector (Advanced), and save it under a name.',

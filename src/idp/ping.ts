@@ -5,6 +5,7 @@
  */
 import { NAMEID_FORMAT } from '../xml/namespaces.js';
 import { acsUrl, entityId, METADATA_NOTE, type IdpProduct } from './product.js';
+import { REFEDS_MFA } from './authn-context.js';
 
 /** PingFederate / PingOne. */
 export const ping: IdpProduct = {
@@ -13,6 +14,12 @@ export const ping: IdpProduct = {
   claims: { email: 'email', firstName: 'firstname', lastName: 'lastname', groups: 'group' },
   nameIdFormat: NAMEID_FORMAT.emailAddress,
   signs: 'response',
+  // How it says what factors were used, and where its admin requires MFA.
+  authnContext: {
+    requestMfaClass: REFEDS_MFA,
+    mfaHint:
+      'In PingFederate or PingOne, map an authentication policy that requires MFA to the AuthnContextClassRef https://refeds.org/profile/mfa for this connection (PingFederate picks the policy from the RequestedAuthnContext samlkit sends).',
+  },
   guide: {
     steps: [
       'In PingOne, open Applications > Applications > Add Application, choose SAML Application and Manually Enter. (PingFederate: Applications > SP Connections > Create Connection, Browser SSO.)',

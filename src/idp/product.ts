@@ -5,6 +5,7 @@
  * @module
  */
 import type { AttributeNames, EmailSource, IdpPresetName } from '../types.js';
+import type { AuthnContextKnowledge } from './authn-context.js';
 
 /** What samlkit knows of one IdP product: the claims it sends and how it signs by default. */
 export interface IdpPreset {
@@ -24,6 +25,8 @@ export interface IdpPreset {
 
 /** An {@link IdpPreset} and how its admin console names each setting (for `setupInstructions`). */
 export interface IdpProduct extends IdpPreset {
+  /** How it says what factors were used, and where its admin requires MFA. */
+  readonly authnContext: AuthnContextKnowledge;
   /** Its admin console, step by step. */
   readonly guide: ConsoleGuide;
 }

@@ -36,7 +36,7 @@ export const IDP_PRODUCTS: Readonly<Record<IdpPresetName, IdpProduct>> = deepFre
  */
 export const IDP_PRESETS: Readonly<Record<IdpPresetName, IdpPreset>> = deepFreeze(
   Object.fromEntries(
-    // Everything of the product but its console guide: a field added to IdpPreset comes along.
+    // Everything of the product but what only samlkit reads: a field added to IdpPreset comes along.
     Object.entries(IDP_PRODUCTS).map(([name, product]) => [name, presetOf(product)]),
   ) as Record<IdpPresetName, IdpPreset>,
 );

@@ -1,7 +1,7 @@
 /**
  * Setup instructions per IdP console: what an admin enters in the IdP, under the names that console
- * uses, and what to send back. One table per preset; `setupInstructions` fills in the tenant's
- * values.
+ * uses, and what to send back. Each product's file holds its console's table (`guide`);
+ * `setupInstructions` fills in the tenant's values.
  *
  * @module
  */

@@ -3,7 +3,8 @@ import { DOMImplementation, XMLSerializer, type Element } from '@xmldom/xmldom';
 import { signEnveloped } from '../crypto/sign.js';
 import { fail } from '../internal/fail.js';
 import { currentTime } from '../internal/time.js';
-import { AUTHN_CONTEXT, REFEDS_MFA } from '../idp/authn-context.js';
+import { REFEDS_MFA } from '../idp/authn-context.js';
+import { IDP_PRODUCTS } from '../idp/products.js';
 import { resolvedTenant, type Tenant } from '../tenant/define.js';
 import type { ResolvedTenant } from '../tenant/validate.js';
 import type { Clock, TenantConfig } from '../types.js';
@@ -147,7 +148,7 @@ function tenantRequestedContext(
   const requirement = tenant.config.authnContext;
   if (requirement === undefined || requirement.sendRequestedAuthnContext === false) return undefined;
   if (requirement.require === 'classes') return { classes: requirement.classes, comparison: 'exact' };
-  const classRef = AUTHN_CONTEXT[tenant.preset].requestMfaClass;
+  const classRef = IDP_PRODUCTS[tenant.preset].authnContext.requestMfaClass;
   if (classRef !== undefined) return { classes: [classRef], comparison: 'exact' };
   // Asked for explicitly, without a class this IdP is known to act on: REFEDS MFA.
   return requirement.sendRequestedAuthnContext === true

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { AUTHN_CONTEXT, MFA_CLASS_REFS, MFA_METHODS } from '../idp/authn-context.js';
+import { MFA_CLASS_REFS, MFA_METHODS } from '../idp/authn-context.js';
+import { IDP_PRODUCTS } from '../idp/products.js';
 import { fail } from '../internal/fail.js';
 import type { ResolvedTenant } from '../tenant/validate.js';
 import type { SamlProfile } from '../types.js';
@@ -21,7 +22,7 @@ export function checkAuthnContext(profile: SamlProfile, tenant: ResolvedTenant):
   if (requirement === undefined) return;
   const classRef = profile.authnContextClassRef;
   const methods = profile.authnMethods ?? [];
-  const knowledge = AUTHN_CONTEXT[tenant.preset];
+  const knowledge = IDP_PRODUCTS[tenant.preset].authnContext;
   const received = [
     classRef === undefined ? 'no AuthnContextClassRef' : `AuthnContextClassRef ${classRef}`,
     ...(knowledge.methodsClaim === undefined

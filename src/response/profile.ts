@@ -2,7 +2,7 @@ import { parseEmail } from '../internal/email.js';
 import { fail } from '../internal/fail.js';
 import type { ResolvedTenant } from '../tenant/validate.js';
 import type { SamlProfile } from '../types.js';
-import { AUTHN_CONTEXT } from '../idp/authn-context.js';
+import { IDP_PRODUCTS } from '../idp/products.js';
 import { NAMEID_FORMAT } from '../xml/namespaces.js';
 import type { AssertionContent } from './assertion.js';
 import { NO_TRACE, type Trace } from './trace.js';
@@ -172,7 +172,7 @@ function authnMethods(
   attributes: ReadonlyMap<string, readonly string[]>,
   tenant: ResolvedTenant,
 ): { authnMethods?: readonly string[] } {
-  const claim = AUTHN_CONTEXT[tenant.preset].methodsClaim;
+  const claim = IDP_PRODUCTS[tenant.preset].authnContext.methodsClaim;
   const values = claim === undefined ? undefined : attributes.get(claim);
   const methods = (values ?? []).map((value) => value.trim()).filter((value) => value !== '');
   return methods.length === 0 ? {} : { authnMethods: methods };
