@@ -30,6 +30,18 @@ export const IDP_PRODUCTS: Readonly<Record<IdpPresetName, IdpProduct>> = deepFre
   generic,
 });
 
+/** The fields of a product that only samlkit reads: every field IdpProduct adds to IdpPreset. */
+const PRODUCT_ONLY: readonly string[] = ['guide', 'authnContext'] satisfies readonly Exclude<
+  keyof IdpProduct,
+  keyof IdpPreset
+>[];
+
+function presetOf(product: IdpProduct): IdpPreset {
+  return Object.fromEntries(
+    Object.entries(product).filter(([field]) => !PRODUCT_ONLY.includes(field)),
+  ) as unknown as IdpPreset;
+}
+
 /**
  * The IdP products samlkit knows, by `TenantConfig.preset`: each one's label, the claim names it
  * sends and how it signs by default.
@@ -40,12 +52,6 @@ export const IDP_PRESETS: Readonly<Record<IdpPresetName, IdpPreset>> = deepFreez
     Object.entries(IDP_PRODUCTS).map(([name, product]) => [name, presetOf(product)]),
   ) as Record<IdpPresetName, IdpPreset>,
 );
-
-function presetOf(product: IdpProduct): IdpPreset {
-  return Object.fromEntries(
-    Object.entries(product).filter(([field]) => field !== 'guide'),
-  ) as unknown as IdpPreset;
-}
 
 /** True when `name` is a known preset. */
 export function isPresetName(name: unknown): name is IdpPresetName {

@@ -272,3 +272,13 @@ describe("presets: email { from: 'attribute' } without a name reads the preset's
     assert.equal(viaName.email, upn);
   });
 });
+
+describe('IDP_PRESETS: the public view of each product', () => {
+  it('holds the preset fields only, never the console guide nor the authentication-context knowledge', () => {
+    for (const [name, preset] of Object.entries(IDP_PRESETS)) {
+      const fields = Object.keys(preset).filter((field) => field !== 'email');
+      assert.deepEqual(fields.sort(), ['claims', 'label', 'name', 'nameIdFormat', 'signs'], name);
+      assert.ok(Object.isFrozen(preset), name);
+    }
+  });
+});
